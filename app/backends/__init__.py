@@ -1,0 +1,1 @@
+"""Fake models behind one small interface (base.py), chosen per model by name (registry.py)."""

@@ -1,0 +1,133 @@
+"""The default fake model: deterministic, input-seeded prose of plausible length.
+
+The same context always yields the same text (the seed is a hash of model, instructions and
+messages). It picks topic words from the last user message so answers read as on-topic, and
+honours "in N sentences" / "in one word" requests the way a test author would expect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from typing import AsyncIterator
+
+from app.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
+from app.services import tokens
+
+_STOP = set("""a an and are as at be been but by can could did do does for from had has have how i
+if in into is it its just let like me more most my no not of on or our please should so some
+such tell than that the their them then there these they this those to two three four five under
+up us very was we were what when where which who why will with would you your explain describe
+give write make show about sentence sentences word words briefly short long list""".split())
+
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10}
+
+_OPENERS = [
+    "{T} is best understood by looking at what it does in practice.",
+    "In short, {t} comes down to a few connected ideas.",
+    "At its core, {t} describes how parts of a system relate to one another.",
+    "{T} is a topic where the details matter more than the headline.",
+    "Put simply, {t} is about cause, effect and the limits between them.",
+]
+_BODY = [
+    "The key point is that {t} behaves consistently once its assumptions are clear.",
+    "A useful way to think about {t} is through a concrete, everyday example.",
+    "Most confusion about {t} comes from mixing up the model with the thing it models.",
+    "When {t} and {u} interact, the result is often more predictable than it first seems.",
+    "Researchers usually measure {t} indirectly, by the effects it has on {u}.",
+    "It helps to separate what {t} guarantees from what it merely makes likely.",
+    "In practice, {t} is applied step by step, checking each result before moving on.",
+    "The relationship between {t} and {u} explains most of the interesting cases.",
+    "Small changes to {t} can have large effects, which is why careful testing matters.",
+    "Historically, ideas about {t} developed alongside better tools for observing {u}.",
+]
+_CLOSERS = [
+    "Taken together, these points give a reliable picture of {t}.",
+    "That is the essence of {t}, and the rest follows from it.",
+    "If you need more depth, the next step is to look at how {t} is measured.",
+    "In summary, {t} rewards a careful, step-by-step approach.",
+]
+_SUMMARY = [
+    "**Considering {t}**\n\nI'm working out what the question about {t} really asks and which "
+    "points matter most for a clear answer.",
+    "**Planning an answer on {t}**\n\nI'm outlining the main ideas behind {t} and how they connect "
+    "to {u}, so the reply stays short and accurate.",
+]
+# Hidden reasoning per effort: (least, most) tokens.
+_EFFORT_TOKENS = {"none": (0, 0), "minimal": (0, 16), "low": (48, 96), "medium": (128, 320),
+                  "high": (384, 768), "xhigh": (768, 1536)}
+
+
+def seed_of(ctx: ModelContext) -> int:
+    h = hashlib.sha256(ctx.model.encode())
+    h.update((ctx.instructions or "").encode())
+    for m in ctx.messages:
+        h.update(b"\x00" + m.role.encode() + b"\x01" + m.text.encode())
+    return int.from_bytes(h.digest()[:8], "big")
+
+
+def _topics(text: str) -> list[str]:
+    seen: list[str] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z\-']{3,}", text):
+        w = word.lower().strip("'-")
+        if w not in _STOP and w not in seen:
+            seen.append(w)
+    return seen[:4] or ["this question"]
+
+
+def _sentence_count(text: str, rng: random.Random) -> int:
+    m = re.search(r"\b(?:in|with|using)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                  r"(?:short\s+)?sentences?\b", text, re.I)
+    if m:
+        n = m.group(1).lower()
+        return max(1, min(int(n) if n.isdigit() else _NUMBERS[n], 40))
+    return rng.randint(3, 6)
+
+
+def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
+    text = ctx.last_user_text
+    topics = _topics(text)
+    if re.search(r"\b(?:in|with|using)\s+(?:one|a single)\s+word\b", text, re.I):
+        return topics[0].capitalize() + "."
+    n = _sentence_count(text, rng)
+
+    def fill(template: str) -> str:
+        t = rng.choice(topics)
+        u = rng.choice([x for x in topics if x != t] or ["its context"])
+        return template.format(t=t, T=t[:1].upper() + t[1:], u=u)
+
+    sentences = [fill(rng.choice(_OPENERS))]
+    body = rng.sample(_BODY, k=min(max(n - 2, 0), len(_BODY)))
+    while len(body) < n - 2:
+        body.append(rng.choice(_BODY))
+    sentences += [fill(s) for s in body]
+    if n > 1:
+        sentences.append(fill(rng.choice(_CLOSERS)))
+    return " ".join(sentences[:n])
+
+
+class DefaultBackend:
+    """Deterministic prose; hidden reasoning and a summary for reasoning models."""
+
+    name = "default"
+
+    async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
+        rng = random.Random(seed_of(ctx))
+        if ctx.reasoning:
+            effort = ((ctx.request.get("reasoning") or {}).get("effort")) or "medium"
+            low, high = _EFFORT_TOKENS.get(effort, _EFFORT_TOKENS["medium"])
+            thinking = rng.randint(low, high)
+            summary = _SUMMARY[rng.randrange(len(_SUMMARY))]
+            topics = _topics(ctx.last_user_text)
+            summary = summary.format(t=topics[0], u=topics[-1] if len(topics) > 1 else "the context")
+            for piece in tokens.split_tokens(summary, ctx.encoding):
+                yield SummaryDelta(piece)
+            # Hidden thinking arrives in slices so the lifecycle can pace and cancel between them.
+            while thinking > 0:
+                step = min(32, thinking)
+                thinking -= step
+                yield Thinking(step)
+        for piece in tokens.split_tokens(compose_answer(ctx, rng), ctx.encoding):
+            yield TextDelta(piece, 1)

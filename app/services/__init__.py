@@ -1,0 +1,1 @@
+"""Behaviour: no HTTP objects, no SQL."""

@@ -1,0 +1,88 @@
+"""A request's model context: the chained previous response, the new input, and the messages
+the fake model (and the token counter) sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.backends.base import Message
+from app.errors import InvalidRequest
+from app.services import tokens
+from app.store import items as item_store
+from app.store import responses as response_store
+from app.wire import objects
+
+# Placeholder text the counter uses for an image or file part; real costs depend on the pixels.
+_PART_TEXT = {"input_text": "text", "output_text": "text", "refusal": "refusal", "summary_text": "text"}
+
+
+@dataclass
+class Context:
+    prior: list[dict]  # items chained from previous_response_id: its inputs, then its output
+    new: list[dict]  # this request's input, normalised to stored item shapes
+    instructions: str | None
+
+    @property
+    def items(self) -> list[dict]:
+        return self.prior + self.new
+
+
+def normalise_input(value: str | list | None) -> list[dict]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [objects.string_input(value)]
+    return [objects.input_item(item) for item in value]
+
+
+def _message_text(item: dict) -> tuple[str, str] | None:
+    """The (role, text) a message-like item contributes to the prompt; None for what is not."""
+    kind = item.get("type", "message")
+    if kind == "message":
+        content = item.get("content")
+        if isinstance(content, str):
+            text = content
+        else:
+            text = "".join(str(part.get(_PART_TEXT.get(part.get("type"), ""), "") or "")
+                           for part in content or [])
+        return item.get("role", "user"), text
+    if kind == "function_call":
+        return "assistant", f"{item.get('name', '')}{item.get('arguments', '')}"
+    if kind in ("function_call_output", "custom_tool_call_output", "computer_call_output",
+                "local_shell_call_output"):
+        output = item.get("output")
+        return "tool", output if isinstance(output, str) else orjson.dumps(output).decode()
+    if kind == "custom_tool_call":
+        return "assistant", f"{item.get('name', '')}{item.get('input', '')}"
+    return None  # reasoning and hosted-tool items do not re-enter the prompt as text
+
+
+def messages(ctx: Context) -> tuple[Message, ...]:
+    out = [Message(role, text) for role, text in filter(None, map(_message_text, ctx.items))]
+    return tuple(out)
+
+
+def count_input_tokens(ctx: Context, encoding: str) -> int:
+    """2 + Σ(4 + tokens) over the messages, instructions counting as one more message."""
+    texts = [m.text for m in messages(ctx)]
+    if ctx.instructions:
+        texts.insert(0, ctx.instructions)
+    return tokens.count_messages(texts, encoding)
+
+
+async def build(conn: AsyncConnection, tenant: str, params: dict) -> Context:
+    prior: list[dict] = []
+    previous = params.get("previous_response_id")
+    if previous:
+        body = await response_store.get_body(conn, tenant, previous)
+        if body is None:
+            raise InvalidRequest(f"Previous response with id '{previous}' not found.",
+                                 param="previous_response_id", code="previous_response_not_found")
+        prior = [orjson.loads(d) for d in await item_store.all_data(conn, previous)]
+        prior += orjson.loads(body)["output"]
+    return Context(prior=prior, new=normalise_input(params.get("input")),
+                   instructions=params.get("instructions"))

@@ -1,0 +1,228 @@
+"""Request bodies, validated against the official SDK's TypedDicts, errors in the real API's words.
+
+The SDK's `*Params` TypedDicts list every accepted parameter and its type, so they are our source
+of truth: unknown keys (at any depth), wrong types and bad enum values are rejected from them.
+Ranges and limits the types cannot express are checked here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+import orjson
+from openai.types.responses.input_token_count_params import InputTokenCountParams
+from openai.types.responses.response_create_params import ResponseCreateParamsBase
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from app.errors import InvalidRequest
+
+_FORBID = ConfigDict(extra="forbid")
+
+
+class CreateResponseBody(ResponseCreateParamsBase, total=False):
+    stream: Optional[bool]
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+
+
+class CountTokensBody(InputTokenCountParams, total=False):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+
+
+_CREATE = TypeAdapter(CreateResponseBody)
+_COUNT = TypeAdapter(CountTokensBody)
+
+_KIND = {
+    "string": "a string", "int": "an integer", "float": "a decimal", "bool": "a boolean",
+    "dict": "an object", "typed_dict": "an object", "model": "an object", "list": "an array",
+    "iterable": "an array", "none": "null",
+}
+_TYPE_ERRORS = {
+    "string_type": "string", "int_type": "int", "int_parsing": "int", "int_from_float": "int",
+    "float_type": "float", "float_parsing": "float", "bool_type": "bool", "bool_parsing": "bool",
+    "dict_type": "dict", "typed_dict_type": "dict", "model_type": "dict", "list_type": "list",
+    "iterable_type": "list", "none_required": "none",
+}
+
+MALFORMED_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+    "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+    "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
+    "help center at help.openai.com.)"
+)
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a decimal"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _walk(loc: tuple, data: Any) -> tuple[list, Any, bool]:
+    """Follow an error location through the data, skipping pydantic's union-branch tags.
+
+    Returns the real path, the value found there, and whether the path ends on a present value.
+    """
+    path: list = []
+    node, present = data, True
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(part, str) and isinstance(node, dict) and "[" not in part and part[:1].islower():
+            # A key the data lacks (missing parameter), not a branch tag like 'EasyInputMessageParam'.
+            path.append(part)
+            present, node = False, None
+    return path, node, present
+
+
+def param_name(path: Iterable) -> str | None:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or None
+
+
+def _message(err: dict, param: str | None, value: Any) -> tuple[str, str]:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"Unknown parameter: '{param}'.", "unknown_parameter"
+    if kind == "missing":
+        return f"Missing required parameter: '{param}'.", "missing_required_parameter"
+    if kind in ("literal_error", "enum"):
+        expected = (err.get("ctx") or {}).get("expected", "")
+        head, sep, last = expected.rpartition(" or ")
+        expected = f"{head}, and {last}" if sep else expected
+        shown = f"'{value}'" if isinstance(value, str) else orjson.dumps(value).decode()
+        return f"Invalid value: {shown}. Supported values are: {expected}.", "invalid_value"
+    if kind in _TYPE_ERRORS:
+        want = _KIND[_TYPE_ERRORS[kind]]
+        got = "a decimal" if kind == "int_from_float" else _kind_of(value)
+        return f"Invalid type for '{param}': expected {want}, but got {got} instead.", "invalid_type"
+    return f"Invalid '{param}': {err['msg']}.", "invalid_value"
+
+
+def validation_error(errors: list[dict], data: Any) -> InvalidRequest:
+    """The single most specific error, worded as the real API words it.
+
+    Pydantic reports one error per union branch; the branch that got furthest into the data is
+    the one the client meant (e.g. a message with a bad `role`, not "not a string").
+    """
+    def rank(err: dict) -> tuple:
+        loc = tuple(err["loc"])
+        if loc and loc[0] in ("body", "query", "path") and data is None:
+            loc = loc[1:]
+        path, _, present = _walk(loc, data) if data is not None else (list(loc), None, True)
+        return (len(path), present, err["type"] != "missing")
+
+    best = max(errors, key=rank)
+    loc = tuple(best["loc"])
+    if data is None:  # query/path parameters: FastAPI's loc is ("query", name)
+        path, value = [p for p in loc[1:]], best.get("input")
+    else:
+        path, value, _ = _walk(loc, data)
+    param = param_name(path)
+    message, code = _message(best, param, value)
+    return InvalidRequest(message, param=param, code=code)
+
+
+def _materialize(value: Any) -> Any:
+    # The SDK types some arrays as Iterable[...], which pydantic validates lazily; force it.
+    if isinstance(value, dict):
+        return {k: _materialize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_materialize(v) for v in value]
+    if value is not None and not isinstance(value, (str, bytes, int, float, bool)) and hasattr(value, "__iter__"):
+        return [_materialize(v) for v in value]
+    return value
+
+
+def parse_json(raw: bytes) -> dict:
+    try:
+        data = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        raise InvalidRequest(MALFORMED_JSON) from None
+    if not isinstance(data, dict):
+        raise InvalidRequest(MALFORMED_JSON if data is None else
+                             f"Invalid type for body: expected an object, but got {_kind_of(data)} instead.")
+    return data
+
+
+def _validate(adapter: TypeAdapter, data: dict) -> dict:
+    try:
+        return _materialize(adapter.validate_python(data))
+    except ValidationError as exc:
+        raise validation_error(exc.errors(), data) from None
+
+
+def _range(data: dict, key: str, low: float | None, high: float | None, kind: str = "integer") -> None:
+    value = data.get(key)
+    if value is None:
+        return
+    if low is not None and value < low:
+        raise InvalidRequest(f"Invalid '{key}': {kind} below minimum value. Expected a value >= {low}, "
+                             f"but got {value} instead.", param=key, code=f"{kind}_below_min_value")
+    if high is not None and value > high:
+        raise InvalidRequest(f"Invalid '{key}': {kind} above maximum value. Expected a value <= {high}, "
+                             f"but got {value} instead.", param=key, code=f"{kind}_above_max_value")
+
+
+def check_metadata(metadata: dict | None, param: str = "metadata") -> None:
+    """Metadata limits: at most 16 pairs, keys ≤ 64 characters, values ≤ 512 characters."""
+    if not metadata:
+        return
+    if len(metadata) > 16:
+        raise InvalidRequest(f"Invalid '{param}': too many properties. Expected an object with at most "
+                             f"16 properties, but got an object with {len(metadata)} properties instead.",
+                             param=param, code="object_above_max_properties")
+    for key, value in metadata.items():
+        if len(key) > 64:
+            raise InvalidRequest(f"Invalid '{param}': metadata key is too long. Expected a string with "
+                                 f"maximum length 64, but got a string with length {len(key)} instead.",
+                                 param=f"{param}.{key}", code="string_above_max_length")
+        if not isinstance(value, str):
+            raise InvalidRequest(f"Invalid type for '{param}.{key}': expected a string, but got "
+                                 f"{_kind_of(value)} instead.", param=f"{param}.{key}", code="invalid_type")
+        if len(value) > 512:
+            raise InvalidRequest(f"Invalid '{param}.{key}': string too long. Expected a string with "
+                                 f"maximum length 512, but got a string with length {len(value)} instead.",
+                                 param=f"{param}.{key}", code="string_above_max_length")
+
+
+def create_response(raw: bytes) -> dict:
+    data = parse_json(raw)
+    params = _validate(_CREATE, data)
+    if not params.get("model"):
+        raise InvalidRequest("Missing required parameter: 'model'.", param="model",
+                             code="missing_required_parameter")
+    _range(params, "temperature", 0, 2, "decimal")
+    _range(params, "top_p", 0, 1, "decimal")
+    _range(params, "max_output_tokens", 16, None)
+    _range(params, "top_logprobs", 0, 20)
+    _range(params, "max_tool_calls", 1, None)
+    check_metadata(params.get("metadata"))
+    return params
+
+
+def count_tokens(raw: bytes) -> dict:
+    return _validate(_COUNT, parse_json(raw))
+
+
+# What `include` may name (accepted on input-item listing; our stored items are already complete).
+from openai.types.responses.response_includable import ResponseIncludable as Includable  # noqa: E402
+
+
+def check_limit(limit: int) -> None:
+    _range({"limit": limit}, "limit", 1, 100)

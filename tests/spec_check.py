@@ -1,0 +1,84 @@
+"""Validates what the server sends against the official OpenAPI document (shared/spec).
+
+The operation is found from the request's method and path in the spec's `paths`; its documented
+schema for the status is applied. Error bodies are checked against `Error` inside the envelope.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "spec" / "openai-openapi.yaml"
+
+
+@lru_cache(maxsize=1)
+def _spec() -> dict:
+    with SPEC_PATH.open() as f:
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@lru_cache(maxsize=None)
+def validator(schema_name: str) -> Draft202012Validator:
+    spec = _spec()
+    root = {"components": spec["components"], "$ref": f"#/components/schemas/{schema_name}"}
+    return Draft202012Validator(root)
+
+
+@lru_cache(maxsize=1)
+def _operations() -> list[tuple[re.Pattern, str, dict]]:
+    ops = []
+    for template, item in _spec()["paths"].items():
+        if "?" in template:
+            continue
+        pattern = re.compile("^/v1" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
+        for method, op in item.items():
+            if isinstance(op, dict) and "responses" in op:
+                ops.append((pattern, method.upper(), op))
+    # Literal paths before templated ones: /responses/input_tokens is not /responses/{id}.
+    ops.sort(key=lambda o: o[0].pattern.count("[^/]+"))
+    return ops
+
+
+def schema_for(method: str, path: str, status: int) -> str | None:
+    for pattern, op_method, op in _operations():
+        if op_method == method and pattern.match(path):
+            resp = op["responses"].get(str(status)) or {}
+            ref = ((resp.get("content") or {}).get("application/json") or {}).get("schema", {}).get("$ref")
+            return ref.rsplit("/", 1)[-1] if ref else None
+    return None
+
+
+class SpecViolation(AssertionError):
+    pass
+
+
+# Where the schema contradicts the real API as the spec itself documents it. Each entry is one
+# exact path that may be null, and why; nothing else is excused.
+ERRATA = {
+    ("Response", ("user",)): "the schema says string, but the spec's createResponse example sends null",
+}
+
+
+def _excused(name: str, error) -> bool:
+    return error.instance is None and (name, tuple(error.absolute_path)) in ERRATA
+
+
+def check(method: str, path: str, status: int, body: object) -> str | None:
+    """Raise SpecViolation if `body` breaks the spec; return the schema name that was applied."""
+    if status >= 400:
+        name, body = "Error", body.get("error") if isinstance(body, dict) else body
+    else:
+        name = schema_for(method, path, status)
+    if name is None:
+        return None
+    errors = sorted((e for e in validator(name).iter_errors(body) if not _excused(name, e)),
+                    key=lambda e: list(e.absolute_path))
+    if errors:
+        detail = "\n".join(f"  at {list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])
+        raise SpecViolation(f"{method} {path} → {status} does not match {name}:\n{detail}")
+    return name
