@@ -80,7 +80,7 @@ class LiveServer:
             self._check(response)
 
         http = httpx.Client(event_hooks={"response": [hook]})
-        return OpenAI(base_url=f"{self.url}/v1", api_key=api_key or new_key(), http_client=http,
+        return OpenAI(base_url=f"{self.url}/v1", api_key=new_key() if api_key is None else api_key, http_client=http,
                       max_retries=0, **kw)
 
     def async_client(self, api_key: str | None = None, **kw) -> AsyncOpenAI:
@@ -89,7 +89,7 @@ class LiveServer:
             self._check(response)
 
         http = httpx.AsyncClient(event_hooks={"response": [hook]})
-        return AsyncOpenAI(base_url=f"{self.url}/v1", api_key=api_key or new_key(), http_client=http,
+        return AsyncOpenAI(base_url=f"{self.url}/v1", api_key=new_key() if api_key is None else api_key, http_client=http,
                            max_retries=0, **kw)
 
     def http(self, **kw) -> httpx.Client:

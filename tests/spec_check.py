@@ -61,11 +61,16 @@ class SpecViolation(AssertionError):
 # exact path that may be null, and why; nothing else is excused.
 ERRATA = {
     ("Response", ("user",)): "the schema says string, but the spec's createResponse example sends null",
+    # An empty page has no item to name; the real API sends null rather than an invented id.
+    ("ResponseItemList", ("first_id",)): "empty page",
+    ("ResponseItemList", ("last_id",)): "empty page",
 }
 
 
-def _excused(name: str, error) -> bool:
-    return error.instance is None and (name, tuple(error.absolute_path)) in ERRATA
+def _excused(name: str, error, body: object) -> bool:
+    if error.instance is not None or (name, tuple(error.absolute_path)) not in ERRATA:
+        return False
+    return ERRATA[(name, tuple(error.absolute_path))] != "empty page" or body.get("data") == []
 
 
 def check(method: str, path: str, status: int, body: object) -> str | None:
@@ -76,7 +81,7 @@ def check(method: str, path: str, status: int, body: object) -> str | None:
         name = schema_for(method, path, status)
     if name is None:
         return None
-    errors = sorted((e for e in validator(name).iter_errors(body) if not _excused(name, e)),
+    errors = sorted((e for e in validator(name).iter_errors(body) if not _excused(name, e, body)),
                     key=lambda e: list(e.absolute_path))
     if errors:
         detail = "\n".join(f"  at {list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])

@@ -16,7 +16,8 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from app.errors import InvalidRequest
 
-_FORBID = ConfigDict(extra="forbid")
+# Strict, like the real API: "yes" is not a boolean and "5" is not an integer.
+_FORBID = ConfigDict(extra="forbid", strict=True)
 
 
 class CreateResponseBody(ResponseCreateParamsBase, total=False):
@@ -129,8 +130,9 @@ def validation_error(errors: list[dict], data: Any) -> InvalidRequest:
 
     best = max(errors, key=rank)
     loc = tuple(best["loc"])
-    if data is None:  # query/path parameters: FastAPI's loc is ("query", name)
-        path, value = [p for p in loc[1:]], best.get("input")
+    if data is None:  # query/path parameters: FastAPI's loc is ("query", "include[]", 0)
+        path = [p.removesuffix("[]") if isinstance(p, str) else p for p in loc[1:]]
+        value = best.get("input")
     else:
         path, value, _ = _walk(loc, data)
     param = param_name(path)
@@ -203,10 +205,10 @@ def check_metadata(metadata: dict | None, param: str = "metadata") -> None:
 
 def create_response(raw: bytes) -> dict:
     data = parse_json(raw)
-    params = _validate(_CREATE, data)
-    if not params.get("model"):
+    if data.get("model") is None:
         raise InvalidRequest("Missing required parameter: 'model'.", param="model",
                              code="missing_required_parameter")
+    params = _validate(_CREATE, data)
     _range(params, "temperature", 0, 2, "decimal")
     _range(params, "top_p", 0, 1, "decimal")
     _range(params, "max_output_tokens", 16, None)

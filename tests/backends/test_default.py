@@ -1,0 +1,47 @@
+"""The default fake model: deterministic, on-topic, plausible length."""
+
+from __future__ import annotations
+
+from app.backends.base import Message, ModelContext, SummaryDelta, TextDelta, Thinking
+from app.backends.default import DefaultBackend
+from app.backends.registry import get
+
+
+def ctx(text: str, thinks: bool = False, **request) -> ModelContext:
+    return ModelContext(model="m", reasoning=thinks, encoding="o200k_base", instructions=None,
+                        messages=(Message("user", text),), items=(), request=request)
+
+
+async def collect(c: ModelContext) -> list:
+    return [chunk async for chunk in DefaultBackend().generate(c)]
+
+
+async def test_deterministic_and_input_seeded():
+    a = await collect(ctx("Tell me about glaciers"))
+    assert a == await collect(ctx("Tell me about glaciers"))
+    assert a != await collect(ctx("Tell me about deserts"))
+    text = "".join(c.text for c in a)
+    assert "glaciers" in text.lower() and 3 <= text.count(".") <= 6
+
+
+async def test_sentence_and_word_requests():
+    text = "".join(c.text for c in await collect(ctx("Explain gravity in four sentences.")))
+    assert text.count(".") == 4
+    text = "".join(c.text for c in await collect(ctx("Describe Paris in one word")))
+    assert text == "Paris."
+
+
+async def test_reasoning_models_think_by_effort():
+    low = await collect(ctx("Why is the sky blue?", thinks=True, reasoning={"effort": "low"}))
+    high = await collect(ctx("Why is the sky blue?", thinks=True, reasoning={"effort": "high"}))
+    think = lambda cs: sum(c.tokens for c in cs if isinstance(c, Thinking))
+    assert 48 <= think(low) <= 96 and 384 <= think(high) <= 768
+    assert any(isinstance(c, SummaryDelta) for c in low)
+    # Thinking comes before the answer.
+    kinds = [type(c) for c in low]
+    assert kinds.index(TextDelta) > max(i for i, k in enumerate(kinds) if k is Thinking)
+
+
+async def test_echo_backend():
+    chunks = [c async for c in get("echo").generate(ctx("say this back"))]
+    assert "".join(c.text for c in chunks) == "say this back"
