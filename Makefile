@@ -1,0 +1,26 @@
+# Two commands do all set-up on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: serve test install bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The server on the embedded default store (a SQLite file under ./data), at 127.0.0.1:8000.
+serve: $(STAMP)
+	$(VENV)/bin/responses-mock serve
+
+# The whole suite, on SQLite and on the machine's Postgres (started if it is down).
+test: $(STAMP)
+	scripts/ensure-postgres
+	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
