@@ -29,6 +29,25 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the server starts.")
     log_level: str = Field("info", description="uvicorn log level.")
 
+    # Pace of the fake models. 0 tokens/s means unpaced. Overridable per model (catalog `pace`)
+    # and per request (x-mock-queue-delay, x-mock-time-to-first-token, x-mock-tokens-per-second).
+    tokens_per_second: float = Field(0.0, description="Pace of sync and streamed answers (0: as fast as possible).")
+    time_to_first_token: float = Field(0.0, description="Seconds before a sync or streamed answer's first token.")
+    background_tokens_per_second: float = Field(
+        500.0, description="Pace of background answers: a 2,000-token answer takes about 4 s.")
+    background_time_to_first_token: float = Field(0.2, description="Seconds before a background answer's first token.")
+    background_queue_delay: float = Field(0.25, description="Seconds a background response stays queued.")
+
+    # The background worker pool (one per server process; all share the database queue).
+    worker_concurrency: int = Field(8, description="Background jobs one process runs at once.")
+    worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")
+    heartbeat_interval: float = Field(1.0, description="Seconds between a running job's heartbeats.")
+    stale_after: float = Field(
+        15.0, description="A running job whose heartbeat is older than this many seconds was abandoned "
+        "by a crashed process and is failed.")
+    stream_poll_interval: float = Field(
+        0.25, description="How often a stream follower re-reads the event log written by another process.")
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, v: object) -> object:

@@ -1,7 +1,9 @@
-"""create_app(): the FastAPI application, its lifespan (engine, migrations) and routers."""
+"""create_app(): the FastAPI application, its lifespan (engine, migrations, worker pool) and routers."""
 
 from __future__ import annotations
 
+import os
+import socket
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -9,8 +11,12 @@ from fastapi import FastAPI
 from app import __version__
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
+from app.queue.notify import Notifier
+from app.queue.worker import WorkerPool
 from app.routes import api_router, health
+from app.services.background import BackgroundService
 from app.services.responses import ResponsesService
+from app.services.streams import StreamsService
 from app.store import db
 
 
@@ -19,14 +25,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Start-up, in order: store, schema, services, then the workers that use them.
         engine = db.make_engine(settings.resolved_database_url)
         if settings.migrate_on_start:
             await db.migrate(engine)
+        notifier = Notifier()
+        worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(app):x}"
+        background = BackgroundService(engine, notifier, worker_id)
+        pool = WorkerPool(engine, background, settings)
         app.state.engine = engine
-        app.state.responses = ResponsesService(engine)
+        app.state.responses = ResponsesService(engine, settings, notifier, wake_workers=pool.wake)
+        app.state.background = background
+        app.state.streams = StreamsService(engine, notifier, settings.stream_poll_interval)
+        await pool.start()
         try:
             yield
         finally:
+            # Shutdown: workers first (they fail what they cannot finish), then the stream runs, then the store.
+            await pool.stop()
+            await app.state.responses.close()
             await engine.dispose()
 
     app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)

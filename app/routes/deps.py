@@ -11,7 +11,9 @@ from starlette.responses import Response
 import orjson
 
 from app.errors import Unauthorized
+from app.services.background import BackgroundService
 from app.services.responses import ResponsesService
+from app.services.streams import StreamsService
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -43,8 +45,18 @@ def responses_service(request: Request) -> ResponsesService:
     return request.app.state.responses
 
 
+def background_service(request: Request) -> BackgroundService:
+    return request.app.state.background
+
+
+def streams_service(request: Request) -> StreamsService:
+    return request.app.state.streams
+
+
 TenantDep = Annotated[str, Depends(tenant)]
 ResponsesDep = Annotated[ResponsesService, Depends(responses_service)]
+BackgroundDep = Annotated[BackgroundService, Depends(background_service)]
+StreamsDep = Annotated[StreamsService, Depends(streams_service)]
 
 
 def json(obj: object, status: int = 200) -> Response:

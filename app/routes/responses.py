@@ -1,4 +1,5 @@
-"""/v1/responses: create, retrieve, delete, input items, input token counts."""
+"""/v1/responses: create (sync, stream, background), retrieve (or follow its stream), delete,
+cancel, input items, input token counts."""
 
 from __future__ import annotations
 
@@ -7,21 +8,23 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from app.errors import InvalidRequest
-from app.routes.deps import ResponsesDep, TenantDep, json, raw_json
+from app.routes.deps import BackgroundDep, ResponsesDep, StreamsDep, TenantDep, json, raw_json
+from app.routes.sse import event_stream
 from app.wire import requests
 
 router = APIRouter(tags=["responses"])
 
 
 @router.post("/responses")
-async def create_response(request: Request, tenant: TenantDep, svc: ResponsesDep) -> Response:
+async def create_response(request: Request, tenant: TenantDep, svc: ResponsesDep,
+                          streams: StreamsDep) -> Response:
     params = requests.create_response(await request.body())
-    for mode in ("stream", "background"):
-        if params.get(mode):
-            raise InvalidRequest(f"'{mode}' is not supported by this server yet.", param=mode,
-                                 code="unsupported_parameter")
-    return json(await svc.create(tenant, params))
+    result = await svc.create(tenant, params, request.headers)
+    if not params.get("stream"):
+        return json(result)
+    if params.get("background"):  # background + stream: follow the job's log from the start
+        return event_stream(await streams.follow(tenant, result["id"], None))
+    return event_stream(result)
 
 
 @router.post("/responses/input_tokens")
@@ -30,17 +33,26 @@ async def count_input_tokens(request: Request, tenant: TenantDep, svc: Responses
 
 
 @router.get("/responses/{response_id}")
-async def retrieve_response(response_id: str, tenant: TenantDep, svc: ResponsesDep,
-                            stream: bool = False) -> Response:
+async def retrieve_response(
+    response_id: str, tenant: TenantDep, svc: ResponsesDep, streams: StreamsDep,
+    stream: bool = False,
+    starting_after: int | None = None,
+    include_obfuscation: bool | None = None,
+    include: Annotated[list[requests.Includable] | None, Query(alias="include[]")] = None,
+) -> Response:
     if stream:
-        raise InvalidRequest("'stream' is not supported by this server yet.", param="stream",
-                             code="unsupported_parameter")
+        return event_stream(await streams.follow(tenant, response_id, starting_after))
     return raw_json(await svc.retrieve(tenant, response_id))
 
 
 @router.delete("/responses/{response_id}")
 async def delete_response(response_id: str, tenant: TenantDep, svc: ResponsesDep) -> Response:
     return json(await svc.delete(tenant, response_id))
+
+
+@router.post("/responses/{response_id}/cancel")
+async def cancel_response(response_id: str, tenant: TenantDep, background: BackgroundDep) -> Response:
+    return raw_json(await background.cancel(tenant, response_id))
 
 
 @router.get("/responses/{response_id}/input_items")

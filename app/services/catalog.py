@@ -14,7 +14,7 @@ from importlib import resources
 from app.errors import InvalidRequest
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CatalogModel:
     id: str
     snapshot: str
@@ -27,6 +27,7 @@ class CatalogModel:
     owned_by: str = "system"
     # gpt-5 defaults to medium effort; gpt-5.1 to none (no reasoning unless asked).
     default_effort: str | None = "medium"
+    pace: dict | None = None  # overrides the settings' pace for this model (see services/pacing.py)
 
     def wire(self, model_id: str) -> dict:
         return {"id": model_id, "object": "model", "created": self.created, "owned_by": self.owned_by}

@@ -7,28 +7,38 @@ is an `EventSink`: it receives each stream event as it happens and must serialis
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Awaitable, Protocol
 
 from app import ids
 from app.backends.base import Backend, ModelContext, SummaryDelta, TextDelta, Thinking
 from app.services import tokens
+from app.services.pacing import Pace
 from app.wire import objects
 from app.wire.events import EventNumberer
+
+
+class _Cancelled(Exception):
+    """Raised at a checkpoint once a cancel was requested."""
 
 class EventSink(Protocol):
     def __call__(self, event: dict) -> Awaitable[None]: ...
 
 class Lifecycle:
     def __init__(self, response: dict, ctx: ModelContext, backend: Backend, *, input_tokens: int,
-                 output_limit: int, sink: EventSink | None = None) -> None:
+                 output_limit: int, sink: EventSink | None = None, pace: Pace = Pace(),
+                 cancel: asyncio.Event | None = None, first_seq: int = 0) -> None:
         self.response = response
         self.ctx = ctx
         self.backend = backend
         self.input_tokens = input_tokens
         self.limit = output_limit
         self.sink = sink
-        self.events = EventNumberer()
+        self.pace = pace
+        self.cancel = cancel or asyncio.Event()
+        self.events = EventNumberer(first_seq)  # background runs continue after created/queued
+        self._started = 0.0
         self.output_tokens = 0
         self.reasoning_tokens = 0
         self._show_summary = bool((ctx.request.get("reasoning") or {}).get("summary"))
@@ -45,17 +55,36 @@ class Lifecycle:
 
     async def run(self) -> dict:
         """Run to a terminal state and return the final response object."""
-        await self._emit("response.created", response=self.response)
+        if self.events.next == 0:
+            await self._emit("response.created", response=self.response)
+        self.response["status"] = "in_progress"
         await self._emit("response.in_progress", response=self.response)
+        self._started = asyncio.get_running_loop().time()
         try:
             complete = await self._generate()
+        except _Cancelled:
+            return self._cancelled()
         except Exception as exc:  # a backend fault ends the response as `failed`, never a 500
             return await self._fail(exc)
         return await self._finish("completed" if complete else "incomplete")
 
+    async def _checkpoint(self) -> None:
+        """Wait for the pace's schedule of the next token; stop here if a cancel arrived."""
+        if self.pace.paced:
+            due = self._started + self.pace.delay_before(self.output_tokens)
+            delay = due - asyncio.get_running_loop().time()
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self.cancel.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+        if self.cancel.is_set():
+            raise _Cancelled
+
     async def _generate(self) -> bool:
         """Feed the backend's chunks into output items; False when max_output_tokens cut it."""
         async for chunk in self.backend.generate(self.ctx):
+            await self._checkpoint()
             if isinstance(chunk, Thinking):
                 await self._open_reasoning()
                 take = min(chunk.tokens, self.limit - self.output_tokens)
@@ -153,6 +182,16 @@ class Lifecycle:
             r["incomplete_details"] = {"reason": "max_output_tokens"}
         await self._emit(f"response.{status}", response=r)
         return r
+
+    def _cancelled(self) -> dict:
+        """Keep the partial output, as the real API does; no event follows a cancel."""
+        for item in self.response["output"]:
+            if item.get("status") == "in_progress":
+                item["status"] = "incomplete"
+        self._reasoning = self._message = None
+        self.response["status"] = "cancelled"
+        self.response["usage"] = self._usage()
+        return self.response
 
     async def _fail(self, exc: Exception) -> dict:
         r = self.response

@@ -1,8 +1,15 @@
-"""Responses: create, retrieve, delete, list input items, count input tokens."""
+"""Responses: create (sync, streamed, background), retrieve, delete, input items, token counts.
+
+Every mode builds the same Lifecycle; they differ in who drives it (this request, a detached
+task, a worker) and who watches it (nobody, this request's SSE socket, followers of the log).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from typing import AsyncIterator, Callable, Mapping
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,16 +17,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app import ids
 from app.backends import registry
 from app.backends.base import ModelContext
+from app.config import Settings
 from app.errors import InvalidRequest, NotFound
-from app.services import catalog, context
+from app.queue.notify import Notifier
+from app.services import catalog, context, pacing
 from app.services.catalog import CatalogModel
 from app.services.lifecycle import Lifecycle, output_limit
+from app.services.pacing import Pace
+from app.services.recorder import Recorder
+from app.store import events as event_store
 from app.store import items as item_store
+from app.store import jobs as job_store
 from app.store import responses as response_store
 from app.wire import objects
+from app.wire.events import EventNumberer
 
+log = logging.getLogger("responses_mock")
+
+TERMINAL = objects.TERMINAL
 # Parameters reasoning models refuse, as the real API refuses them (unless left at the default).
 _SAMPLING = ("temperature", "top_p")
+
+LiveEvent = tuple[int, str, str]  # (sequence_number, type, json)
 
 
 def not_found(response_id: str) -> NotFound:
@@ -45,44 +64,116 @@ def _unsupported(params: dict) -> None:
                                  code="unsupported_parameter")
 
 
-class ResponsesService:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> ModelContext:
+    return ModelContext(model=model.snapshot, reasoning=model.reasoning, encoding=model.encoding,
+                        instructions=ctx.instructions, messages=context.messages(ctx),
+                        items=tuple(ctx.items), request=params)
 
-    async def create(self, tenant: str, params: dict) -> dict:
+
+def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, **kw) -> Lifecycle:
+    """The one way every mode builds its lifecycle."""
+    return Lifecycle(response, model_context(model, ctx, params), registry.get(model.backend),
+                     input_tokens=context.count_input_tokens(ctx, model.encoding),
+                     output_limit=output_limit(params, model.max_output_tokens), **kw)
+
+
+def dumps(obj: object) -> str:
+    return orjson.dumps(obj).decode()
+
+
+class ResponsesService:
+    def __init__(self, engine: AsyncEngine, settings: Settings, notifier: Notifier,
+                 wake_workers: Callable[[], None] = lambda: None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.notifier = notifier
+        self.wake_workers = wake_workers
+        self._drivers: set[asyncio.Task] = set()  # detached stream runs, kept alive until done
+
+    # -- create ------------------------------------------------------------------------------
+
+    async def create(self, tenant: str, params: dict, headers: Mapping[str, str]):
+        """A final response (sync), the queued response (background), or an event iterator (stream)."""
         _unsupported(params)
         model = catalog.resolve(params["model"])
         check_model_params(model, params)
+        background, stream = bool(params.get("background")), bool(params.get("stream"))
+        if background and params.get("store") is False:
+            raise InvalidRequest("Background responses must be stored: 'store' cannot be false with "
+                                 "'background' true.", param="store", code="invalid_value")
+        pace = pacing.resolve(self.settings, model.pace, headers, background)
         async with self.engine.connect() as conn:
             ctx = await context.build(conn, tenant, params)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
-                                    model=model, status="in_progress")
-        lifecycle = Lifecycle(
-            response, self._model_context(model, ctx, params), registry.get(model.backend),
-            input_tokens=context.count_input_tokens(ctx, model.encoding),
-            output_limit=output_limit(params, model.max_output_tokens))
+                                    model=model, status="queued" if background else "in_progress",
+                                    background=background)
+        if background:
+            await self._enqueue(tenant, params, pace, response, ctx)
+            return response
+        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace)
+        if stream:
+            return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
         if final["store"]:
-            await self._save(tenant, params, final, ctx)
+            async with self.engine.begin() as conn:
+                await self._insert(conn, tenant, params, pace, final, ctx)
         return final
 
-    @staticmethod
-    def _model_context(model: CatalogModel, ctx: context.Context, params: dict) -> ModelContext:
-        return ModelContext(model=model.snapshot, reasoning=model.reasoning, encoding=model.encoding,
-                            instructions=ctx.instructions, messages=context.messages(ctx),
-                            items=tuple(ctx.items), request=params)
+    async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context) -> None:
+        """The response row and all its input items (one transaction is the caller's)."""
+        await response_store.insert(conn, {
+            "id": body["id"], "tenant": tenant, "created_at": body["created_at"],
+            "status": body["status"], "model": body["model"], "background": body["background"],
+            "previous_response_id": body["previous_response_id"],
+            "request": dumps({"params": params, "pace": pace.as_dict()}), "body": dumps(body),
+        })
+        await item_store.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
 
-    async def _save(self, tenant: str, params: dict, final: dict, ctx: context.Context) -> None:
-        """The response row and all its input items, in one transaction."""
+    async def _enqueue(self, tenant: str, params: dict, pace: Pace, response: dict, ctx: context.Context) -> None:
+        """Row, items, the created/queued events and the job: all or nothing."""
+        numbers = EventNumberer()
+        first = [numbers.make(t, response=response) for t in ("response.created", "response.queued")]
         async with self.engine.begin() as conn:
-            await response_store.insert(conn, {
-                "id": final["id"], "tenant": tenant, "created_at": final["created_at"],
-                "status": final["status"], "model": final["model"], "background": final["background"],
-                "previous_response_id": final["previous_response_id"],
-                "request": orjson.dumps(params).decode(), "body": orjson.dumps(final).decode(),
-            })
-            await item_store.add(conn, final["id"], [
-                (item.get("id", ""), orjson.dumps(item).decode()) for item in ctx.items])
+            await self._insert(conn, tenant, params, pace, response, ctx)
+            await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
+            await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay)
+        self.wake_workers()
+
+    async def _start_stream(self, tenant: str, params: dict, pace: Pace, lifecycle: Lifecycle,
+                            ctx: context.Context) -> AsyncIterator[LiveEvent]:
+        response = lifecycle.response
+        store = response["store"]
+        if store:
+            async with self.engine.begin() as conn:
+                await self._insert(conn, tenant, params, pace, response, ctx)
+        live: asyncio.Queue = asyncio.Queue()
+        lifecycle.sink = Recorder(self.engine if store else None, response["id"], self.notifier, live=live)
+        # The run is detached from the socket: a client that goes away cannot leave it half-written.
+        task = asyncio.create_task(self._drive(lifecycle))
+        self._drivers.add(task)
+        task.add_done_callback(self._drivers.discard)
+        return _drain(live)
+
+    async def _drive(self, lifecycle: Lifecycle) -> None:
+        recorder: Recorder = lifecycle.sink  # type: ignore[assignment]
+        try:
+            final = await lifecycle.run()
+            if final["store"]:
+                async with self.engine.begin() as conn:
+                    await recorder.flush(conn)
+                    await response_store.set_state(conn, final["id"], final["status"], dumps(final))
+                self.notifier.notify(final["id"])
+        except Exception:  # pragma: no cover - the store failed under us; say so, do not hang
+            log.exception("stream run of %s failed", lifecycle.response["id"])
+        finally:
+            recorder.close_live()
+
+    async def close(self) -> None:
+        """Let detached stream runs finish (they are short: foreground pace)."""
+        if self._drivers:
+            await asyncio.wait(list(self._drivers), timeout=10)
+
+    # -- read / delete -----------------------------------------------------------------------
 
     async def retrieve(self, tenant: str, response_id: str) -> str:
         async with self.engine.connect() as conn:
@@ -110,10 +201,9 @@ class ResponsesService:
                                          f"'{response_id}'.", param="after", code="invalid_value")
             rows = await item_store.page(conn, response_id, limit=limit, descending=order == "desc",
                                          after_position=after_position)
-        return objects.list_page([data for _, data in rows[:limit]],
-                                 rows[0][0] if rows else None,
-                                 rows[min(limit, len(rows)) - 1][0] if rows else None,
-                                 has_more=len(rows) > limit)
+        page = rows[:limit]
+        return objects.list_page([data for _, data in page], page[0][0] if page else None,
+                                 page[-1][0] if page else None, has_more=len(rows) > limit)
 
     async def count_input_tokens(self, tenant: str, params: dict) -> dict:
         _unsupported(params)
@@ -123,3 +213,8 @@ class ResponsesService:
         async with self.engine.connect() as conn:
             ctx = await context.build(conn, tenant, params)
         return objects.input_tokens(context.count_input_tokens(ctx, encoding))
+
+
+async def _drain(live: asyncio.Queue) -> AsyncIterator[LiveEvent]:
+    while (event := await live.get()) is not None:
+        yield event

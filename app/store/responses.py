@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.store import events, jobs
 from app.store.tables import response_items, responses
 
 
@@ -32,4 +35,47 @@ async def remove(conn: AsyncConnection, tenant: str, response_id: str) -> bool:
     if gone.rowcount == 0:
         return False
     await conn.execute(delete(response_items).where(response_items.c.response_id == response_id))
+    await events.remove(conn, response_id)
+    await jobs.drop(conn, response_id)
     return True
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    status: str
+    background: bool
+    request: str
+    body: str
+    cancel_requested: bool
+
+
+async def get(conn: AsyncConnection, response_id: str, tenant: str | None = None) -> Row | None:
+    """The full row; without a tenant only for internal callers (workers)."""
+    c = responses.c
+    query = select(c.id, c.status, c.background, c.request, c.body, c.cancel_requested).where(c.id == response_id)
+    if tenant is not None:
+        query = query.where(c.tenant == tenant)
+    row = (await conn.execute(query)).first()
+    return Row(*row) if row else None
+
+
+async def set_state(conn: AsyncConnection, response_id: str, status: str, body: str,
+                    *, unless: tuple[str, ...] = ()) -> bool:
+    """Write status and body; with `unless`, only if the current status is none of those."""
+    query = update(responses).where(responses.c.id == response_id)
+    if unless:
+        query = query.where(responses.c.status.not_in(unless))
+    return (await conn.execute(query.values(status=status, body=body))).rowcount > 0
+
+
+async def request_cancel(conn: AsyncConnection, response_id: str) -> None:
+    await conn.execute(update(responses).where(responses.c.id == response_id).values(cancel_requested=True))
+
+
+async def cancel_requested(conn: AsyncConnection, response_ids: list[str]) -> list[str]:
+    if not response_ids:
+        return []
+    rows = await conn.execute(select(responses.c.id).where(
+        responses.c.id.in_(response_ids), responses.c.cancel_requested.is_(True)))
+    return list(rows.scalars())

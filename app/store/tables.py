@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false
 
 metadata = MetaData()
 
@@ -21,6 +21,7 @@ responses = Table(
     Column("previous_response_id", String(64)),
     Column("request", Text, nullable=False),  # the validated create parameters, JSON
     Column("body", Text, nullable=False),  # the wire Response object, JSON, served as is
+    Column("cancel_requested", Boolean, nullable=False, server_default=false()),
 )
 
 # A response's input items in order: its own input, after the context it was chained to.
@@ -34,4 +35,28 @@ response_items = Table(
     Column("data", Text, nullable=False),
     Index("ix_response_items_position", "response_id", "position", unique=True),
     Index("ix_response_items_item", "response_id", "item_id"),
+)
+
+# Every stream event of a streamed or background response, so any replica can replay it.
+response_events = Table(
+    "response_events",
+    metadata,
+    Column("response_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(80), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+# The background queue: one row per job until it finishes (procrastinate-style, in the same DB).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("response_id", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # queued | running
+    Column("run_after", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("worker", String(64)),
+    Column("heartbeat_at", Float),
+    Index("ix_jobs_claim", "status", "run_after", "id"),
 )

@@ -1,0 +1,139 @@
+"""Background runs: what a worker does with a claimed job, cancel, and orphaned-job recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.errors import InvalidRequest
+from app.queue.notify import Notifier
+from app.services import catalog, context
+from app.services.pacing import Pace
+from app.services.recorder import Recorder
+from app.services.responses import TERMINAL, dumps, lifecycle_for, not_found
+from app.store import events as event_store
+from app.store import items as item_store
+from app.store import jobs as job_store
+from app.store import responses as response_store
+from app.store.jobs import Job
+from app.wire.events import EventNumberer
+
+log = logging.getLogger("responses_mock.background")
+
+# How long a cancel call waits for the running worker to stop and write the partial output.
+CANCEL_WAIT = 10.0
+
+
+class BackgroundService:
+    def __init__(self, engine: AsyncEngine, notifier: Notifier, worker_id: str) -> None:
+        self.engine = engine
+        self.notifier = notifier
+        self.worker_id = worker_id
+        self.cancels: dict[str, asyncio.Event] = {}  # response id → cancel signal of runs here
+
+    async def run_job(self, job: Job) -> None:
+        """Run a claimed job's response to its end state; the job row goes in the same commit."""
+        async with self.engine.begin() as conn:
+            row = await response_store.get(conn, job.response_id)
+            if row is None or row.status in TERMINAL:
+                await job_store.finish(conn, job.id)
+                return
+            item_data = await item_store.all_data(conn, job.response_id)
+            first_seq = await event_store.last_seq(conn, job.response_id) + 1
+        log.info("job %s: response %s run by worker %s", job.id, job.response_id, self.worker_id)
+        request = orjson.loads(row.request)
+        params, pace = request["params"], Pace(**request["pace"])
+        response = orjson.loads(row.body)
+        model = catalog.resolve(params["model"])
+        ctx = context.Context(prior=[], new=[orjson.loads(d) for d in item_data],
+                              instructions=params.get("instructions"))
+        cancel = self.cancels.setdefault(job.response_id, asyncio.Event())
+        if row.cancel_requested:
+            cancel.set()
+        recorder = Recorder(self.engine, job.response_id, self.notifier)
+        lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace,
+                                  cancel=cancel, first_seq=first_seq)
+        try:
+            async with self.engine.begin() as conn:
+                response["status"] = "in_progress"
+                await response_store.set_state(conn, job.response_id, "in_progress", dumps(response),
+                                               unless=TERMINAL)
+            final = await lifecycle.run()
+            async with self.engine.begin() as conn:
+                await recorder.flush(conn)
+                await response_store.set_state(conn, job.response_id, final["status"], dumps(final),
+                                               unless=TERMINAL)
+                await job_store.finish(conn, job.id)
+        finally:
+            self.cancels.pop(job.response_id, None)
+        self.notifier.notify(job.response_id)
+
+    async def fail_orphan(self, response_id: str, reason: str) -> None:
+        """End a response whose run was lost (crash, shutdown): failed, with a terminal event."""
+        async with self.engine.begin() as conn:
+            row = await response_store.get(conn, response_id)
+            await job_store.drop(conn, response_id)
+            if row is None or row.status in TERMINAL:
+                return
+            body = orjson.loads(row.body)
+            if row.cancel_requested:
+                body["status"] = "cancelled"
+            else:
+                body["status"] = "failed"
+                body["error"] = {"code": "server_error", "message": reason}
+                seq = await event_store.last_seq(conn, response_id) + 1
+                event = EventNumberer(seq).make("response.failed", response=body)
+                await event_store.append(conn, response_id, [(seq, event["type"], dumps(event))])
+            await response_store.set_state(conn, response_id, body["status"], dumps(body), unless=TERMINAL)
+        log.warning("response %s: %s", response_id, reason)
+        self.notifier.notify(response_id)
+
+    async def cancel(self, tenant: str, response_id: str) -> str:
+        """Cancel a queued or running background response; returns the response JSON."""
+        async with self.engine.begin() as conn:
+            row = await response_store.get(conn, response_id, tenant)
+            if row is None:
+                raise not_found(response_id)
+            if not row.background:
+                raise InvalidRequest("Only responses created with background=true can be cancelled.")
+            if row.status == "cancelled":
+                return row.body  # idempotent, as the real API
+            if row.status in TERMINAL:
+                raise InvalidRequest(f"Cannot cancel a {row.status} response.")
+            if await job_store.drop_if_queued(conn, response_id):
+                # Nobody runs it yet: cancel it right here, in the transaction that dequeues it.
+                body = orjson.loads(row.body)
+                body["status"] = "cancelled"
+                await response_store.set_state(conn, response_id, "cancelled", dumps(body))
+                self.notifier.notify(response_id)
+                return dumps(body)
+            await response_store.request_cancel(conn, response_id)
+        if response_id in self.cancels:
+            self.cancels[response_id].set()  # the run is in this process: stop it now
+        return await self._await_stop(tenant, response_id)
+
+    async def _await_stop(self, tenant: str, response_id: str) -> str:
+        """Wait for the worker (in any process) to stop and write the partial output."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CANCEL_WAIT
+        while True:
+            async with self.engine.connect() as conn:
+                row = await response_store.get(conn, response_id, tenant)
+            if row is None:
+                raise not_found(response_id)
+            if row.status in TERMINAL:
+                return row.body
+            if loop.time() >= deadline:
+                break
+            await self.notifier.wait(response_id, 0.05)
+        # The worker did not answer in time (lost process): cancel without its partial output.
+        body = orjson.loads(row.body)
+        body["status"] = "cancelled"
+        async with self.engine.begin() as conn:
+            await response_store.set_state(conn, response_id, "cancelled", dumps(body), unless=TERMINAL)
+            row = await response_store.get(conn, response_id, tenant)
+        self.notifier.notify(response_id)
+        return row.body

@@ -1,0 +1,63 @@
+"""How fast a fake model answers: queue delay, time to first token, tokens per second.
+
+Settings give the defaults (foreground fast, background paced so it can be observed and
+cancelled); a catalog model may set its own `pace`; a request may override with headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Mapping
+
+from app.config import Settings
+from app.errors import InvalidRequest
+
+HEADERS = {
+    "x-mock-queue-delay": "queue_delay",
+    "x-mock-time-to-first-token": "time_to_first_token",
+    "x-mock-tokens-per-second": "tokens_per_second",
+}
+
+
+@dataclass(frozen=True)
+class Pace:
+    queue_delay: float = 0.0
+    time_to_first_token: float = 0.0
+    tokens_per_second: float = 0.0  # 0: unpaced
+
+    def delay_before(self, tokens_done: int) -> float:
+        """Seconds from the start of generation until token number `tokens_done` may be sent."""
+        rate = tokens_done / self.tokens_per_second if self.tokens_per_second > 0 else 0.0
+        return self.time_to_first_token + rate
+
+    @property
+    def paced(self) -> bool:
+        return self.time_to_first_token > 0 or self.tokens_per_second > 0
+
+    def as_dict(self) -> dict:
+        return {"queue_delay": self.queue_delay, "time_to_first_token": self.time_to_first_token,
+                "tokens_per_second": self.tokens_per_second}
+
+
+def resolve(settings: Settings, model_pace: Mapping | None, headers: Mapping[str, str],
+            background: bool) -> Pace:
+    if background:
+        pace = Pace(settings.background_queue_delay, settings.background_time_to_first_token,
+                    settings.background_tokens_per_second)
+    else:
+        pace = Pace(0.0, settings.time_to_first_token, settings.tokens_per_second)
+    if model_pace:
+        pace = replace(pace, **{k: float(v) for k, v in model_pace.items() if k in Pace.__dataclass_fields__})
+    for header, field in HEADERS.items():
+        raw = headers.get(header)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not value >= 0:
+            raise InvalidRequest(f"Invalid header '{header}': expected a number >= 0, but got '{raw}'.",
+                                 param=header, code="invalid_value")
+        pace = replace(pace, **{field: value})
+    return pace

@@ -1,0 +1,56 @@
+"""Following a response's event log: replay after N, then live events until the end.
+
+Works from any replica: events are read from the database; this process's notifier makes local
+updates immediate, and polling every `stream_poll_interval` catches other processes' writes.
+"""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.errors import InvalidRequest
+from app.queue.notify import Notifier
+from app.services.recorder import TERMINAL_EVENTS
+from app.services.responses import TERMINAL, LiveEvent, not_found
+from app.store import events as event_store
+from app.store import responses as response_store
+
+
+class StreamsService:
+    def __init__(self, engine: AsyncEngine, notifier: Notifier, poll_interval: float) -> None:
+        self.engine = engine
+        self.notifier = notifier
+        self.poll_interval = poll_interval
+
+    async def follow(self, tenant: str, response_id: str, after: int | None) -> AsyncIterator[LiveEvent]:
+        """Check the response now (errors before the stream starts), then return the iterator."""
+        async with self.engine.connect() as conn:
+            row = await response_store.get(conn, response_id, tenant)
+            if row is None:
+                raise not_found(response_id)
+            if not row.background and await event_store.last_seq(conn, response_id) < 0:
+                raise InvalidRequest("This response cannot be streamed: only responses created with "
+                                     "background=true or stream=true keep their events.", param="stream")
+        return self._events(response_id, -1 if after is None else after)
+
+    async def _events(self, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
+        while True:
+            async with self.engine.connect() as conn:
+                batch = await event_store.after(conn, response_id, last)
+                if not batch:
+                    row = await response_store.get(conn, response_id)
+                    if row is None or row.status in TERMINAL:
+                        # The final events commit with the final status: one last read gets them all.
+                        batch = await event_store.after(conn, response_id, last)
+                        for event in batch:
+                            yield event
+                        return
+            for event in batch:
+                yield event
+                last = event[0]
+                if event[1] in TERMINAL_EVENTS:
+                    return
+            if not batch:
+                await self.notifier.wait(response_id, self.poll_interval)
