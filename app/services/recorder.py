@@ -29,12 +29,19 @@ class Recorder:
         self.live = live
         self.flush_interval = flush_interval
         self.pending: list[tuple[int, str, str]] = []
+        self._held: list[tuple[int, str, str]] = []
         self._last_flush = time.monotonic()
 
     async def __call__(self, event: dict) -> None:
         data = orjson.dumps(event).decode()
         if self.live is not None:
-            self.live.put_nowait((event["sequence_number"], event["type"], data))
+            # The terminal event waits for close_live(): a client that retrieves the response the
+            # moment it sees `response.completed` must find it committed.
+            row = (event["sequence_number"], event["type"], data)
+            if event["type"] in TERMINAL_EVENTS:
+                self._held.append(row)
+            else:
+                self.live.put_nowait(row)
         if self.engine is None:
             return
         self.pending.append((event["sequence_number"], event["type"], data))
@@ -55,5 +62,8 @@ class Recorder:
         self._last_flush = time.monotonic()
 
     def close_live(self) -> None:
+        """Call after the final state is committed: release the terminal event, end the stream."""
         if self.live is not None:
+            for row in self._held:
+                self.live.put_nowait(row)
             self.live.put_nowait(None)
