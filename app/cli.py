@@ -18,17 +18,28 @@ def _parser() -> argparse.ArgumentParser:
                                      description="A server that speaks the OpenAI Responses API.")
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
-    fields = Settings.model_fields
-    serve = sub.add_parser("serve", help="run the server")
+    serve = sub.add_parser("serve", help="run the server",
+                           description="Every flag is also an env var RESPONSES_MOCK_<NAME>; a flag wins.")
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
-    for p in (serve, migrate):
-        p.add_argument("--database-url", help=fields["database_url"].description)
-        p.add_argument("--data-dir", help=fields["data_dir"].description)
-    serve.add_argument("--host", help=fields["host"].description)
-    serve.add_argument("--port", type=int, help=fields["port"].description)
-    serve.add_argument("--api-keys", help=fields["api_keys"].description)
-    serve.add_argument("--log-level", help=fields["log_level"].description)
+    for name, field in Settings.model_fields.items():
+        _add_flag(serve, name, field)
+    for name in ("database_url", "data_dir"):
+        _add_flag(migrate, name, Settings.model_fields[name])
     return parser
+
+
+def _add_flag(parser: argparse.ArgumentParser, name: str, field) -> None:
+    """One flag per Settings field, typed from its annotation; the env var names it in --help."""
+    flag = "--" + name.replace("_", "-")
+    default = field.get_default(call_default_factory=True)
+    help_ = f"{field.description} [env RESPONSES_MOCK_{name.upper()}; default {str(default) or '-'}]"
+    annotation = field.annotation
+    if annotation is bool:
+        parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_)
+    elif annotation in (int, float):
+        parser.add_argument(flag, type=annotation, help=help_)
+    else:  # str, Path, comma-separated lists: Settings parses them
+        parser.add_argument(flag, help=help_)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -53,7 +64,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"migrated {settings.resolved_database_url}", file=sys.stderr)
         return
 
+    import logging
+
     import uvicorn
+
+    # Our own loggers (jobs, workers, recovery) beside uvicorn's, at the same level.
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(levelname)s:     %(name)s: %(message)s")
 
     from app.main import create_app
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -97,6 +101,51 @@ class LiveServer:
         return httpx.Client(base_url=self.url, **kw)
 
 
+@dataclass
+class ServerProcess(LiveServer):
+    """`python -m app serve` in a process of its own: for replicas sharing Postgres, and crashes."""
+
+    flags: dict = field(default_factory=dict)
+    log_path: Path | None = None
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> "ServerProcess":
+        port = free_port()
+        args = [sys.executable, "-m", "app", "serve", "--port", str(port),
+                "--database-url", self.settings.database_url, "--log-level", "info"]
+        for name, value in self.flags.items():
+            args += ["--" + name.replace("_", "-"), str(value)]
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.log_path.parent)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server process did not start:\n{self.log()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def kill(self) -> None:
+        """A crash: no shutdown code runs."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
 def new_key() -> str:
     return f"sk-test-{uuid.uuid4().hex}"
 
@@ -117,23 +166,43 @@ def make_server(tmp_path_factory):
     started: list[LiveServer] = []
     databases: list[str] = []
 
-    def make(engine: str, **overrides) -> LiveServer:
+    def fresh_url(engine: str) -> str:
+        """A new, empty store: a SQLite file or a Postgres database (dropped at the end)."""
         if engine == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'test.db'}"
-        else:
-            name = f"rmock_test_{uuid.uuid4().hex[:12]}"
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-            databases.append(name)
-            url = f"{PG_BASE}/{name}"
+            return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('store') / 'test.db'}"
+        name = f"rmock_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        databases.append(name)
+        return f"{PG_BASE}/{name}"
+
+    def make(engine: str, **overrides) -> LiveServer:
+        """`engine` is "sqlite", "postgres" (a fresh store) or a URL from `make.fresh_url`."""
+        url = engine if "://" in engine else fresh_url(engine)
         server = LiveServer(Settings(database_url=url, **overrides)).start()
         started.append(server)
         return server
 
+    make.fresh_url = fresh_url
     yield make
     for server in started:
         server.stop()
     for name in databases:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def spawn_server(tmp_path):
+    """Start `python -m app serve` on a given store URL: spawn_server(url, name, **settings)."""
+    started: list[ServerProcess] = []
+
+    def spawn(url: str, name: str, **flags) -> ServerProcess:
+        proc = ServerProcess(Settings(database_url=url), flags=flags, log_path=tmp_path / f"{name}.log")
+        started.append(proc.start())
+        return proc
+
+    yield spawn
+    for proc in started:
+        proc.stop()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -151,3 +220,29 @@ def client(server) -> OpenAI:
 async def aclient(server) -> AsyncOpenAI:
     async with server.async_client() as c:
         yield c
+
+
+def read_sse(lines, limit: int | None = None) -> list[dict]:
+    """Parse `event:`/`data:` pairs from an SSE line iterator; check each against the spec and
+    that the `event:` name matches the payload's type. Stops after `limit` events if given."""
+    events, name = [], None
+    for line in lines:
+        if line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            event = json.loads(line[5:])
+            assert event["type"] == name, (name, event["type"])
+            spec_check.check_event(event)
+            events.append(event)
+            if limit is not None and len(events) >= limit:
+                break
+    return events
+
+
+def sse(server: "LiveServer", key: str, method: str, path: str, **kw) -> list[dict]:
+    """Every event of one SSE request, read over raw HTTP (what the SDK hides)."""
+    with server.http(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        with http.stream(method, path, **kw) as r:
+            assert r.status_code == 200, r.read()
+            assert r.headers["content-type"].startswith("text/event-stream")
+            return read_sse(r.iter_lines())

@@ -94,3 +94,40 @@ def check(method: str, path: str, status: int, body: object) -> str | None:
         detail = "\n".join(f"  at {list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])
         raise SpecViolation(f"{method} {path} → {status} does not match {name}:\n{detail}")
     return name
+
+
+@lru_cache(maxsize=1)
+def _event_schemas() -> dict[str, str]:
+    """Stream event type → its schema, from the members of `ResponseStreamEvent`."""
+    schemas = _spec()["components"]["schemas"]
+    found = {}
+    for member in schemas["ResponseStreamEvent"]["anyOf"]:
+        name = member["$ref"].rsplit("/", 1)[-1]
+        found[schemas[name]["properties"]["type"]["enum"][0]] = name
+    return found
+
+
+def check_event(event: dict) -> str:
+    """Raise SpecViolation unless `event` is one of the spec's `ResponseStreamEvent`s."""
+    name = _event_schemas().get(event.get("type"))
+    if name is None:
+        raise SpecViolation(f"unknown stream event type {event.get('type')!r}")
+    inner = event.get("response")
+
+    def excused(error) -> bool:  # the Response errata apply to the response an event carries
+        path = tuple(error.absolute_path)
+        return path[:1] == ("response",) and _excused("Response", _Shifted(error), inner)
+
+    errors = [e for e in validator(name).iter_errors(event) if not excused(e)]
+    if errors:
+        detail = "\n".join(f"  at {list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])
+        raise SpecViolation(f"event {event['type']} does not match {name}:\n{detail}")
+    return name
+
+
+class _Shifted:
+    """An error seen from inside the event's `response` field."""
+
+    def __init__(self, error) -> None:
+        self.instance = error.instance
+        self.absolute_path = list(error.absolute_path)[1:]

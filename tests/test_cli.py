@@ -8,13 +8,21 @@ import sys
 from pathlib import Path
 
 from app.cli import _parser, settings_from
+from app.config import Settings
 
 
 def test_help_lists_every_serve_setting():
     out = subprocess.run([sys.executable, "-m", "app", "serve", "--help"], capture_output=True, text=True,
                          check=True).stdout
-    for flag in ("--host", "--port", "--database-url", "--data-dir", "--api-keys", "--log-level"):
-        assert flag in out
+    for name in Settings.model_fields:
+        assert "--" + name.replace("_", "-") in out
+        assert f"RESPONSES_MOCK_{name.upper()}" in out.replace("\n", "").replace(" ", "")
+
+
+def test_typed_flags_reach_settings():
+    s = settings_from(_parser().parse_args(["serve", "--stale-after", "2.5", "--worker-concurrency", "3",
+                                            "--no-migrate-on-start"]))
+    assert (s.stale_after, s.worker_concurrency, s.migrate_on_start) == (2.5, 3, False)
 
 
 def test_flags_override_env(monkeypatch):

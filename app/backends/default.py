@@ -82,7 +82,7 @@ def _sentence_count(text: str, rng: random.Random) -> int:
                   r"(?:short\s+)?sentences?\b", text, re.I)
     if m:
         n = m.group(1).lower()
-        return max(1, min(int(n) if n.isdigit() else _NUMBERS[n], 40))
+        return max(1, min(int(n) if n.isdigit() else _NUMBERS[n], 200))
     return rng.randint(3, 6)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.errors import InvalidRequest
 from app.queue.notify import Notifier
-from app.services import catalog, context
+from app.services import catalog, context, tokens
 from app.services.pacing import Pace
 from app.services.recorder import Recorder
 from app.services.responses import TERMINAL, dumps, lifecycle_for, not_found
@@ -19,7 +19,8 @@ from app.store import items as item_store
 from app.store import jobs as job_store
 from app.store import responses as response_store
 from app.store.jobs import Job
-from app.wire.events import EventNumberer
+from app.wire import objects
+from app.wire.events import EventNumberer, fold_output
 
 log = logging.getLogger("responses_mock.background")
 
@@ -48,8 +49,7 @@ class BackgroundService:
         params, pace = request["params"], Pace(**request["pace"])
         response = orjson.loads(row.body)
         model = catalog.resolve(params["model"])
-        ctx = context.Context(prior=[], new=[orjson.loads(d) for d in item_data],
-                              instructions=params.get("instructions"))
+        ctx = _stored_context(params, item_data)
         cancel = self.cancels.setdefault(job.response_id, asyncio.Event())
         if row.cancel_requested:
             cancel.set()
@@ -78,13 +78,12 @@ class BackgroundService:
             await job_store.drop(conn, response_id)
             if row is None or row.status in TERMINAL:
                 return
-            body = orjson.loads(row.body)
+            body, seq = await _salvage(conn, row)
             if row.cancel_requested:
                 body["status"] = "cancelled"
             else:
                 body["status"] = "failed"
                 body["error"] = {"code": "server_error", "message": reason}
-                seq = await event_store.last_seq(conn, response_id) + 1
                 event = EventNumberer(seq).make("response.failed", response=body)
                 await event_store.append(conn, response_id, [(seq, event["type"], dumps(event))])
             await response_store.set_state(conn, response_id, body["status"], dumps(body), unless=TERMINAL)
@@ -99,10 +98,10 @@ class BackgroundService:
                 raise not_found(response_id)
             if not row.background:
                 raise InvalidRequest("Only responses created with background=true can be cancelled.")
-            if row.status == "cancelled":
-                return row.body  # idempotent, as the real API
             if row.status in TERMINAL:
-                raise InvalidRequest(f"Cannot cancel a {row.status} response.")
+                # Idempotent: a finished response comes back unchanged (the spec's own cancel
+                # example is a `completed` response), a cancelled one too.
+                return row.body
             if await job_store.drop_if_queued(conn, response_id):
                 # Nobody runs it yet: cancel it right here, in the transaction that dequeues it.
                 body = orjson.loads(row.body)
@@ -129,11 +128,35 @@ class BackgroundService:
             if loop.time() >= deadline:
                 break
             await self.notifier.wait(response_id, 0.05)
-        # The worker did not answer in time (lost process): cancel without its partial output.
-        body = orjson.loads(row.body)
-        body["status"] = "cancelled"
+        # The worker did not answer in time (lost process): cancel with what its log shows.
         async with self.engine.begin() as conn:
+            body, _ = await _salvage(conn, row)
+            body["status"] = "cancelled"
             await response_store.set_state(conn, response_id, "cancelled", dumps(body), unless=TERMINAL)
             row = await response_store.get(conn, response_id, tenant)
         self.notifier.notify(response_id)
         return row.body
+
+
+def _stored_context(params: dict, item_data: list[str]) -> context.Context:
+    """A background response's context: its stored input items (chains were resolved at create)."""
+    return context.Context(prior=[], new=[orjson.loads(d) for d in item_data],
+                           instructions=params.get("instructions"))
+
+
+async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
+    """The response body of a lost run, with the output its event log shows (open items
+    `incomplete`) and usage; plus the next free sequence number."""
+    body = orjson.loads(row.body)
+    logged = await event_store.after(conn, row.id, -1, limit=None)
+    body["output"] = fold_output(orjson.loads(data) for _, _, data in logged)
+    for item in body["output"]:
+        if item.get("status") == "in_progress":
+            item["status"] = "incomplete"
+    params = orjson.loads(row.request)["params"]
+    model = catalog.resolve(params["model"])
+    ctx = _stored_context(params, await item_store.all_data(conn, row.id))
+    produced = [part.get("text", "") for item in body["output"] for part in item.get("content", [])]
+    body["usage"] = objects.usage(context.count_input_tokens(ctx, model.encoding),
+                                  sum(tokens.count(text, model.encoding) for text in produced), 0)
+    return body, (logged[-1][0] + 1 if logged else 0)

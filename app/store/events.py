@@ -17,7 +17,8 @@ async def append(conn: AsyncConnection, response_id: str, events: list[tuple[int
         ])
 
 
-async def after(conn: AsyncConnection, response_id: str, seq: int, limit: int = 1000) -> list[tuple[int, str, str]]:
+async def after(conn: AsyncConnection, response_id: str, seq: int,
+                limit: int | None = 1000) -> list[tuple[int, str, str]]:
     rows = await conn.execute(
         select(t.c.seq, t.c.type, t.c.data).where(t.c.response_id == response_id, t.c.seq > seq)
         .order_by(t.c.seq).limit(limit))

@@ -5,7 +5,7 @@ Field order follows the real stream: type first, sequence_number last.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 
 class EventNumberer:
@@ -20,3 +20,25 @@ class EventNumberer:
         event = {"type": type, **fields, "sequence_number": self.next}
         self.next += 1
         return event
+
+
+def fold_output(events: Iterable[dict]) -> list[dict]:
+    """Rebuild the output items a run had produced from its logged events: what a lost run
+    (crashed process, unanswered cancel) leaves behind is exactly what its watchers saw."""
+    output: list[dict] = []
+    for e in events:
+        kind = e["type"]
+        if kind in ("response.output_item.added", "response.output_item.done"):
+            if e["output_index"] < len(output):
+                output[e["output_index"]] = e["item"]
+            else:
+                output.append(e["item"])
+        elif kind == "response.content_part.added":
+            output[e["output_index"]]["content"].append(e["part"])
+        elif kind == "response.output_text.delta":
+            output[e["output_index"]]["content"][e["content_index"]]["text"] += e["delta"]
+        elif kind == "response.reasoning_summary_part.added":
+            output[e["output_index"]]["summary"].append(e["part"])
+        elif kind == "response.reasoning_summary_text.delta":
+            output[e["output_index"]]["summary"][e["summary_index"]]["text"] += e["delta"]
+    return output

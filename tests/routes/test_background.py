@@ -1,0 +1,158 @@
+"""background=true: queued → in_progress → end state, pacing, cancel, background + stream, and
+resuming a live stream. Both stores, sync and async SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import openai
+import pytest
+
+from app.backends import registry
+from tests.conftest import new_key, sse
+from tests.routes.test_streaming import Exploding, collapse
+
+LONG = "Explain photosynthesis in 150 sentences."  # about 2,000 tokens from the default model
+FAST = {"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0", "x-mock-tokens-per-second": "0"}
+
+
+def wait_for(client, rid: str, statuses=("completed", "incomplete", "failed", "cancelled"), timeout=20.0):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while True:
+        r = client.responses.retrieve(rid)
+        if not seen or seen[-1] != r.status:
+            seen.append(r.status)
+        if r.status in statuses or time.monotonic() > deadline:
+            return r, seen
+        time.sleep(0.05)
+
+
+def test_polling_sees_queued_then_in_progress_then_completed(client):
+    r = client.responses.create(model="gpt-4.1", input="Describe tides in 10 sentences.", background=True,
+                                extra_headers={"x-mock-queue-delay": "0.4", "x-mock-tokens-per-second": "100"})
+    assert r.status == "queued" and r.background is True and r.output == [] and r.usage is None
+    final, seen = wait_for(client, r.id)
+    assert seen == ["queued", "in_progress", "completed"]
+    assert final.output_text.count(".") == 10 and final.usage.output_tokens > 0
+    assert final.completed_at >= final.created_at
+    # The same request in the foreground gives the same answer: one lifecycle, one model.
+    sync = client.responses.create(model="gpt-4.1", input="Describe tides in 10 sentences.")
+    assert sync.output_text == final.output_text and sync.usage == final.usage
+
+
+def test_background_event_log(server):
+    key = new_key()
+    with server.client(api_key=key) as client:
+        r = client.responses.create(model="gpt-5-nano", input="hi", background=True, extra_headers=FAST)
+        wait_for(client, r.id)
+    events = sse(server, key, "GET", f"/v1/responses/{r.id}", params={"stream": "true"})
+    types = [e["type"] for e in events]
+    assert types[:3] == ["response.created", "response.queued", "response.in_progress"]
+    assert types[-1] == "response.completed" and types.count("response.completed") == 1
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+    assert [e["response"]["status"] for e in events[:3]] == ["queued", "queued", "in_progress"]
+
+
+def test_background_and_stream_together(client):
+    events = list(client.responses.create(model="gpt-4.1", input="Name two seas in two sentences.",
+                                          background=True, stream=True, extra_headers=FAST))
+    assert [e.type for e in events[:3]] == ["response.created", "response.queued", "response.in_progress"]
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert events[-1].type == "response.completed"
+    assert client.responses.retrieve(events[0].response.id).output_text == events[-1].response.output_text
+
+
+def test_cancel_after_one_second_with_default_pace(client):
+    """The issue's yardstick: a ~2,000-token background answer, cancelled after 1 s."""
+    r = client.responses.create(model="gpt-4.1", input=LONG, background=True)
+    time.sleep(1.0)
+    cancelled = client.responses.cancel(r.id)
+    assert cancelled.status == "cancelled"
+    message = cancelled.output[0]
+    assert message.status == "incomplete" and 0 < len(message.content[0].text)  # partial output kept
+    assert 0 < cancelled.usage.output_tokens < 1500
+    assert client.responses.retrieve(r.id).model_dump() == cancelled.model_dump()
+    # Idempotent, and the worker has really stopped: nothing changes afterwards.
+    time.sleep(0.5)
+    assert client.responses.cancel(r.id).model_dump() == cancelled.model_dump()
+    assert client.responses.retrieve(r.id).model_dump() == cancelled.model_dump()
+    full = client.responses.create(model="gpt-4.1", input=LONG)
+    assert full.output_text.startswith(message.content[0].text) and full.usage.output_tokens > 1800
+
+
+def test_cancel_while_queued_never_runs(client):
+    r = client.responses.create(model="gpt-4.1", input="hi", background=True,
+                                extra_headers={"x-mock-queue-delay": "1"})
+    cancelled = client.responses.cancel(r.id)
+    assert cancelled.status == "cancelled" and cancelled.output == []
+    time.sleep(1.3)
+    assert client.responses.retrieve(r.id).model_dump() == cancelled.model_dump()
+
+
+def test_cancel_a_finished_or_foreground_response(client):
+    done = client.responses.create(model="gpt-4.1", input="hi", background=True, extra_headers=FAST)
+    done, _ = wait_for(client, done.id)
+    assert client.responses.cancel(done.id).model_dump() == done.model_dump()  # returned unchanged
+    foreground = client.responses.create(model="gpt-4.1", input="hi")
+    with pytest.raises(openai.BadRequestError) as exc:
+        client.responses.cancel(foreground.id)
+    assert exc.value.body["message"] == "Only responses created with background=true can be cancelled."
+    with pytest.raises(openai.NotFoundError):
+        client.responses.cancel("resp_does_not_exist")
+
+
+def test_background_requires_store(client):
+    with pytest.raises(openai.BadRequestError) as exc:
+        client.responses.create(model="gpt-4.1", input="hi", background=True, store=False)
+    assert exc.value.body["param"] == "store"
+
+
+def test_pace_headers_are_validated(client):
+    with pytest.raises(openai.BadRequestError) as exc:
+        client.responses.create(model="gpt-4.1", input="hi", extra_headers={"x-mock-tokens-per-second": "fast"})
+    assert exc.value.body["param"] == "x-mock-tokens-per-second"
+
+
+def test_resume_a_live_stream_mid_flight(server):
+    key = new_key()
+    with server.client(api_key=key) as client:
+        r = client.responses.create(model="gpt-4.1", input="Describe clouds in 12 sentences.", background=True,
+                                    extra_headers={"x-mock-queue-delay": "0", "x-mock-tokens-per-second": "60"})
+        while client.responses.retrieve(r.id).status != "in_progress":
+            time.sleep(0.02)
+        time.sleep(0.3)
+        tail = list(client.responses.retrieve(r.id, stream=True, starting_after=3))
+        assert client.responses.retrieve(r.id).status == "completed"
+    assert tail[0].sequence_number == 4 and tail[-1].type == "response.completed"
+    assert [e.sequence_number for e in tail] == list(range(4, 4 + len(tail)))
+    full = sse(server, key, "GET", f"/v1/responses/{r.id}", params={"stream": "true"})
+    assert [e.to_dict() for e in tail] == full[4:]
+
+
+def test_background_backend_fault_fails_the_response(client, monkeypatch):
+    monkeypatch.setattr(registry, "get", lambda name: Exploding())
+    r = client.responses.create(model="gpt-4.1", input="hi", background=True, extra_headers=FAST)
+    final, _ = wait_for(client, r.id)
+    assert final.status == "failed" and "blew up" in final.error.message
+    types = collapse([e.type for e in client.responses.retrieve(r.id, stream=True)])
+    assert types[-1] == "response.failed"
+
+
+async def test_async_background_cancel_and_follow(aclient):
+    r = await aclient.responses.create(model="gpt-4.1", input=LONG, background=True,
+                                       extra_headers={"x-mock-queue-delay": "0"})
+
+    async def follow():
+        return [e async for e in await aclient.responses.retrieve(r.id, stream=True)]
+
+    follower = asyncio.create_task(follow())
+    await asyncio.sleep(0.8)
+    cancelled = await aclient.responses.cancel(r.id)
+    assert cancelled.status == "cancelled"
+    events = await asyncio.wait_for(follower, 10)  # the follower ends when the response does
+    assert events[0].type == "response.created"
+    assert not any(e.type in ("response.completed", "response.failed") for e in events)
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert deltas == cancelled.output[0].content[0].text
