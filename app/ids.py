@@ -18,6 +18,10 @@ def response_id() -> str:
     return new_id("resp")
 
 
+def conversation_id() -> str:
+    return new_id("conv")
+
+
 def message_id() -> str:
     return new_id("msg")
 

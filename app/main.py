@@ -15,6 +15,7 @@ from app.queue.notify import Notifier
 from app.queue.worker import WorkerPool
 from app.routes import api_router, health
 from app.services.background import BackgroundService
+from app.services.conversations import ConversationsService
 from app.services.responses import ResponsesService
 from app.services.streams import StreamsService
 from app.store import db
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.responses = ResponsesService(engine, settings, notifier, wake_workers=pool.wake)
         app.state.background = background
         app.state.streams = StreamsService(engine, notifier, settings.stream_poll_interval)
+        app.state.conversations = ConversationsService(engine)
         await pool.start()
         try:
             yield

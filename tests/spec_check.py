@@ -66,6 +66,8 @@ ERRATA = {
     # An empty page has no item to name; the real API sends null rather than an invented id.
     ("ResponseItemList", ("first_id",)): "empty page",
     ("ResponseItemList", ("last_id",)): "empty page",
+    ("ConversationItemList", ("first_id",)): "empty page",
+    ("ConversationItemList", ("last_id",)): "empty page",
 }
 
 

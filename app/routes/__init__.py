@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.routes import health, models, responses
+from app.routes import conversations, health, models, responses
 
 api_router = APIRouter(prefix="/v1")
 api_router.include_router(responses.router)
 api_router.include_router(models.router)
+api_router.include_router(conversations.router)
 
 __all__ = ["api_router", "health"]

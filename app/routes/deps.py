@@ -12,6 +12,7 @@ import orjson
 
 from app.errors import Unauthorized
 from app.services.background import BackgroundService
+from app.services.conversations import ConversationsService
 from app.services.responses import ResponsesService
 from app.services.streams import StreamsService
 
@@ -53,7 +54,12 @@ def streams_service(request: Request) -> StreamsService:
     return request.app.state.streams
 
 
+def conversations_service(request: Request) -> ConversationsService:
+    return request.app.state.conversations
+
+
 TenantDep = Annotated[str, Depends(tenant)]
+ConversationsDep = Annotated[ConversationsService, Depends(conversations_service)]
 ResponsesDep = Annotated[ResponsesService, Depends(responses_service)]
 BackgroundDep = Annotated[BackgroundService, Depends(background_service)]
 StreamsDep = Annotated[StreamsService, Depends(streams_service)]

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from app.routes.deps import BackgroundDep, ResponsesDep, StreamsDep, TenantDep, json, raw_json
 from app.routes.sse import event_stream
+from app.services import compaction
 from app.wire import requests
 
 router = APIRouter(tags=["responses"])
@@ -25,6 +26,11 @@ async def create_response(request: Request, tenant: TenantDep, svc: ResponsesDep
     if params.get("background"):  # background + stream: follow the job's log from the start
         return event_stream(await streams.follow(tenant, result["id"], None))
     return event_stream(result)
+
+
+@router.post("/responses/compact")
+async def compact_response(request: Request, tenant: TenantDep, svc: ResponsesDep) -> Response:
+    return json(await compaction.compact(svc.engine, tenant, requests.compact(await request.body())))
 
 
 @router.post("/responses/input_tokens")

@@ -13,9 +13,10 @@ from app.queue.notify import Notifier
 from app.services import catalog, context, tokens
 from app.services.pacing import Pace
 from app.services.recorder import Recorder
-from app.services.responses import TERMINAL, dumps, lifecycle_for, not_found
+from app.services.conversations import conversation_id_of
+from app.services.responses import TERMINAL, append_turn, dumps, lifecycle_for, not_found
 from app.store import events as event_store
-from app.store import items as item_store
+from app.store.items import RESPONSE_ITEMS
 from app.store import jobs as job_store
 from app.store import responses as response_store
 from app.store.jobs import Job
@@ -42,7 +43,7 @@ class BackgroundService:
             if row is None or row.status in TERMINAL:
                 await job_store.finish(conn, job.id)
                 return
-            item_data = await item_store.all_data(conn, job.response_id)
+            item_data = await RESPONSE_ITEMS.all_data(conn, job.response_id)
             first_seq = await event_store.last_seq(conn, job.response_id) + 1
         log.info("job %s: response %s run by worker %s", job.id, job.response_id, self.worker_id)
         request = orjson.loads(row.request)
@@ -64,8 +65,9 @@ class BackgroundService:
             final = await lifecycle.run()
             async with self.engine.begin() as conn:
                 await recorder.flush(conn)
-                await response_store.set_state(conn, job.response_id, final["status"], dumps(final),
-                                               unless=TERMINAL)
+                if await response_store.set_state(conn, job.response_id, final["status"], dumps(final),
+                                                  unless=TERMINAL):
+                    await append_turn(conn, row.tenant, ctx.conversation_id, output=final["output"])
                 await job_store.finish(conn, job.id)
         finally:
             self.cancels.pop(job.response_id, None)
@@ -141,7 +143,8 @@ class BackgroundService:
 def _stored_context(params: dict, item_data: list[str]) -> context.Context:
     """A background response's context: its stored input items (chains were resolved at create)."""
     return context.Context(prior=[], new=[orjson.loads(d) for d in item_data],
-                           instructions=params.get("instructions"))
+                           instructions=params.get("instructions"),
+                           conversation_id=conversation_id_of(params.get("conversation")))
 
 
 async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
@@ -155,7 +158,7 @@ async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
             item["status"] = "incomplete"
     params = orjson.loads(row.request)["params"]
     model = catalog.resolve(params["model"])
-    ctx = _stored_context(params, await item_store.all_data(conn, row.id))
+    ctx = _stored_context(params, await RESPONSE_ITEMS.all_data(conn, row.id))
     produced = [part.get("text", "") for item in body["output"] for part in item.get("content", [])]
     body["usage"] = objects.usage(context.count_input_tokens(ctx, model.encoding),
                                   sum(tokens.count(text, model.encoding) for text in produced), 0)

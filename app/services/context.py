@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.backends.base import Message
 from app.errors import InvalidRequest
-from app.services import tokens
-from app.store import items as item_store
+from app.services import conversations, tokens
+from app.wire import compaction
+from app.store.items import RESPONSE_ITEMS
 from app.store import responses as response_store
 from app.wire import objects
 
@@ -22,9 +23,10 @@ _PART_TEXT = {"input_text": "text", "output_text": "text", "refusal": "refusal",
 
 @dataclass
 class Context:
-    prior: list[dict]  # items chained from previous_response_id: its inputs, then its output
+    prior: list[dict]  # context items: the previous response's inputs and output, or the conversation's items
     new: list[dict]  # this request's input, normalised to stored item shapes
     instructions: str | None
+    conversation_id: str | None = None  # this turn's input and output are appended there
 
     @property
     def items(self) -> list[dict]:
@@ -39,7 +41,7 @@ def normalise_input(value: str | list | None) -> list[dict]:
     return [objects.input_item(item) for item in value]
 
 
-def _message_text(item: dict) -> tuple[str, str] | None:
+def message_text(item: dict) -> tuple[str, str] | None:
     """The (role, text) a message-like item contributes to the prompt; None for what is not."""
     kind = item.get("type", "message")
     if kind == "message":
@@ -58,11 +60,13 @@ def _message_text(item: dict) -> tuple[str, str] | None:
         return "tool", output if isinstance(output, str) else orjson.dumps(output).decode()
     if kind == "custom_tool_call":
         return "assistant", f"{item.get('name', '')}{item.get('input', '')}"
+    if kind == "compaction":
+        return "assistant", compaction.summary_of(item.get("encrypted_content") or "")
     return None  # reasoning and hosted-tool items do not re-enter the prompt as text
 
 
 def messages(ctx: Context) -> tuple[Message, ...]:
-    out = [Message(role, text) for role, text in filter(None, map(_message_text, ctx.items))]
+    out = [Message(role, text) for role, text in filter(None, map(message_text, ctx.items))]
     return tuple(out)
 
 
@@ -77,12 +81,19 @@ def count_input_tokens(ctx: Context, encoding: str) -> int:
 async def build(conn: AsyncConnection, tenant: str, params: dict) -> Context:
     prior: list[dict] = []
     previous = params.get("previous_response_id")
-    if previous:
+    conversation_id = conversations.conversation_id_of(params.get("conversation"))
+    if previous and conversation_id:
+        raise InvalidRequest("Mutually exclusive parameters: Ensure you are only providing one of: "
+                             "'previous_response_id' or 'conversation'.", param="conversation",
+                             code="mutually_exclusive_parameters")
+    if conversation_id:
+        prior = await conversations.items_of(conn, tenant, conversation_id)
+    elif previous:
         body = await response_store.get_body(conn, tenant, previous)
         if body is None:
             raise InvalidRequest(f"Previous response with id '{previous}' not found.",
                                  param="previous_response_id", code="previous_response_not_found")
-        prior = [orjson.loads(d) for d in await item_store.all_data(conn, previous)]
+        prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, previous)]
         prior += orjson.loads(body)["output"]
     return Context(prior=prior, new=normalise_input(params.get("input")),
-                   instructions=params.get("instructions"))
+                   instructions=params.get("instructions"), conversation_id=conversation_id)

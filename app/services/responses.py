@@ -20,13 +20,14 @@ from app.backends.base import ModelContext
 from app.config import Settings
 from app.errors import InvalidRequest, NotFound
 from app.queue.notify import Notifier
-from app.services import catalog, context, pacing
+from app.services import catalog, context, conversations, pacing
+from app.services.paging import item_page
 from app.services.catalog import CatalogModel
 from app.services.lifecycle import Lifecycle, output_limit
 from app.services.pacing import Pace
 from app.services.recorder import Recorder
 from app.store import events as event_store
-from app.store import items as item_store
+from app.store.items import RESPONSE_ITEMS
 from app.store import jobs as job_store
 from app.store import responses as response_store
 from app.wire import objects
@@ -58,7 +59,7 @@ def check_model_params(model: CatalogModel, params: dict) -> None:
 
 def _unsupported(params: dict) -> None:
     # Seams, not pretence: these arrive in later work and are refused clearly until then.
-    for key, what in (("conversation", "Conversations"), ("prompt", "Prompt templates")):
+    for key, what in (("prompt", "Prompt templates"),):
         if params.get(key) is not None:
             raise InvalidRequest(f"{what} are not supported by this server yet.", param=key,
                                  code="unsupported_parameter")
@@ -79,6 +80,15 @@ def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, respo
 
 def dumps(obj: object) -> str:
     return orjson.dumps(obj).decode()
+
+
+async def append_turn(conn, tenant: str, conversation_id: str | None, *, input: list[dict] = (),
+                      output: list[dict] = ()) -> None:
+    """A conversation gets a turn's input when the response is recorded and its output when it
+    ends (a conversation deleted meanwhile is no reason to fail the response)."""
+    if conversation_id:
+        items = [objects.conversation_item(i) for i in input] + list(output)
+        await conversations.append(conn, tenant, conversation_id, items, missing_ok=not input)
 
 
 class ResponsesService:
@@ -114,9 +124,11 @@ class ResponsesService:
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
-        if final["store"]:
+        if final["store"] or ctx.conversation_id:
             async with self.engine.begin() as conn:
-                await self._insert(conn, tenant, params, pace, final, ctx)
+                if final["store"]:
+                    await self._insert(conn, tenant, params, pace, final, ctx)
+                await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new, output=final["output"])
         return final
 
     async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context) -> None:
@@ -127,7 +139,7 @@ class ResponsesService:
             "previous_response_id": body["previous_response_id"],
             "request": dumps({"params": params, "pace": pace.as_dict()}), "body": dumps(body),
         })
-        await item_store.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
+        await RESPONSE_ITEMS.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
 
     async def _enqueue(self, tenant: str, params: dict, pace: Pace, response: dict, ctx: context.Context) -> None:
         """Row, items, the created/queued events and the job: all or nothing."""
@@ -137,31 +149,36 @@ class ResponsesService:
             await self._insert(conn, tenant, params, pace, response, ctx)
             await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
             await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay)
+            await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)
         self.wake_workers()
 
     async def _start_stream(self, tenant: str, params: dict, pace: Pace, lifecycle: Lifecycle,
                             ctx: context.Context) -> AsyncIterator[LiveEvent]:
         response = lifecycle.response
         store = response["store"]
-        if store:
+        if store or ctx.conversation_id:
             async with self.engine.begin() as conn:
-                await self._insert(conn, tenant, params, pace, response, ctx)
+                if store:
+                    await self._insert(conn, tenant, params, pace, response, ctx)
+                await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)
         live: asyncio.Queue = asyncio.Queue()
         lifecycle.sink = Recorder(self.engine if store else None, response["id"], self.notifier, live=live)
         # The run is detached from the socket: a client that goes away cannot leave it half-written.
-        task = asyncio.create_task(self._drive(lifecycle))
+        task = asyncio.create_task(self._drive(lifecycle, tenant, ctx.conversation_id))
         self._drivers.add(task)
         task.add_done_callback(self._drivers.discard)
         return _drain(live)
 
-    async def _drive(self, lifecycle: Lifecycle) -> None:
+    async def _drive(self, lifecycle: Lifecycle, tenant: str, conversation_id: str | None) -> None:
         recorder: Recorder = lifecycle.sink  # type: ignore[assignment]
         try:
             final = await lifecycle.run()
-            if final["store"]:
+            if final["store"] or conversation_id:
                 async with self.engine.begin() as conn:
-                    await recorder.flush(conn)
-                    await response_store.set_state(conn, final["id"], final["status"], dumps(final))
+                    if final["store"]:
+                        await recorder.flush(conn)
+                        await response_store.set_state(conn, final["id"], final["status"], dumps(final))
+                    await append_turn(conn, tenant, conversation_id, output=final["output"])
                 self.notifier.notify(final["id"])
         except Exception:  # pragma: no cover - the store failed under us; say so, do not hang
             log.exception("stream run of %s failed", lifecycle.response["id"])
@@ -193,17 +210,8 @@ class ResponsesService:
         async with self.engine.connect() as conn:
             if not await response_store.exists(conn, tenant, response_id):
                 raise not_found(response_id)
-            after_position = None
-            if after is not None:
-                after_position = await item_store.position_of(conn, response_id, after)
-                if after_position is None:
-                    raise InvalidRequest(f"Invalid 'after': no input item with id '{after}' in response "
-                                         f"'{response_id}'.", param="after", code="invalid_value")
-            rows = await item_store.page(conn, response_id, limit=limit, descending=order == "desc",
-                                         after_position=after_position)
-        page = rows[:limit]
-        return objects.list_page([data for _, data in page], page[0][0] if page else None,
-                                 page[-1][0] if page else None, has_more=len(rows) > limit)
+            return await item_page(conn, RESPONSE_ITEMS, response_id, limit=limit, order=order, after=after,
+                                   owner="response")
 
     async def count_input_tokens(self, tenant: str, params: dict) -> dict:
         _unsupported(params)

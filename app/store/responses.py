@@ -48,12 +48,13 @@ class Row:
     request: str
     body: str
     cancel_requested: bool
+    tenant: str
 
 
 async def get(conn: AsyncConnection, response_id: str, tenant: str | None = None) -> Row | None:
     """The full row; without a tenant only for internal callers (workers)."""
     c = responses.c
-    query = select(c.id, c.status, c.background, c.request, c.body, c.cancel_requested).where(c.id == response_id)
+    query = select(c.id, c.status, c.background, c.request, c.body, c.cancel_requested, c.tenant).where(c.id == response_id)
     if tenant is not None:
         query = query.where(c.tenant == tenant)
     row = (await conn.execute(query)).first()

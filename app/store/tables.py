@@ -60,3 +60,27 @@ jobs = Table(
     Column("heartbeat_at", Float),
     Index("ix_jobs_claim", "status", "run_after", "id"),
 )
+
+# A conversation: its items live in conversation_items; next_position hands out their places, so
+# concurrent appends (one row update each) get disjoint, ordered ranges.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("metadata", Text, nullable=False),  # JSON object
+    Column("next_position", Integer, nullable=False, server_default="0"),
+)
+
+conversation_items = Table(
+    "conversation_items",
+    metadata,
+    Column("seq", _Serial, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("item_id", String(255), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_conversation_items_position", "conversation_id", "position", unique=True),
+    Index("ix_conversation_items_item", "conversation_id", "item_id"),
+)

@@ -118,6 +118,26 @@ def input_item(raw: dict) -> dict:
     return item
 
 
+# Item types whose stored (listed) form carries a status; Message requires one in conversations.
+_WITH_STATUS = ("message", "function_call", "function_call_output", "computer_call_output")
+
+
+def conversation_item(raw: dict) -> dict:
+    """An item as a conversation stores and lists it: an input item, with its status."""
+    item = input_item(raw)
+    if item.get("type") in _WITH_STATUS:
+        item.setdefault("status", "completed")
+    return item
+
+
+def conversation(id: str, created_at: int, metadata: dict) -> dict:
+    return {"id": id, "object": "conversation", "created_at": created_at, "metadata": metadata}
+
+
+def compacted(id: str, created_at: int, output: list[dict], usage: dict) -> dict:
+    return {"id": id, "object": "response.compaction", "created_at": created_at, "output": output, "usage": usage}
+
+
 def string_input(text: str) -> dict:
     return input_item({"type": "message", "role": "user", "content": text})
 

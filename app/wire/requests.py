@@ -10,9 +10,14 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 import orjson
+from openai.types.conversations.conversation_create_params import ConversationCreateParams
+from openai.types.conversations.conversation_update_params import ConversationUpdateParams
 from openai.types.responses.input_token_count_params import InputTokenCountParams
+from openai.types.responses.response_compact_params import ResponseCompactParams
 from openai.types.responses.response_create_params import ResponseCreateParamsBase
+from openai.types.responses.response_input_item_param import ResponseInputItemParam
 from pydantic import ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import Required, TypedDict
 
 from app.errors import InvalidRequest
 
@@ -29,8 +34,32 @@ class CountTokensBody(InputTokenCountParams, total=False):
     __pydantic_config__ = _FORBID  # type: ignore[misc]
 
 
+class CompactBody(ResponseCompactParams, total=False):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+
+
+class CreateConversationBody(ConversationCreateParams, total=False):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+
+
+class UpdateConversationBody(ConversationUpdateParams, total=False):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+
+
+class CreateItemsBody(TypedDict, total=False):
+    # The SDK's ItemCreateParams also lists `include`, but sends it in the query string.
+    items: Required[Iterable[ResponseInputItemParam]]
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+
+
 _CREATE = TypeAdapter(CreateResponseBody)
 _COUNT = TypeAdapter(CountTokensBody)
+_COMPACT = TypeAdapter(CompactBody)
+_CREATE_CONVERSATION = TypeAdapter(CreateConversationBody)
+_UPDATE_CONVERSATION = TypeAdapter(UpdateConversationBody)
+_CREATE_ITEMS = TypeAdapter(CreateItemsBody)
+
+MAX_ITEMS_PER_CALL = 20  # conversations: items on create, and per items.create call
 
 _KIND = {
     "string": "a string", "int": "an integer", "float": "a decimal", "bool": "a boolean",
@@ -140,14 +169,26 @@ def validation_error(errors: list[dict], data: Any) -> InvalidRequest:
     return InvalidRequest(message, param=param, code=code)
 
 
-def _materialize(value: Any) -> Any:
-    # The SDK types some arrays as Iterable[...], which pydantic validates lazily; force it.
+class _LazyErrors(Exception):
+    """Errors of a lazily validated array, with their locations made absolute."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        self.errors = errors
+
+
+def _materialize(value: Any, path: tuple = ()) -> Any:
+    # The SDK types some arrays as Iterable[...], which pydantic validates lazily; force it, and
+    # give the errors found on the way their full location (pydantic's is relative to the array).
     if isinstance(value, dict):
-        return {k: _materialize(v) for k, v in value.items()}
+        return {k: _materialize(v, path + (k,)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_materialize(v) for v in value]
+        return [_materialize(v, path + (i,)) for i, v in enumerate(value)]
     if value is not None and not isinstance(value, (str, bytes, int, float, bool)) and hasattr(value, "__iter__"):
-        return [_materialize(v) for v in value]
+        try:
+            items = list(value)
+        except ValidationError as exc:
+            raise _LazyErrors([{**e, "loc": path + tuple(e["loc"])} for e in exc.errors()]) from None
+        return [_materialize(v, path + (i,)) for i, v in enumerate(items)]
     return value
 
 
@@ -162,11 +203,36 @@ def parse_json(raw: bytes) -> dict:
     return data
 
 
+def _lift_item_ids(data: dict) -> dict[tuple[str, int], str]:
+    """Take `id` off input messages of role user/system/developer, to put back after validation.
+
+    The SDK's input-message types have no `id`, yet the API lists such messages with ids (input
+    items, conversation items, compaction output) and documents sending them back as input.
+    """
+    lifted = {}
+    for key in ("input", "items"):
+        value = data.get(key)
+        if not isinstance(value, list):
+            continue
+        for i, item in enumerate(value):
+            if (isinstance(item, dict) and item.get("type", "message") == "message"
+                    and item.get("role") != "assistant" and isinstance(item.get("id"), str)):
+                data[key][i] = {k: v for k, v in item.items() if k != "id"}
+                lifted[(key, i)] = item["id"]
+    return lifted
+
+
 def _validate(adapter: TypeAdapter, data: dict) -> dict:
+    lifted = _lift_item_ids(data)
     try:
-        return _materialize(adapter.validate_python(data))
+        params = _materialize(adapter.validate_python(data))
+        for (key, i), item_id in lifted.items():
+            params[key][i] = {"id": item_id, **params[key][i]}
+        return params
     except ValidationError as exc:
         raise validation_error(exc.errors(), data) from None
+    except _LazyErrors as exc:
+        raise validation_error(exc.errors, data) from None
 
 
 def _range(data: dict, key: str, low: float | None, high: float | None, kind: str = "integer") -> None:
@@ -205,9 +271,7 @@ def check_metadata(metadata: dict | None, param: str = "metadata") -> None:
 
 def create_response(raw: bytes) -> dict:
     data = parse_json(raw)
-    if data.get("model") is None:
-        raise InvalidRequest("Missing required parameter: 'model'.", param="model",
-                             code="missing_required_parameter")
+    _required_model(data)
     params = _validate(_CREATE, data)
     _range(params, "temperature", 0, 2, "decimal")
     _range(params, "top_p", 0, 1, "decimal")
@@ -220,6 +284,44 @@ def create_response(raw: bytes) -> dict:
 
 def count_tokens(raw: bytes) -> dict:
     return _validate(_COUNT, parse_json(raw))
+
+
+def _required_model(data: dict) -> None:
+    if data.get("model") is None:
+        raise InvalidRequest("Missing required parameter: 'model'.", param="model",
+                             code="missing_required_parameter")
+
+
+def compact(raw: bytes) -> dict:
+    data = parse_json(raw)
+    _required_model(data)
+    return _validate(_COMPACT, data)
+
+
+def _max_items(items: list | None, key: str = "items") -> None:
+    if items is not None and len(items) > MAX_ITEMS_PER_CALL:
+        raise InvalidRequest(f"Invalid '{key}': array too long. Expected an array with maximum length "
+                             f"{MAX_ITEMS_PER_CALL}, but got an array with length {len(items)} instead.",
+                             param=key, code="array_above_max_length")
+
+
+def create_conversation(raw: bytes) -> dict:
+    params = _validate(_CREATE_CONVERSATION, parse_json(raw) if raw else {})
+    _max_items(params.get("items"))
+    check_metadata(params.get("metadata"))
+    return params
+
+
+def update_conversation(raw: bytes) -> dict:
+    params = _validate(_UPDATE_CONVERSATION, parse_json(raw))
+    check_metadata(params.get("metadata"))
+    return params
+
+
+def create_items(raw: bytes) -> list[dict]:
+    params = _validate(_CREATE_ITEMS, parse_json(raw))
+    _max_items(params["items"])
+    return params["items"]
 
 
 # What `include` may name (accepted on input-item listing; our stored items are already complete).

@@ -31,7 +31,7 @@ def wait_for(client, rid: str, statuses=("completed", "incomplete", "failed", "c
 
 def test_polling_sees_queued_then_in_progress_then_completed(client):
     r = client.responses.create(model="gpt-4.1", input="Describe tides in 10 sentences.", background=True,
-                                extra_headers={"x-mock-queue-delay": "0.4", "x-mock-tokens-per-second": "100"})
+                                extra_headers={"x-mock-queue-delay": "1.5", "x-mock-tokens-per-second": "100"})
     assert r.status == "queued" and r.background is True and r.output == [] and r.usage is None
     final, seen = wait_for(client, r.id)
     assert seen == ["queued", "in_progress", "completed"]
@@ -84,10 +84,10 @@ def test_cancel_after_one_second_with_default_pace(client):
 
 def test_cancel_while_queued_never_runs(client):
     r = client.responses.create(model="gpt-4.1", input="hi", background=True,
-                                extra_headers={"x-mock-queue-delay": "1"})
+                                extra_headers={"x-mock-queue-delay": "2"})
     cancelled = client.responses.cancel(r.id)
     assert cancelled.status == "cancelled" and cancelled.output == []
-    time.sleep(1.3)
+    time.sleep(2.2)  # past its due time: the dropped job never runs
     assert client.responses.retrieve(r.id).model_dump() == cancelled.model_dump()
 
 

@@ -84,8 +84,8 @@ def test_reasoning_models_refuse_sampling_params_and_others_refuse_effort(client
     assert (e.param, e.code) == ("reasoning.effort", "unsupported_parameter")
 
 
-def test_later_features_are_refused_clearly(client):
-    assert bad(client, conversation="conv_123").param == "conversation"
+def test_unsupported_combinations_are_refused_clearly(client):
+    assert bad(client, prompt={"id": "pmpt_123"}).param == "prompt"
     assert bad(client, background=True, store=False).param == "store"
 
 
