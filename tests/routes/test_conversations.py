@@ -222,3 +222,16 @@ async def test_concurrent_turns_append_whole_and_in_order(server):
         assert question.role == "user" and answer.content[0].text == r.output_text
         assert [i.id for i in (question, answer)][1] == r.output[0].id
     assert sorted(q.content[0].text for q, _ in pairs) == sorted(f"Turn {i} in two sentences." for i in range(12))
+
+
+async def test_concurrent_item_batches_stay_contiguous(server):
+    async with server.async_client() as client:
+        c = await client.conversations.create()
+        await asyncio.gather(*[
+            client.conversations.items.create(c.id, items=[user(f"batch {b} item {i}") for i in range(20)])
+            for b in range(10)])
+        items = [i.content[0].text async for i in client.conversations.items.list(c.id, order="asc", limit=100)]
+    assert len(items) == 200
+    for k in range(0, 200, 20):  # every batch landed whole, in its own order
+        batch = items[k].split()[1]
+        assert items[k:k + 20] == [f"batch {batch} item {i}" for i in range(20)]
