@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="If set, only these bearer keys are accepted (comma-separated in the env var).",
     )
+    fixtures: Path | None = Field(None, description="A JSON or YAML file of fixture rules to load at start.")
+    admin_token: str | None = Field(
+        None, description="If set, /__admin/* requires 'Authorization: Bearer <admin_token>'.")
+    journal: bool = Field(True, description="Keep a journal of every /v1 request, readable at /__admin/requests.")
+    journal_keep: int = Field(10000, description="How many of the newest journal entries are kept.")
     migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the server starts.")
     log_level: str = Field("info", description="uvicorn log level.")
 

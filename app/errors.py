@@ -16,9 +16,10 @@ class APIError(Exception):
     type = "invalid_request_error"
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None,
-                 status: int | None = None, type: str | None = None) -> None:
+                 status: int | None = None, type: str | None = None, headers: dict | None = None) -> None:
         super().__init__(message)
         self.message, self.param, self.code = message, param, code
+        self.headers = headers or {}
         if status is not None:
             self.status = status
         if type is not None:
@@ -26,6 +27,14 @@ class APIError(Exception):
 
     def body(self) -> dict:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class Disconnect(Exception):
+    """An injected fault: drop the connection before a complete reply."""
+
+
+class StreamCut(Exception):
+    """An injected fault: stop a stream mid-way, closing the connection without the stream's end."""
 
 
 class InvalidRequest(APIError):
@@ -43,6 +52,17 @@ class Unauthorized(APIError):
 class ServerError(APIError):
     status = 500
     type = "server_error"
+
+
+class DroppedResponse(Response):
+    """Announces a body, sends none, and returns: the server closes the connection mid-reply."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
 
 
 def error_response(err: APIError, headers: dict | None = None) -> Response:
@@ -69,6 +89,7 @@ def _request_validation(request: Request, exc: RequestValidationError) -> Respon
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(APIError, lambda req, exc: error_response(exc))
+    app.add_exception_handler(APIError, lambda req, exc: error_response(exc, exc.headers))
+    app.add_exception_handler(Disconnect, lambda req, exc: DroppedResponse())
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _request_validation)

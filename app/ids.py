@@ -22,6 +22,10 @@ def conversation_id() -> str:
     return new_id("conv")
 
 
+def call_id() -> str:
+    return new_id("call")
+
+
 def message_id() -> str:
     return new_id("msg")
 

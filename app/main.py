@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from contextlib import asynccontextmanager
@@ -13,12 +14,17 @@ from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.queue.notify import Notifier
 from app.queue.worker import WorkerPool
-from app.routes import api_router, health
+from app.middleware import RequestContextMiddleware
+from app.routes import admin, api_router, health
 from app.services.background import BackgroundService
 from app.services.conversations import ConversationsService
+from app.services.fixtures import FixturesService
+from app.services.journal import JournalService
 from app.services.responses import ResponsesService
 from app.services.streams import StreamsService
 from app.store import db
+
+log = logging.getLogger("responses_mock")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,11 +37,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.migrate_on_start:
             await db.migrate(engine)
         notifier = Notifier()
+        fixtures = FixturesService(engine)
+        if settings.fixtures:
+            loaded = await fixtures.load_file(settings.fixtures)
+            log.info("loaded %d fixture rules from %s", loaded, settings.fixtures)
+        journal = JournalService(engine, keep=settings.journal_keep, enabled=settings.journal)
+        await journal.start()
+        app.state.fixtures, app.state.journal = fixtures, journal
         worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(app):x}"
         background = BackgroundService(engine, notifier, worker_id)
         pool = WorkerPool(engine, background, settings)
         app.state.engine = engine
-        app.state.responses = ResponsesService(engine, settings, notifier, wake_workers=pool.wake)
+        app.state.responses = ResponsesService(engine, settings, notifier, fixtures, wake_workers=pool.wake)
         app.state.background = background
         app.state.streams = StreamsService(engine, notifier, settings.stream_poll_interval)
         app.state.conversations = ConversationsService(engine)
@@ -46,13 +59,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Shutdown: workers first (they fail what they cannot finish), then the stream runs, then the store.
             await pool.stop()
             await app.state.responses.close()
+            await journal.stop()
             await engine.dispose()
 
     app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(api_router)
     app.include_router(health.router)
+    app.include_router(admin.router)
     return app
 
 

@@ -31,6 +31,15 @@ class ModelContext:
     request: dict = field(default_factory=dict)  # the validated create parameters
 
     @property
+    def turn_items(self) -> tuple[dict, ...]:
+        """The items after the last user message: tool outputs, approvals, … of this turn."""
+        for i in range(len(self.items) - 1, -1, -1):
+            item = self.items[i]
+            if item.get("type", "message") == "message" and item.get("role") == "user":
+                return self.items[i + 1:]
+        return self.items
+
+    @property
     def last_user_text(self) -> str:
         for message in reversed(self.messages):
             if message.role == "user":
@@ -60,7 +69,62 @@ class TextDelta:
     tokens: int | None = None
 
 
-Chunk = Union[Thinking, SummaryDelta, TextDelta]
+@dataclass(frozen=True)
+class ToolCall:
+    """A function (or custom tool) call: one output item, its arguments streamed as deltas."""
+
+    name: str
+    arguments: str  # JSON text for functions; free text for custom tools
+    call_id: str | None = None  # None: the lifecycle makes one (call_…)
+    kind: str = "function"  # function | custom
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A piece of a refusal: the message's content is a `refusal` part instead of text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class HostedCall:
+    """A hosted tool's output item (web_search_call, file_search_call, …), fields without `id`.
+
+    `progress` names the stream events between `output_item.added` and `.done`, as the suffixes
+    of `response.<item kind>.<suffix>` (e.g. "in_progress", "searching", "completed").
+    """
+
+    item: dict
+    progress: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UsageOverride:
+    """Report these token counts instead of the counted ones (None: keep the count)."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+
+
+Chunk = Union[Thinking, SummaryDelta, TextDelta, ToolCall, Refusal, HostedCall, UsageOverride]
+
+
+class ModelFailure(Exception):
+    """Raise from a backend to end the response `failed` with this error."""
+
+    def __init__(self, message: str, code: str = "server_error") -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class Incomplete(Exception):
+    """Raise from a backend to end the response `incomplete` for this reason."""
+
+    def __init__(self, reason: str = "max_output_tokens") -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Backend(Protocol):

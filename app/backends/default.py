@@ -12,7 +12,11 @@ import random
 import re
 from typing import AsyncIterator
 
+import orjson
+
+from app.backends import tools
 from app.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
+from app.backends.schema_values import SchemaValues
 from app.services import tokens
 
 _STOP = set("""a an and are as at be been but by can could did do does for from had has have how i
@@ -129,5 +133,28 @@ class DefaultBackend:
                 step = min(32, thinking)
                 thinking -= step
                 yield Thinking(step)
-        for piece in tokens.split_tokens(compose_answer(ctx, rng), ctx.encoding):
+        seed = seed_of(ctx)
+        plan = tools.plan(ctx, seed)
+        for call in plan.calls:
+            yield call
+        if plan.ends_turn:
+            return  # function calls and approval requests: the client answers first
+        answer = structured_answer(ctx, seed)
+        if answer is None:
+            answer = tools.answer_from_outputs(ctx) or compose_answer(ctx, rng)
+            if plan.notes:
+                answer = " ".join(plan.notes) + " " + answer
+        for piece in tokens.split_tokens(answer, ctx.encoding):
             yield TextDelta(piece, 1)
+
+
+def structured_answer(ctx: ModelContext, seed: int) -> str | None:
+    """JSON text for `text.format` json_schema (an instance of the schema) or json_object."""
+    fmt = ((ctx.request.get("text") or {}).get("format")) or {}
+    if fmt.get("type") == "json_schema":
+        value = SchemaValues(fmt.get("schema") or {}, seed=seed, hint_text=ctx.last_user_text).value()
+        return orjson.dumps(value).decode()
+    if fmt.get("type") == "json_object":
+        rng = random.Random(seed)
+        return orjson.dumps({"answer": compose_answer(ctx, rng)}).decode()
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,6 +14,7 @@ from app.services.background import BackgroundService
 from app.services.conversations import ConversationsService
 from app.services.responses import ResponsesService
 from app.services.streams import StreamsService
+from app.services.tenancy import bearer_key, tenant_of
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -30,16 +30,14 @@ def _mask(key: str) -> str:
 
 def tenant(request: Request) -> str:
     """Any bearer key is accepted unless `api_keys` is set; each key sees only its own objects."""
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key:
+    key = bearer_key(request.headers.get("authorization", ""))
+    if key is None:
         raise Unauthorized(_NO_KEY)
     allowed = request.app.state.settings.api_keys
     if allowed and key not in allowed:
         raise Unauthorized(f"Incorrect API key provided: {_mask(key)}. You can find your API key at "
                            "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return tenant_of(key)
 
 
 def responses_service(request: Request) -> ResponsesService:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.routes.deps import BackgroundDep, ResponsesDep, StreamsDep, TenantDep, json, raw_json
 from app.routes.sse import event_stream
-from app.services import compaction
+from app.services import compaction, faults
 from app.wire import requests
 
 router = APIRouter(tags=["responses"])
@@ -24,8 +24,8 @@ async def create_response(request: Request, tenant: TenantDep, svc: ResponsesDep
     if not params.get("stream"):
         return json(result)
     if params.get("background"):  # background + stream: follow the job's log from the start
-        return event_stream(await streams.follow(tenant, result["id"], None))
-    return event_stream(result)
+        result = await streams.follow(tenant, result["id"], None)
+    return event_stream(faults.maybe_cut(result))
 
 
 @router.post("/responses/compact")

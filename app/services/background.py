@@ -56,7 +56,7 @@ class BackgroundService:
             cancel.set()
         recorder = Recorder(self.engine, job.response_id, self.notifier)
         lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace,
-                                  cancel=cancel, first_seq=first_seq)
+                                  cancel=cancel, first_seq=first_seq, script=request.get("script"))
         try:
             async with self.engine.begin() as conn:
                 response["status"] = "in_progress"

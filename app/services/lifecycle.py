@@ -12,7 +12,8 @@ import time
 from typing import Awaitable, Protocol
 
 from app import ids
-from app.backends.base import Backend, ModelContext, SummaryDelta, TextDelta, Thinking
+from app.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
+                               Thinking, ToolCall, UsageOverride)
 from app.services import tokens
 from app.services.pacing import Pace
 from app.wire import objects
@@ -44,6 +45,7 @@ class Lifecycle:
         self._show_summary = bool((ctx.request.get("reasoning") or {}).get("summary"))
         self._reasoning: dict | None = None
         self._message: dict | None = None
+        self._usage_override: UsageOverride | None = None
 
     async def _emit(self, type: str, **fields) -> None:
         if self.sink is not None:
@@ -64,8 +66,12 @@ class Lifecycle:
             complete = await self._generate()
         except _Cancelled:
             return self._cancelled()
+        except Incomplete as stop:
+            return await self._finish("incomplete", stop.reason)
+        except ModelFailure as failure:
+            return await self._fail(failure.message, failure.code)
         except Exception as exc:  # a backend fault ends the response as `failed`, never a 500
-            return await self._fail(exc)
+            return await self._fail(f"The model failed to generate a response: {exc}")
         return await self._finish("completed" if complete else "incomplete")
 
     async def _checkpoint(self) -> None:
@@ -94,13 +100,26 @@ class Lifecycle:
                     return False
             elif isinstance(chunk, SummaryDelta):
                 await self._summary_delta(chunk.text)
-            elif isinstance(chunk, TextDelta):
-                cost = chunk.tokens if chunk.tokens is not None else tokens.count(chunk.text, self.ctx.encoding)
+            elif isinstance(chunk, HostedCall):
+                await self._hosted(chunk)
+            elif isinstance(chunk, UsageOverride):
+                self._usage_override = chunk
+            else:  # text, refusal or tool call: each costs its tokens
+                text = chunk.name + chunk.arguments if isinstance(chunk, ToolCall) else chunk.text
+                given = getattr(chunk, "tokens", None)
+                cost = given if given is not None else tokens.count(text, self.ctx.encoding)
                 if self.output_tokens + cost > self.limit:
                     return False
                 self.output_tokens += cost
-                await self._text_delta(chunk.text)
+                if isinstance(chunk, ToolCall):
+                    await self._tool_call(chunk)
+                else:
+                    await self._message_delta(chunk.text, "refusal" if isinstance(chunk, Refusal) else "output_text")
         return True
+
+    async def _close_open(self) -> None:
+        await self._close_reasoning()
+        await self._close_message("completed")
 
     # -- reasoning item ----------------------------------------------------------------------
 
@@ -135,42 +154,97 @@ class Lifecycle:
                              output_index=index, summary_index=i, part=part)
         await self._emit("response.output_item.done", output_index=index, item=item)
 
-    # -- message item ------------------------------------------------------------------------
+    # -- message item: output_text and refusal parts ----------------------------------------
 
-    async def _text_delta(self, text: str) -> None:
+    async def _message_delta(self, text: str, kind: str) -> None:
         if self._message is None:
             await self._close_reasoning()
             self._message = objects.output_message(ids.message_id())
             self.response["output"].append(self._message)
-            await self._emit("response.output_item.added", output_index=self._index,
-                             item=self._message)
-            self._message["content"].append(objects.output_text())
-            await self._emit("response.content_part.added", item_id=self._message["id"],
-                             output_index=self._index, content_index=0, part=objects.output_text())
-        part = self._message["content"][0]
-        part["text"] += text
-        await self._emit("response.output_text.delta", item_id=self._message["id"],
-                         output_index=self._index, content_index=0, delta=text, logprobs=[])
+            await self._emit("response.output_item.added", output_index=self._index, item=self._message)
+        item = self._message
+        content = item["content"]
+        if not content or content[-1]["type"] != kind:
+            await self._close_part(item)
+            part = objects.output_text() if kind == "output_text" else objects.refusal()
+            content.append(part)
+            await self._emit("response.content_part.added", item_id=item["id"], output_index=self._index,
+                             content_index=len(content) - 1, part=dict(part))
+        part, index = content[-1], len(content) - 1
+        if kind == "output_text":
+            part["text"] += text
+            await self._emit("response.output_text.delta", item_id=item["id"], output_index=self._index,
+                             content_index=index, delta=text, logprobs=[])
+        else:
+            part["refusal"] += text
+            await self._emit("response.refusal.delta", item_id=item["id"], output_index=self._index,
+                             content_index=index, delta=text)
+
+    async def _close_part(self, item: dict) -> None:
+        """Finish the message's last content part (if any) with its .done events."""
+        if not item["content"]:
+            return
+        index = self.response["output"].index(item)
+        c, part = len(item["content"]) - 1, item["content"][-1]
+        if part["type"] == "output_text":
+            await self._emit("response.output_text.done", item_id=item["id"], output_index=index,
+                             content_index=c, text=part["text"], logprobs=[])
+        else:
+            await self._emit("response.refusal.done", item_id=item["id"], output_index=index,
+                             content_index=c, refusal=part["refusal"])
+        await self._emit("response.content_part.done", item_id=item["id"], output_index=index,
+                         content_index=c, part=part)
 
     async def _close_message(self, status: str) -> None:
         item, self._message = self._message, None
         if item is None:
             return
         item["status"] = status
-        index = self.response["output"].index(item)
-        part = item["content"][0]
-        await self._emit("response.output_text.done", item_id=item["id"], output_index=index,
-                         content_index=0, text=part["text"], logprobs=[])
-        await self._emit("response.content_part.done", item_id=item["id"], output_index=index,
-                         content_index=0, part=part)
-        await self._emit("response.output_item.done", output_index=index, item=item)
+        await self._close_part(item)
+        await self._emit("response.output_item.done", output_index=self.response["output"].index(item), item=item)
+
+    # -- tool calls and hosted tools ---------------------------------------------------------
+
+    async def _tool_call(self, call: ToolCall) -> None:
+        await self._close_open()
+        item = objects.tool_call(call.kind, call.name, call.call_id or ids.call_id())
+        field, prefix = ("arguments", "function_call_arguments") if call.kind == "function" else \
+            ("input", "custom_tool_call_input")
+        self.response["output"].append(item)
+        await self._emit("response.output_item.added", output_index=self._index, item=item)
+        for piece in tokens.split_tokens(call.arguments, self.ctx.encoding):
+            item[field] += piece
+            await self._emit(f"response.{prefix}.delta", item_id=item["id"], output_index=self._index, delta=piece)
+        done = {"name": call.name} if call.kind == "function" else {}
+        await self._emit(f"response.{prefix}.done", item_id=item["id"], output_index=self._index,
+                         **done, **{field: item[field]})
+        item["status"] = "completed"
+        await self._emit("response.output_item.done", output_index=self._index, item=item)
+
+    async def _hosted(self, call: HostedCall) -> None:
+        """A hosted tool's item: added (in progress), its own progress events, done."""
+        await self._close_open()
+        final = {"id": ids.item_id(call.item["type"]), **call.item}
+        item = dict(final, status="in_progress") if "status" in final else dict(final)
+        self.response["output"].append(item)
+        await self._emit("response.output_item.added", output_index=self._index, item=item)
+        for event_type, fields in call.progress:
+            await self._emit(event_type, **fields, item_id=item["id"], output_index=self._index)
+        item.update(final)
+        await self._emit("response.output_item.done", output_index=self._index, item=item)
 
     # -- terminal states ---------------------------------------------------------------------
 
     def _usage(self) -> dict:
-        return objects.usage(self.input_tokens, self.output_tokens, self.reasoning_tokens)
+        o = self._usage_override or UsageOverride()
 
-    async def _finish(self, status: str) -> dict:
+        def pick(given: int | None, counted: int) -> int:
+            return counted if given is None else given
+
+        return objects.usage(pick(o.input_tokens, self.input_tokens), pick(o.output_tokens, self.output_tokens),
+                             pick(o.reasoning_tokens, self.reasoning_tokens), pick(o.cached_tokens, 0))
+
+    async def _finish(self, status: str, reason: str = "max_output_tokens") -> dict:
         await self._close_reasoning()
         await self._close_message("completed" if status == "completed" else "incomplete")
         r = self.response
@@ -179,7 +253,7 @@ class Lifecycle:
         if status == "completed":
             r["completed_at"] = int(time.time())
         else:
-            r["incomplete_details"] = {"reason": "max_output_tokens"}
+            r["incomplete_details"] = {"reason": reason}
         await self._emit(f"response.{status}", response=r)
         return r
 
@@ -193,10 +267,12 @@ class Lifecycle:
         self.response["usage"] = self._usage()
         return self.response
 
-    async def _fail(self, exc: Exception) -> dict:
+    async def _fail(self, message: str, code: str = "server_error") -> dict:
+        await self._close_reasoning()
+        await self._close_message("incomplete")
         r = self.response
         r["status"] = "failed"
-        r["error"] = {"code": "server_error", "message": f"The model failed to generate a response: {exc}"}
+        r["error"] = {"code": code, "message": message}
         r["usage"] = self._usage()
         await self._emit("response.failed", response=r)
         return r

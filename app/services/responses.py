@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from typing import AsyncIterator, Callable, Mapping
 
 import orjson
@@ -20,7 +21,10 @@ from app.backends.base import ModelContext
 from app.config import Settings
 from app.errors import InvalidRequest, NotFound
 from app.queue.notify import Notifier
-from app.services import catalog, context, conversations, pacing
+from app.backends.scripted import ScriptedBackend
+from app.errors import Disconnect
+from app.services import catalog, context, conversations, faults, fixtures, journal, pacing, request_checks
+from app.services.fixtures import FixturesService
 from app.services.paging import item_page
 from app.services.catalog import CatalogModel
 from app.services.lifecycle import Lifecycle, output_limit
@@ -71,9 +75,11 @@ def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> Mo
                         items=tuple(ctx.items), request=params)
 
 
-def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, **kw) -> Lifecycle:
-    """The one way every mode builds its lifecycle."""
-    return Lifecycle(response, model_context(model, ctx, params), registry.get(model.backend),
+def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, *,
+                  script: dict | None = None, **kw) -> Lifecycle:
+    """The one way every mode builds its lifecycle (a fixture's script replaces the model)."""
+    backend = ScriptedBackend(script) if script is not None else registry.get(model.backend)
+    return Lifecycle(response, model_context(model, ctx, params), backend,
                      input_tokens=context.count_input_tokens(ctx, model.encoding),
                      output_limit=output_limit(params, model.max_output_tokens), **kw)
 
@@ -92,9 +98,10 @@ async def append_turn(conn, tenant: str, conversation_id: str | None, *, input: 
 
 
 class ResponsesService:
-    def __init__(self, engine: AsyncEngine, settings: Settings, notifier: Notifier,
+    def __init__(self, engine: AsyncEngine, settings: Settings, notifier: Notifier, fixtures: FixturesService,
                  wake_workers: Callable[[], None] = lambda: None) -> None:
         self.engine = engine
+        self.fixtures = fixtures
         self.settings = settings
         self.notifier = notifier
         self.wake_workers = wake_workers
@@ -114,13 +121,15 @@ class ResponsesService:
         pace = pacing.resolve(self.settings, model.pace, headers, background)
         async with self.engine.connect() as conn:
             ctx = await context.build(conn, tenant, params)
+        request_checks.check(params, [m.text for m in context.messages(ctx)] + [ctx.instructions or ""])
+        script, pace = await self._apply_fixture(tenant, params, model, ctx, pace)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",
                                     background=background)
         if background:
-            await self._enqueue(tenant, params, pace, response, ctx)
+            await self._enqueue(tenant, params, pace, response, ctx, script)
             return response
-        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace)
+        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script)
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
@@ -131,22 +140,50 @@ class ResponsesService:
                 await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new, output=final["output"])
         return final
 
-    async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context) -> None:
+    async def _apply_fixture(self, tenant: str, params: dict, model: CatalogModel, ctx: context.Context,
+                             pace: Pace) -> tuple[dict | None, Pace]:
+        """The fixture rule answering this request, if any: its faults act here; its scripted
+        output (returned) replaces the model's; its pace overrides."""
+        note = journal.current.get()
+        rules = note.rules if note is not None and note.rules is not None else await self.fixtures.candidates(tenant)
+        if not rules:
+            return None, pace
+        found = await self.fixtures.for_create(rules, fixtures.facts(params, model_context(model, ctx, params),
+                                                                     ctx.conversation_id))
+        if found is None:
+            return None, pace
+        journal.note_fixture(found.id)
+        r = found.rule.respond
+        if r.http_error is not None:
+            raise faults.http_error(r.http_error, params["model"])
+        if r.delay:
+            await asyncio.sleep(r.delay)
+        if r.fault == "disconnect" or (r.fault == "stream_cut" and not params.get("stream")):
+            raise Disconnect
+        if r.fault == "stream_cut" and note is not None:
+            note.extra["cut_after"] = r.cut_after
+        if r.pace is not None:
+            pace = replace(pace, **{k: v for k, v in r.pace.model_dump().items() if v is not None})
+        return (r.model_dump(by_alias=True, exclude_none=True) if r.scripts_output else None), pace
+
+    async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context,
+                      script: dict | None = None) -> None:
         """The response row and all its input items (one transaction is the caller's)."""
         await response_store.insert(conn, {
             "id": body["id"], "tenant": tenant, "created_at": body["created_at"],
             "status": body["status"], "model": body["model"], "background": body["background"],
             "previous_response_id": body["previous_response_id"],
-            "request": dumps({"params": params, "pace": pace.as_dict()}), "body": dumps(body),
+            "request": dumps({"params": params, "pace": pace.as_dict(), "script": script}), "body": dumps(body),
         })
         await RESPONSE_ITEMS.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
 
-    async def _enqueue(self, tenant: str, params: dict, pace: Pace, response: dict, ctx: context.Context) -> None:
+    async def _enqueue(self, tenant: str, params: dict, pace: Pace, response: dict, ctx: context.Context,
+                       script: dict | None) -> None:
         """Row, items, the created/queued events and the job: all or nothing."""
         numbers = EventNumberer()
         first = [numbers.make(t, response=response) for t in ("response.created", "response.queued")]
         async with self.engine.begin() as conn:
-            await self._insert(conn, tenant, params, pace, response, ctx)
+            await self._insert(conn, tenant, params, pace, response, ctx, script)
             await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
             await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay)
             await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)

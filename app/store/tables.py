@@ -84,3 +84,37 @@ conversation_items = Table(
     Index("ix_conversation_items_position", "conversation_id", "position", unique=True),
     Index("ix_conversation_items_item", "conversation_id", "item_id"),
 )
+
+# Scripted fixtures: rules that match requests and say how to answer. tenant "" = every key.
+fixtures = Table(
+    "fixtures",
+    metadata,
+    Column("seq", _Serial, primary_key=True, autoincrement=True),
+    Column("id", String(80), nullable=False, unique=True),
+    Column("tenant", String(64), nullable=False, server_default=""),
+    Column("priority", Integer, nullable=False, server_default="0"),
+    Column("source", String(16), nullable=False),  # file | admin
+    Column("rule", Text, nullable=False),  # JSON
+    Column("seen", Integer, nullable=False, server_default="0"),  # requests its `match` accepted
+    Column("created_at", Float, nullable=False),
+    Index("ix_fixtures_tenant", "tenant", "priority", "seq"),
+)
+
+# Every request the server received, for tests to assert on ("my code sent this").
+journal = Table(
+    "journal",
+    metadata,
+    Column("seq", _Serial, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False),  # the x-request-id it was answered with
+    Column("tenant", String(64), nullable=False, server_default=""),
+    Column("at", Float, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON, secrets removed
+    Column("body", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("fixture_id", String(80)),
+    Column("duration_ms", Float, nullable=False),
+    Index("ix_journal_tenant", "tenant", "seq"),
+)

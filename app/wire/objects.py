@@ -84,6 +84,19 @@ def output_text(text: str = "") -> dict:
     return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
 
 
+def refusal(text: str = "") -> dict:
+    return {"type": "refusal", "refusal": text}
+
+
+def tool_call(kind: str, name: str, call_id: str) -> dict:
+    """A function_call or custom_tool_call item, before its arguments/input stream in."""
+    if kind == "function":
+        return {"id": ids.item_id("function_call"), "type": "function_call", "status": "in_progress",
+                "arguments": "", "call_id": call_id, "name": name}
+    return {"id": ids.item_id("custom_tool_call"), "type": "custom_tool_call", "status": "in_progress",
+            "call_id": call_id, "input": "", "name": name}
+
+
 def output_message(item_id: str, status: str = "in_progress") -> dict:
     return {"id": item_id, "type": "message", "status": status, "content": [], "role": "assistant"}
 

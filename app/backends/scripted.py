@@ -1,0 +1,44 @@
+"""`scripted`: plays back a fixture rule's `respond` block (wire/fixtures.py) through the one
+lifecycle, so scripted answers stream, pace, cancel and count tokens like any other."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+import orjson
+
+from app.backends.base import (Chunk, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta, TextDelta,
+                               Thinking, ToolCall, UsageOverride)
+from app.services import tokens
+from app.wire.fixtures import ModelError, Respond
+
+
+class ScriptedBackend:
+    name = "scripted"
+
+    def __init__(self, respond: Respond | dict) -> None:
+        self.respond = respond if isinstance(respond, Respond) else Respond.model_validate(respond)
+
+    async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
+        r = self.respond
+        if r.reasoning is not None:
+            for piece in tokens.split_tokens(r.reasoning.summary or "", ctx.encoding):
+                yield SummaryDelta(piece)
+            if r.reasoning.tokens:
+                yield Thinking(r.reasoning.tokens)
+        for call in r.function_calls or ():
+            args = call.arguments if isinstance(call.arguments, str) else orjson.dumps(call.arguments).decode()
+            yield ToolCall(call.name, args, call.call_id, call.kind)
+        if r.refusal is not None:
+            for piece in tokens.split_tokens(r.refusal, ctx.encoding):
+                yield Refusal(piece)
+        text = r.text if r.json_ is None else orjson.dumps(r.json_).decode()
+        for piece in tokens.split_tokens(text or "", ctx.encoding):
+            yield TextDelta(piece, 1)
+        if r.usage is not None:
+            yield UsageOverride(**r.usage.model_dump())
+        if r.status == "failed":
+            error = r.error or ModelError()
+            raise ModelFailure(error.message, error.code)
+        if r.status == "incomplete":
+            raise Incomplete(r.incomplete_reason)

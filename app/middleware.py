@@ -1,0 +1,104 @@
+"""One ASGI middleware for what every /v1 request shares: the real API's response headers
+(x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, and the
+request journal. Pure ASGI, so streamed replies pass through untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import APIError, Disconnect, DroppedResponse, StreamCut, error_response
+from app.services import faults
+from app.services.fixtures import FixturesService
+from app.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
+from app.services.tenancy import bearer_key, tenant_of
+
+_STATIC_HEADERS = [
+    (b"openai-version", b"2020-10-01"),
+    (b"x-ratelimit-limit-requests", b"10000"),
+    (b"x-ratelimit-remaining-requests", b"9999"),
+    (b"x-ratelimit-reset-requests", b"6ms"),
+    (b"x-ratelimit-limit-tokens", b"30000000"),
+    (b"x-ratelimit-remaining-tokens", b"29999000"),
+    (b"x-ratelimit-reset-tokens", b"2ms"),
+]
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state  # the services live from the lifespan on
+        journal: JournalService = state.journal
+        fixtures: FixturesService = state.fixtures
+        started = time.perf_counter()
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        key = bearer_key(headers.get("authorization", ""))
+        note = RequestNote(id="req_" + os.urandom(16).hex(), tenant=tenant_of(key) if key else "")
+        token = current.set(note)
+        body = bytearray()
+        status = 0
+
+        async def receive_and_keep() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(body) < MAX_BODY:
+                body.extend(message.get("body", b"")[: MAX_BODY - len(body)])
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                elapsed = str(round((time.perf_counter() - started) * 1000)).encode()
+                extra = [(b"x-request-id", note.id.encode()), (b"openai-processing-ms", elapsed)]
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
+            await send(message)
+
+        try:
+            if key is not None:
+                note.rules = await fixtures.candidates(note.tenant)
+                rule = await fixtures.for_request(note.rules, scope["method"], scope["path"])
+                if rule is not None:
+                    note.fixture_id = rule.id
+                    await self._fault(rule.rule.respond, scope, receive_and_keep, send_with_headers)
+                    return
+            await self.app(scope, receive_and_keep, send_with_headers)
+        except (Disconnect, StreamCut):
+            pass  # the reply stops here; the server closes the connection
+        finally:
+            current.reset(token)
+            journal.record({
+                "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
+                "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
+                "headers": orjson.dumps({k: v for k, v in headers.items() if k not in SECRET_HEADERS}).decode(),
+                "body": bytes(body).decode("utf-8", "replace"), "status": status, "fixture_id": note.fixture_id,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            })
+
+    async def _fault(self, respond, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer with the rule's fault instead of the endpoint (a delay alone: late, but normally)."""
+        if respond.http_error is not None or respond.fault == "disconnect":
+            message = await receive()  # read the body, so the journal shows what was sent
+            while message["type"] == "http.request" and message.get("more_body"):
+                message = await receive()
+        if respond.delay:
+            await asyncio.sleep(respond.delay)
+        if respond.fault == "disconnect":
+            await DroppedResponse()(scope, receive, send)
+            return
+        if respond.http_error is not None:
+            err: APIError = faults.http_error(respond.http_error)
+            await error_response(err, err.headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)  # a delay alone: then answer normally

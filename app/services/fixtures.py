@@ -1,0 +1,211 @@
+"""Scripted fixtures: load rules (file at start, admin API at run time), and pick the rule that
+answers a request. Rules live in the database, so every replica sees the same rules and counts
+`call`/`times` on the same counters.
+
+Order: higher `priority` first, then the most recently added (so a test can override a file's
+rule by adding one). A key's own rules and global rules compete in that one order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import ids
+from app.backends.base import ModelContext
+from app.errors import InvalidRequest, NotFound
+from app.services.tenancy import tenant_of
+from app.store import fixtures as store
+from app.wire.fixtures import Rule
+
+
+@dataclass(frozen=True)
+class Loaded:
+    id: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class CreateFacts:
+    """What a `POST /v1/responses` rule can match on."""
+
+    model: str  # as requested
+    snapshot: str
+    user_text: str
+    instructions: str
+    metadata: dict
+    tool_names: frozenset[str]
+    has_tool_output: bool
+    conversation: str | None
+    previous_response_id: str | None
+    stream: bool
+    background: bool
+
+
+def facts(params: dict, ctx: ModelContext, conversation: str | None) -> CreateFacts:
+    names = set()
+    for tool in params.get("tools") or []:
+        names.add(tool.get("type", ""))
+        if tool.get("name"):
+            names.add(tool["name"])
+    return CreateFacts(
+        model=params.get("model", ""), snapshot=ctx.model, user_text=ctx.last_user_text,
+        instructions=ctx.instructions or "", metadata=params.get("metadata") or {}, tool_names=frozenset(names),
+        has_tool_output=any(str(i.get("type", "")).endswith("_output") for i in ctx.turn_items),
+        conversation=conversation, previous_response_id=params.get("previous_response_id"),
+        stream=bool(params.get("stream")), background=bool(params.get("background")))
+
+
+def _accepts(rule: Rule, f: CreateFacts) -> bool:
+    m = rule.match
+    checks = (
+        m.model is None or m.model in (f.model, f.snapshot),
+        m.model_regex is None or re.search(m.model_regex, f.model) or re.search(m.model_regex, f.snapshot),
+        m.input_contains is None or m.input_contains.lower() in f.user_text.lower(),
+        m.input_regex is None or re.search(m.input_regex, f.user_text),
+        m.instructions_contains is None or m.instructions_contains.lower() in f.instructions.lower(),
+        m.metadata is None or all(f.metadata.get(k) == v for k, v in m.metadata.items()),
+        m.tools is None or set(m.tools) <= f.tool_names,
+        m.has_tools is None or m.has_tools == bool(f.tool_names),
+        m.has_tool_output is None or m.has_tool_output == f.has_tool_output,
+        m.conversation is None or m.conversation == f.conversation,
+        m.previous_response_id is None or m.previous_response_id == f.previous_response_id,
+        m.stream is None or m.stream == f.stream,
+        m.background is None or m.background == f.background,
+    )
+    return all(checks)
+
+
+def parse_rules(data: object) -> list[Rule]:
+    """A rule, a list of rules, or {"rules": [...]}, validated; errors name the rule and field."""
+    if isinstance(data, dict) and "rules" in data and "respond" not in data:
+        data = data["rules"]
+    items = data if isinstance(data, list) else [data]
+    rules = []
+    for i, item in enumerate(items):
+        try:
+            rules.append(Rule.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise InvalidRequest(f"Invalid fixture rule {i}: {where}: {err['msg']}", param=f"rules[{i}].{where}",
+                                 code="invalid_fixture") from None
+    return rules
+
+
+def read_file(path: Path) -> list[Rule]:
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        data = orjson.loads(text)
+    return parse_rules(data)
+
+
+class FixturesService:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._parsed: dict[tuple[str, str], Rule] = {}  # (id, rule json) → parsed, not re-validated per request
+
+    def _row_rule(self, row: store.Row) -> Rule:
+        key = (row.id, row.rule)
+        rule = self._parsed.get(key)
+        if rule is None:
+            if len(self._parsed) > 10_000:
+                self._parsed.clear()
+            rule = self._parsed[key] = Rule.model_validate_json(row.rule)
+        return rule
+
+    # -- loading and admin -------------------------------------------------------------------
+
+    async def load_file(self, path: Path) -> int:
+        """Add a file's rules once: their ids derive from their content, so every replica (and
+        every restart) loading the same file adds them only once."""
+        rules = read_file(path)
+        rows = []
+        for i, rule in enumerate(rules):
+            digest = hashlib.sha256(rule.model_dump_json().encode()).hexdigest()[:24]
+            rows.append(self._row(rule, rule.id or f"file_{digest}_{i}", "file"))
+        async with self.engine.begin() as conn:
+            present = await store.existing_ids(conn, [r["id"] for r in rows])
+            await store.insert(conn, [r for r in rows if r["id"] not in present])
+        return len(rows)
+
+    @staticmethod
+    def _row(rule: Rule, fixture_id: str, source: str) -> dict:
+        stored = rule.model_copy(update={"id": fixture_id, "api_key": None})
+        return {"id": fixture_id, "tenant": tenant_of(rule.api_key) if rule.api_key else "",
+                "priority": rule.priority, "source": source, "created_at": time.time(),
+                "rule": stored.model_dump_json(by_alias=True, exclude_none=True)}
+
+    async def add(self, data: object) -> list[dict]:
+        rules = parse_rules(data)
+        rows = [self._row(rule, rule.id or ids.new_id("fx"), "admin") for rule in rules]
+        async with self.engine.begin() as conn:
+            taken = await store.existing_ids(conn, [r["id"] for r in rows])
+            if taken:
+                raise InvalidRequest(f"A fixture with id '{sorted(taken)[0]}' already exists.", param="id",
+                                     code="duplicate_fixture")
+            await store.insert(conn, rows)
+        return [self.render(store.Row(r["id"], r["tenant"], r["priority"], r["source"], r["rule"], 0)) for r in rows]
+
+    def render(self, row: store.Row) -> dict:
+        return {"id": row.id, "object": "fixture", "scoped": bool(row.tenant), "priority": row.priority,
+                "source": row.source, "seen": row.seen, "rule": orjson.loads(row.rule)}
+
+    async def listing(self, api_key: str | None) -> list[dict]:
+        async with self.engine.connect() as conn:
+            rows = await store.listing(conn, tenant_of(api_key) if api_key else None)
+        return [self.render(r) for r in rows]
+
+    async def remove(self, fixture_id: str) -> None:
+        async with self.engine.begin() as conn:
+            if not await store.remove(conn, fixture_id=fixture_id):
+                raise NotFound(f"No fixture with id '{fixture_id}'.")
+
+    async def clear(self, api_key: str | None) -> int:
+        async with self.engine.begin() as conn:
+            return await store.remove(conn, tenant=tenant_of(api_key) if api_key else None)
+
+    # -- matching ----------------------------------------------------------------------------
+
+    async def candidates(self, tenant: str) -> list[Loaded]:
+        async with self.engine.connect() as conn:
+            rows = await store.candidates(conn, tenant)
+        return [Loaded(r.id, self._row_rule(r)) for r in rows]
+
+    async def _counted(self, loaded: Loaded) -> bool:
+        """Count this request for a rule with `call`/`times`; True if the rule answers it."""
+        m = loaded.rule.match
+        if m.call is None and m.times is None:
+            return True
+        async with self.engine.begin() as conn:
+            seen = await store.count_seen(conn, loaded.id)
+        if seen is None:
+            return False
+        return (m.call is None or seen == m.call) and (m.times is None or seen <= m.times)
+
+    async def for_request(self, rules: list[Loaded], method: str, path: str) -> Loaded | None:
+        """A fault rule (`match.path`) for any endpoint."""
+        for loaded in rules:
+            m = loaded.rule.match
+            if m.path is None or not re.search(m.path, path) or (m.method and m.method.upper() != method):
+                continue
+            if await self._counted(loaded):
+                return loaded
+        return None
+
+    async def for_create(self, rules: list[Loaded], f: CreateFacts) -> Loaded | None:
+        for loaded in rules:
+            if loaded.rule.match.path is None and _accepts(loaded.rule, f) and await self._counted(loaded):
+                return loaded
+        return None

@@ -1,0 +1,121 @@
+"""The request journal: every request the server received, queryable by tests ("my code sent
+this"). A middleware records each request once it is answered; a writer task stores entries in
+batches, so journaling costs the request path no round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.services.tenancy import tenant_of
+from app.store import journal as store
+
+log = logging.getLogger("responses_mock.journal")
+
+# Never journaled: they carry credentials.
+SECRET_HEADERS = frozenset({"authorization", "cookie", "x-admin-token", "proxy-authorization", "openai-organization"})
+MAX_BODY = 1 << 20
+
+
+@dataclass
+class RequestNote:
+    """What handling one request learns that its journal entry should say."""
+
+    id: str
+    tenant: str
+    rules: list | None = None  # fixture candidates, loaded once per request
+    fixture_id: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+current: ContextVar[RequestNote | None] = ContextVar("responses_mock_request", default=None)
+
+
+def note_fixture(fixture_id: str) -> None:
+    note = current.get()
+    if note is not None:
+        note.fixture_id = fixture_id
+
+
+class JournalService:
+    def __init__(self, engine: AsyncEngine, *, keep: int, enabled: bool = True, interval: float = 0.05) -> None:
+        self.engine = engine
+        self.keep = keep
+        self.enabled = enabled
+        self.interval = interval
+        self._pending: list[dict] = []
+        self._task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+        self._written = 0
+
+    def record(self, entry: dict) -> None:
+        if self.enabled:
+            self._pending.append(entry)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:  # the store is briefly away: keep the entries, try again
+                log.exception("writing the request journal failed")
+
+    async def flush(self) -> None:
+        async with self._lock:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                async with self.engine.begin() as conn:
+                    await store.append(conn, batch)
+                    self._written += len(batch)
+                    if self._written >= max(self.keep // 10, 100):
+                        await store.trim(conn, self.keep)
+                        self._written = 0
+            except Exception:
+                self._pending[:0] = batch
+                raise
+
+    async def read(self, *, api_key: str | None, method: str | None, path: str | None, status: int | None,
+                   fixture_id: str | None, after: int | None, limit: int, order: str) -> dict:
+        await self.flush()  # what this process answered is readable at once
+        async with self.engine.connect() as conn:
+            rows = await store.read(conn, tenant=tenant_of(api_key) if api_key else None, method=method, path=path,
+                                    status=status, fixture_id=fixture_id, after=after, limit=limit + 1,
+                                    descending=order == "desc")
+        data = [render(r) for r in rows[:limit]]
+        return {"object": "list", "data": data, "has_more": len(rows) > limit,
+                "last_cursor": rows[:limit][-1][0] if data else None}
+
+    async def clear(self, api_key: str | None) -> int:
+        await self.flush()
+        async with self.engine.begin() as conn:
+            return await store.clear(conn, tenant_of(api_key) if api_key else None)
+
+
+def render(row: tuple) -> dict:
+    seq, id_, tenant, at, method, path, query, headers, body, status, fixture_id, duration = row
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        parsed = body
+    return {"id": id_, "object": "journal.entry", "cursor": seq, "at": at, "method": method, "path": path,
+            "query": query, "headers": orjson.loads(headers), "body": parsed, "status": status,
+            "fixture_id": fixture_id, "duration_ms": duration}

@@ -1,0 +1,48 @@
+"""The request journal's SQL: batch append, filtered reads, reset, and a size cap."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.store.tables import journal as t
+
+COLUMNS = (t.c.seq, t.c.id, t.c.tenant, t.c.at, t.c.method, t.c.path, t.c.query, t.c.headers, t.c.body,
+           t.c.status, t.c.fixture_id, t.c.duration_ms)
+
+
+async def append(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(t.insert(), rows)
+
+
+async def read(conn: AsyncConnection, *, tenant: str | None, method: str | None, path: str | None,
+               status: int | None, fixture_id: str | None, after: int | None, limit: int,
+               descending: bool) -> list[tuple]:
+    query = select(*COLUMNS)
+    if tenant is not None:
+        query = query.where(t.c.tenant == tenant)
+    if method is not None:
+        query = query.where(t.c.method == method.upper())
+    if path is not None:
+        query = query.where(t.c.path.like(path.replace("*", "%")) if "*" in path else t.c.path == path)
+    if status is not None:
+        query = query.where(t.c.status == status)
+    if fixture_id is not None:
+        query = query.where(t.c.fixture_id == fixture_id)
+    if after is not None:
+        query = query.where(t.c.seq < after if descending else t.c.seq > after)
+    query = query.order_by(t.c.seq.desc() if descending else t.c.seq).limit(limit)
+    return [tuple(r) for r in await conn.execute(query)]
+
+
+async def clear(conn: AsyncConnection, tenant: str | None) -> int:
+    query = delete(t) if tenant is None else delete(t).where(t.c.tenant == tenant)
+    return (await conn.execute(query)).rowcount
+
+
+async def trim(conn: AsyncConnection, keep: int) -> None:
+    """Drop the oldest entries beyond the newest `keep`."""
+    newest = (await conn.execute(select(func.max(t.c.seq)))).scalar()
+    if newest is not None and newest > keep:
+        await conn.execute(delete(t).where(t.c.seq <= newest - keep))

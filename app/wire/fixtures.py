@@ -1,0 +1,141 @@
+"""The fixture rule format: `match` says which requests a rule applies to, `respond` how to answer.
+
+One rule, as JSON or YAML (files given with --fixtures, or POST /__admin/fixtures):
+
+    {"match": {"input_contains": "weather", "model": "gpt-4.1"},
+     "respond": {"function_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}}
+
+Rules without `match.path` apply to `POST /v1/responses` and may script the model's output;
+rules with `match.path` (a regex) apply to any request and may only inject faults.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class Match(BaseModel):
+    model_config = _STRICT
+
+    method: str | None = None  # with `path`: GET, POST, …
+    path: str | None = None  # a regex on the URL path; makes the rule a fault rule for any endpoint
+    model: str | None = None  # alias or snapshot, exactly
+    model_regex: str | None = None
+    input_contains: str | None = None  # in the last user message
+    input_regex: str | None = None  # searched in the last user message
+    instructions_contains: str | None = None
+    metadata: dict[str, str] | None = None  # all these pairs present
+    tools: list[str] | None = None  # tool names (functions, custom) or types (web_search, …) all present
+    has_tools: bool | None = None
+    has_tool_output: bool | None = None  # this turn carries tool results (the follow-up call)
+    conversation: str | None = None
+    previous_response_id: str | None = None
+    stream: bool | None = None
+    background: bool | None = None
+    call: int | None = Field(None, ge=1)  # only the Nth request this match block accepts
+    times: int | None = Field(None, ge=1)  # only the first N of them
+
+    @field_validator("path", "model_regex", "input_regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
+class FunctionCall(BaseModel):
+    model_config = _STRICT
+
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+    call_id: str | None = None
+    kind: Literal["function", "custom"] = "function"
+
+
+class Reasoning(BaseModel):
+    model_config = _STRICT
+
+    summary: str | None = None
+    tokens: int = Field(0, ge=0)
+
+
+class Usage(BaseModel):
+    model_config = _STRICT
+
+    input_tokens: int | None = Field(None, ge=0)
+    output_tokens: int | None = Field(None, ge=0)
+    reasoning_tokens: int | None = Field(None, ge=0)
+    cached_tokens: int | None = Field(None, ge=0)
+
+
+class ModelError(BaseModel):
+    model_config = _STRICT
+
+    code: str = "server_error"
+    message: str = "The model failed to generate a response."
+
+
+class HttpError(BaseModel):
+    model_config = _STRICT
+
+    status: int = Field(500, ge=400, le=599)
+    message: str | None = None
+    type: str | None = None
+    code: str | None = None
+    param: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    retry_after: float | None = Field(None, ge=0)  # seconds; 429s get the real rate-limit headers too
+
+
+class Pace(BaseModel):
+    model_config = _STRICT
+
+    queue_delay: float | None = Field(None, ge=0)
+    time_to_first_token: float | None = Field(None, ge=0)
+    tokens_per_second: float | None = Field(None, ge=0)
+
+
+class Respond(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    text: str | None = None
+    refusal: str | None = None
+    json_: Any = Field(None, alias="json")  # structured output: serialised as the message text
+    function_calls: list[FunctionCall] | None = None
+    reasoning: Reasoning | None = None
+    usage: Usage | None = None
+    status: Literal["completed", "incomplete", "failed"] = "completed"
+    incomplete_reason: Literal["max_output_tokens", "content_filter"] = "max_output_tokens"
+    error: ModelError | None = None  # with status "failed"
+    pace: Pace | None = None
+    delay: float = Field(0.0, ge=0, le=600)  # seconds before the reply starts
+    http_error: HttpError | None = None
+    fault: Literal["disconnect", "stream_cut"] | None = None
+    cut_after: int = Field(3, ge=0)  # with stream_cut: events sent before the stream stops
+
+    @property
+    def scripts_output(self) -> bool:
+        return any(v is not None for v in (self.text, self.refusal, self.json_, self.function_calls,
+                                           self.reasoning)) or self.status != "completed"
+
+
+class Rule(BaseModel):
+    model_config = _STRICT
+
+    id: str | None = None
+    api_key: str | None = None  # scope the rule to requests made with this key
+    priority: int = 0  # higher first; then the most recently added
+    match: Match = Field(default_factory=Match)
+    respond: Respond
+
+    @model_validator(mode="after")
+    def _fault_rules_only_fault(self) -> "Rule":
+        if self.match.path is not None and self.respond.scripts_output:
+            raise ValueError("a rule with match.path applies to any endpoint: it may only set "
+                             "http_error, fault (disconnect) and delay")
+        return self
