@@ -80,21 +80,27 @@ class LiveServer:
 
     def client(self, api_key: str | None = None, **kw) -> OpenAI:
         def hook(response: httpx.Response) -> None:
+            if _is_stream(response):
+                return  # streams are read as they come (their events are checked by read_sse)
             response.read()
             self._check(response)
 
         http = httpx.Client(event_hooks={"response": [hook]})
+        kw.setdefault("max_retries", 0)
         return OpenAI(base_url=f"{self.url}/v1", api_key=new_key() if api_key is None else api_key, http_client=http,
-                      max_retries=0, **kw)
+                      **kw)
 
     def async_client(self, api_key: str | None = None, **kw) -> AsyncOpenAI:
         async def hook(response: httpx.Response) -> None:
+            if _is_stream(response):
+                return
             await response.aread()
             self._check(response)
 
         http = httpx.AsyncClient(event_hooks={"response": [hook]})
-        return AsyncOpenAI(base_url=f"{self.url}/v1", api_key=new_key() if api_key is None else api_key, http_client=http,
-                           max_retries=0, **kw)
+        kw.setdefault("max_retries", 0)
+        return AsyncOpenAI(base_url=f"{self.url}/v1", api_key=new_key() if api_key is None else api_key,
+                           http_client=http, **kw)
 
     def http(self, **kw) -> httpx.Client:
         """A raw HTTP client, for what the SDK cannot send (malformed JSON, no auth)."""
@@ -144,6 +150,10 @@ class ServerProcess(LiveServer):
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+
+def _is_stream(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").startswith("text/event-stream")
 
 
 def new_key() -> str:

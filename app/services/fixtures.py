@@ -194,18 +194,23 @@ class FixturesService:
             return False
         return (m.call is None or seen == m.call) and (m.times is None or seen <= m.times)
 
+    async def _first(self, accepted: list[Loaded]) -> Loaded | None:
+        """The first rule whose counters allow it. Every accepting rule counts the request, even
+        when an earlier one answers it: `call: 2` means the second such request, whoever answered
+        the first."""
+        chosen = None
+        for loaded in accepted:
+            if await self._counted(loaded) and chosen is None:
+                chosen = loaded
+        return chosen
+
     async def for_request(self, rules: list[Loaded], method: str, path: str) -> Loaded | None:
         """A fault rule (`match.path`) for any endpoint."""
-        for loaded in rules:
-            m = loaded.rule.match
-            if m.path is None or not re.search(m.path, path) or (m.method and m.method.upper() != method):
-                continue
-            if await self._counted(loaded):
-                return loaded
-        return None
+        return await self._first([
+            loaded for loaded in rules
+            if loaded.rule.match.path is not None and re.search(loaded.rule.match.path, path)
+            and (not loaded.rule.match.method or loaded.rule.match.method.upper() == method)])
 
     async def for_create(self, rules: list[Loaded], f: CreateFacts) -> Loaded | None:
-        for loaded in rules:
-            if loaded.rule.match.path is None and _accepts(loaded.rule, f) and await self._counted(loaded):
-                return loaded
-        return None
+        return await self._first([loaded for loaded in rules
+                                  if loaded.rule.match.path is None and _accepts(loaded.rule, f)])

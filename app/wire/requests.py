@@ -222,7 +222,17 @@ def _lift_item_ids(data: dict) -> dict[tuple[str, int], str]:
     return lifted
 
 
+def _fill_optional_tool_fields(data: dict) -> None:
+    """The SDK types `strict` and `parameters` of a function tool as required-but-nullable; the API
+    accepts them left out (the Agents SDK and many clients do), so absent means null here."""
+    for tool in data.get("tools") or []:
+        if isinstance(tool, dict) and tool.get("type") == "function":
+            tool.setdefault("strict", None)
+            tool.setdefault("parameters", None)
+
+
 def _validate(adapter: TypeAdapter, data: dict) -> dict:
+    _fill_optional_tool_fields(data)
     lifted = _lift_item_ids(data)
     try:
         params = _materialize(adapter.validate_python(data))
