@@ -26,6 +26,8 @@ class Settings(BaseSettings):
         default_factory=list,
         description="If set, only these bearer keys are accepted (comma-separated in the env var).",
     )
+    catalog: Path | None = Field(
+        None, description="A JSON or YAML model catalog whose models are added to (or replace) the shipped ones.")
     fixtures: Path | None = Field(None, description="A JSON or YAML file of fixture rules to load at start.")
     admin_token: str | None = Field(
         None, description="If set, /__admin/* requires 'Authorization: Bearer <admin_token>'.")

@@ -16,6 +16,8 @@ from app.queue.notify import Notifier
 from app.queue.worker import WorkerPool
 from app.middleware import RequestContextMiddleware
 from app.routes import admin, api_router, health
+from app.backends import registry
+from app.services import catalog
 from app.services.background import BackgroundService
 from app.services.conversations import ConversationsService
 from app.services.fixtures import FixturesService
@@ -37,6 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.migrate_on_start:
             await db.migrate(engine)
         notifier = Notifier()
+        if settings.catalog:
+            log.info("added %d models from %s", catalog.extend(settings.catalog), settings.catalog)
+        for name in catalog.listed():  # an unknown backend fails the start, not a request
+            registry.get(catalog.resolve(name).backend)
         fixtures = FixturesService(engine)
         if settings.fixtures:
             loaded = await fixtures.load_file(settings.fixtures)

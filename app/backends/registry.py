@@ -1,15 +1,19 @@
-"""Backends by name: built-ins here, plugins from the `responses_mock.backends` entry points."""
+"""Backends by name: built-ins, plugins from the `responses_mock.backends` entry points, or a
+dotted path (`package.module:Class`) — each instantiated once, with no arguments."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import import_module
 from importlib.metadata import entry_points
 
 from app.backends.base import Backend
 from app.backends.default import DefaultBackend
 from app.backends.echo import EchoBackend
+from app.backends.scripted import ScriptedBackend
 
-BUILTINS: dict[str, type] = {"default": DefaultBackend, "echo": EchoBackend}
+BUILTINS: dict[str, type] = {"default": DefaultBackend, "lorem": DefaultBackend, "echo": EchoBackend,
+                             "scripted": ScriptedBackend}
 
 
 @lru_cache(maxsize=None)
@@ -19,4 +23,10 @@ def get(name: str) -> Backend:
     for ep in entry_points(group="responses_mock.backends"):
         if ep.name == name:
             return ep.load()()
+    if ":" in name or "." in name:
+        module, _, attr = name.partition(":") if ":" in name else name.rpartition(".")
+        try:
+            return getattr(import_module(module), attr)()
+        except (ImportError, AttributeError) as exc:
+            raise LookupError(f"backend {name!r} could not be loaded: {exc}") from None
     raise LookupError(f"no backend named {name!r}")

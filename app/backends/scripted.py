@@ -16,11 +16,16 @@ from app.wire.fixtures import ModelError, Respond
 class ScriptedBackend:
     name = "scripted"
 
-    def __init__(self, respond: Respond | dict) -> None:
-        self.respond = respond if isinstance(respond, Respond) else Respond.model_validate(respond)
+    def __init__(self, respond: Respond | dict | None = None) -> None:
+        # Without a rule (a catalog model whose backend is `scripted`), only fixtures may answer.
+        self.respond = respond if isinstance(respond, Respond) or respond is None else Respond.model_validate(respond)
 
     async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
         r = self.respond
+        if r is None:
+            raise ModelFailure(f"No fixture rule matched this request, and model '{ctx.model}' only answers "
+                               "from fixtures (backend 'scripted').")
+            yield  # pragma: no cover - makes this an async generator
         if r.reasoning is not None:
             for piece in tokens.split_tokens(r.reasoning.summary or "", ctx.encoding):
                 yield SummaryDelta(piece)

@@ -7,6 +7,7 @@ Loaded once from catalog/models.json. A request may name an alias (`gpt-5-mini`)
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -33,18 +34,52 @@ class CatalogModel:
         return {"id": model_id, "object": "model", "created": self.created, "owned_by": self.owned_by}
 
 
+_extra: list[dict] = []  # entries from the user's catalog file (settings.catalog), over the shipped ones
+
+# What a user's entry may leave out.
+_DEFAULTS = {"created": 1700000000, "reasoning": False, "encoding": "o200k_base", "context_window": 128000,
+             "max_output_tokens": 16384}
+
+
+def _entry(raw: dict) -> CatalogModel:
+    entry = {**_DEFAULTS, "snapshot": raw["id"], **raw}
+    if not entry["reasoning"]:
+        entry["default_effort"] = None
+    try:
+        return CatalogModel(**entry)
+    except TypeError as exc:
+        raise ValueError(f"catalog entry {raw.get('id')!r}: {exc}") from None
+
+
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, CatalogModel], list[str]]:
-    raw = json.loads((resources.files("app") / "catalog" / "models.json").read_text())
+    shipped = json.loads((resources.files("app") / "catalog" / "models.json").read_text())["models"]
     by_name: dict[str, CatalogModel] = {}
     listed: list[str] = []
-    for entry in raw["models"]:
-        model = CatalogModel(**entry)
-        if not model.reasoning:
-            model = CatalogModel(**{**entry, "default_effort": None})
-        by_name[model.id] = by_name[model.snapshot] = model
-        listed += [model.id, model.snapshot]
+    for raw in shipped + _extra:
+        model = _entry(raw)
+        for name in (model.id, model.snapshot):
+            if name not in by_name:
+                listed.append(name)
+            by_name[name] = model
     return by_name, listed
+
+
+def extend(path: Path) -> int:
+    """Add (or replace) models from a JSON or YAML file: {"models": [...]} or a list of entries."""
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    entries = data["models"] if isinstance(data, dict) else data
+    for raw in entries:
+        _entry(raw)  # fail at start-up, not at the first request
+    _extra[:] = [e for e in _extra if e["id"] not in {r["id"] for r in entries}] + list(entries)
+    _index.cache_clear()
+    return len(entries)
 
 
 def find(name: str) -> CatalogModel | None:

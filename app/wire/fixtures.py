@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from openai.types.responses.response_error import ResponseError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _STRICT = ConfigDict(extra="forbid")
+ErrorCode = ResponseError.model_fields["code"].annotation  # the codes a failed response may carry
 
 
 class Match(BaseModel):
@@ -76,7 +78,7 @@ class Usage(BaseModel):
 class ModelError(BaseModel):
     model_config = _STRICT
 
-    code: str = "server_error"
+    code: ErrorCode = "server_error"  # type: ignore[valid-type]
     message: str = "The model failed to generate a response."
 
 
