@@ -24,18 +24,23 @@ responses = Table(
     Column("cancel_requested", Boolean, nullable=False, server_default=false()),
 )
 
+def _item_list(name: str, owner: str) -> Table:
+    """An ordered list of wire items per owner; (owner, position) is the keyset of its pages."""
+    return Table(
+        name,
+        metadata,
+        Column("seq", _Serial, primary_key=True, autoincrement=True),
+        Column(owner, String(64), nullable=False),
+        Column("position", Integer, nullable=False),
+        Column("item_id", String(255), nullable=False),
+        Column("data", Text, nullable=False),
+        Index(f"ix_{name}_position", owner, "position", unique=True),
+        Index(f"ix_{name}_item", owner, "item_id"),
+    )
+
+
 # A response's input items in order: its own input, after the context it was chained to.
-response_items = Table(
-    "response_items",
-    metadata,
-    Column("seq", _Serial, primary_key=True, autoincrement=True),
-    Column("response_id", String(64), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("item_id", String(255), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("ix_response_items_position", "response_id", "position", unique=True),
-    Index("ix_response_items_item", "response_id", "item_id"),
-)
+response_items = _item_list("response_items", "response_id")
 
 # Every stream event of a streamed or background response, so any replica can replay it.
 response_events = Table(
@@ -73,17 +78,7 @@ conversations = Table(
     Column("next_position", Integer, nullable=False, server_default="0"),
 )
 
-conversation_items = Table(
-    "conversation_items",
-    metadata,
-    Column("seq", _Serial, primary_key=True, autoincrement=True),
-    Column("conversation_id", String(64), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("item_id", String(255), nullable=False),
-    Column("data", Text, nullable=False),
-    Index("ix_conversation_items_position", "conversation_id", "position", unique=True),
-    Index("ix_conversation_items_item", "conversation_id", "item_id"),
-)
+conversation_items = _item_list("conversation_items", "conversation_id")
 
 # Scripted fixtures: rules that match requests and say how to answer. tenant "" = every key.
 fixtures = Table(
