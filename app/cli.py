@@ -1,16 +1,24 @@
 """The console script `responses-mock`: `serve` runs the server, `migrate` applies migrations.
 
-Every `serve` flag maps 1:1 to a Settings field; unset flags fall back to RESPONSES_MOCK_* env vars.
+Every setting is a flag and an env var RESPONSES_MOCK_<NAME>, and may sit in a config file
+(`--config`, TOML/JSON/YAML). Precedence: flag > env var > config file > default.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import logging
+import os
 import sys
+import tomllib
+from pathlib import Path
 
 from app import __version__
 from app.config import Settings
+
+ENV_PREFIX = "RESPONSES_MOCK_"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,12 +27,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server",
-                           description="Every flag is also an env var RESPONSES_MOCK_<NAME>; a flag wins.")
+                           description="Every flag is also an env var RESPONSES_MOCK_<NAME> and a key of the "
+                           "config file. Precedence: flag > env var > config file > default.")
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
+    for p in (serve, migrate):
+        p.add_argument("--config", help="A TOML, JSON or YAML file of settings (keys as the flags, with _). "
+                       "[env RESPONSES_MOCK_CONFIG]")
     for name, field in Settings.model_fields.items():
         _add_flag(serve, name, field)
     for name in ("database_url", "data_dir"):
         _add_flag(migrate, name, Settings.model_fields[name])
+    serve.add_argument("--workers", type=int, default=1,
+                       help="Server processes (uvicorn workers); more than one needs Postgres. [default 1]")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="Log lines as text, or as one JSON object each (access log included).")
     return parser
 
 
@@ -32,7 +48,7 @@ def _add_flag(parser: argparse.ArgumentParser, name: str, field) -> None:
     """One flag per Settings field, typed from its annotation; the env var names it in --help."""
     flag = "--" + name.replace("_", "-")
     default = field.get_default(call_default_factory=True)
-    help_ = f"{field.description} [env RESPONSES_MOCK_{name.upper()}; default {str(default) or '-'}]"
+    help_ = f"{field.description} [env {ENV_PREFIX}{name.upper()}; default {str(default) or '-'}]"
     annotation = field.annotation
     if annotation is bool:
         parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_)
@@ -42,9 +58,69 @@ def _add_flag(parser: argparse.ArgumentParser, name: str, field) -> None:
         parser.add_argument(flag, help=help_)
 
 
+def read_config(path: Path) -> dict:
+    text = path.read_text()
+    if path.suffix == ".toml":
+        data = tomllib.loads(text)
+    elif path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+    else:
+        data = json.loads(text)
+    data = {k.replace("-", "_"): v for k, v in data.items()}
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        raise SystemExit(f"responses-mock: unknown setting(s) in {path}: {', '.join(unknown)}")
+    return data
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
-    return Settings(**overrides)
+    config = args.config or os.environ.get(f"{ENV_PREFIX}CONFIG")
+    values = {}
+    if config:
+        values = {k: v for k, v in read_config(Path(config)).items()
+                  if f"{ENV_PREFIX}{k.upper()}" not in os.environ}  # the env beats the file
+    values.update({k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None})
+    return Settings(**values)
+
+
+def _export(settings: Settings) -> None:
+    """Hand the settings to worker processes, which build their app from the environment."""
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ",".join(value)
+        os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, _version, status = record.args
+            entry.update(client=client, method=method, path=path, status=status)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def log_config(level: str, fmt: str) -> dict:
+    formatter = {"()": "app.cli.JsonFormatter"} if fmt == "json" else {
+        "format": "%(levelname)s:     %(name)s: %(message)s"}
+    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    if fmt == "text":  # uvicorn's own look for its lines
+        return {"version": 1, "disable_existing_loggers": False,
+                "formatters": {"main": formatter},
+                "handlers": {"main": handler},
+                "loggers": {"responses_mock": {"handlers": ["main"], "level": level.upper(), "propagate": False}}}
+    return {"version": 1, "disable_existing_loggers": False,
+            "formatters": {"main": formatter},
+            "handlers": {"main": handler},
+            "loggers": {name: {"handlers": ["main"], "level": level.upper(), "propagate": False}
+                        for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "responses_mock")}}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,18 +137,36 @@ def main(argv: list[str] | None = None) -> None:
                 await engine.dispose()
 
         asyncio.run(run())
-        print(f"migrated {settings.resolved_database_url}", file=sys.stderr)
+        print(f"migrated {db.display_url(settings.resolved_database_url)}", file=sys.stderr)
         return
-
-    import logging
 
     import uvicorn
 
-    # Our own loggers (jobs, workers, recovery) beside uvicorn's, at the same level.
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(levelname)s:     %(name)s: %(message)s")
+    from app.store.db import is_sqlite_url
 
+    config = log_config(settings.log_level, args.log_format)
+    if args.workers > 1:
+        if is_sqlite_url(settings.resolved_database_url):
+            raise SystemExit("responses-mock: --workers > 1 needs Postgres (--database-url postgresql+asyncpg://…); "
+                             "SQLite serves one process.")
+        _export(settings)
+        uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port,
+                    workers=args.workers, log_level=settings.log_level, log_config=_with_uvicorn(config))
+        return
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
+                log_config=_with_uvicorn(config))
+
+
+def _with_uvicorn(config: dict) -> dict:
+    """uvicorn's default logging config, with ours merged in (text) or replacing it (json)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    if "uvicorn" in config["loggers"]:
+        return config
+    merged = json.loads(json.dumps(LOGGING_CONFIG))
+    merged["formatters"].update(config["formatters"])
+    merged["handlers"].update(config["handlers"])
+    merged["loggers"].update(config["loggers"])
+    return merged

@@ -22,6 +22,7 @@ from app.services.background import BackgroundService
 from app.services.conversations import ConversationsService
 from app.services.fixtures import FixturesService
 from app.services.journal import JournalService
+from app.services.metrics import Metrics
 from app.services.responses import ResponsesService
 from app.services.streams import StreamsService
 from app.store import db
@@ -50,15 +51,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         journal = JournalService(engine, keep=settings.journal_keep, enabled=settings.journal)
         await journal.start()
         app.state.fixtures, app.state.journal = fixtures, journal
+        app.state.metrics = Metrics(engine)
         worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(app):x}"
         background = BackgroundService(engine, notifier, worker_id)
         pool = WorkerPool(engine, background, settings)
         app.state.engine = engine
+        app.state.pool = pool
         app.state.responses = ResponsesService(engine, settings, notifier, fixtures, wake_workers=pool.wake)
         app.state.background = background
         app.state.streams = StreamsService(engine, notifier, settings.stream_poll_interval)
         app.state.conversations = ConversationsService(engine)
         await pool.start()
+        log.info("responses-mock %s: store %s; %d models; %d workers; journal %s; fixtures %s", __version__,
+                 db.display_url(settings.resolved_database_url), len(catalog.listed()), settings.worker_concurrency,
+                 "on" if settings.journal else "off", settings.fixtures or "none")
         try:
             yield
         finally:

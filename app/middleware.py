@@ -40,6 +40,8 @@ class RequestContextMiddleware:
         state = scope["app"].state  # the services live from the lifespan on
         journal: JournalService = state.journal
         fixtures: FixturesService = state.fixtures
+        metrics = state.metrics
+        streaming = False
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         key = bearer_key(headers.get("authorization", ""))
@@ -55,9 +57,13 @@ class RequestContextMiddleware:
             return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, streaming
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if any(k.lower() == b"content-type" and v.startswith(b"text/event-stream")
+                       for k, v in message.get("headers", [])):
+                    streaming = True
+                    metrics.streams.inc()
                 elapsed = str(round((time.perf_counter() - started) * 1000)).encode()
                 extra = [(b"x-request-id", note.id.encode()), (b"openai-processing-ms", elapsed)]
                 present = {k.lower() for k, _ in message.get("headers", [])}
@@ -78,6 +84,11 @@ class RequestContextMiddleware:
             pass  # the reply stops here; the server closes the connection
         finally:
             current.reset(token)
+            if streaming:
+                metrics.streams.dec()
+            route = scope.get("route")
+            metrics.observe(scope["method"], getattr(route, "path", "unmatched"), status,
+                            time.perf_counter() - started)
             journal.record({
                 "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
                 "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),

@@ -90,3 +90,49 @@ def test_a_crashed_process_job_is_failed_by_another(make_server, spawn_server):
         events = list(cs.responses.retrieve(r.id, stream=True))
         assert events[-1].type == "response.failed" and events[-1].response.output == final.output
         assert [e.sequence_number for e in events] == list(range(len(events)))
+
+
+def test_fixtures_and_journal_are_shared(replicas):
+    from app.testing import AdminClient
+
+    _, a, b = replicas
+    key = new_key()
+    AdminClient(a.url, api_key=key).respond({"input_contains": "shared"}, text="one rule, every replica")
+    with b.client(api_key=key) as cb, a.client(api_key=key) as ca:
+        assert cb.responses.create(model="gpt-4.1", input="shared?").output_text == "one rule, every replica"
+        r = ca.responses.create(model="gpt-4.1", input="made on a")
+        assert [i.id for i in cb.responses.input_items.list(r.id)] == [i.id for i in ca.responses.input_items.list(r.id)]
+    time.sleep(0.3)  # the other process's journal writer flushes every 50 ms
+    seen = AdminClient(a.url, api_key=key).requests()
+    kinds = sorted((e["method"], e["path"].split("/resp_")[0]) for e in seen)
+    assert kinds == [("GET", "/v1/responses"), ("GET", "/v1/responses"), ("POST", "/v1/responses"),
+                     ("POST", "/v1/responses")]
+
+
+def test_uvicorn_workers_share_one_postgres(make_server, spawn_server):
+    url = make_server.fresh_url("postgres")
+    server = spawn_server(url, "workers", workers=2, **REPLICA)
+    key = new_key()
+    with server.client(api_key=key) as client:
+        ids = [client.responses.create(model="gpt-4.1", input=f"job {i}", background=True, extra_headers=FAST).id
+               for i in range(6)]
+        for rid in ids:
+            assert wait_for(client, rid)[0].status == "completed"
+    pids = {m.split(":")[1] for m in re.findall(r"run by worker (\S+)", server.log())}
+    assert len(re.findall(r"run by worker", server.log())) == 6 and pids
+
+
+def test_metrics(replicas):
+    _, a, _ = replicas
+    with a.client() as client:
+        client.responses.create(model="gpt-4.1", input="hi")
+        list(client.responses.create(model="gpt-4.1", input="hi", stream=True))
+    import httpx
+
+    want = 'responses_mock_requests_total{method="POST",route="/v1/responses",status="200"} 2.0'
+    deadline = time.monotonic() + 5
+    while want not in (text := httpx.get(f"{a.url}/metrics").text) and time.monotonic() < deadline:
+        time.sleep(0.05)  # a stream is counted when its reply ends, just after the client has it all
+    assert want in text
+    assert "responses_mock_request_duration_seconds_bucket" in text
+    assert 'responses_mock_jobs{state="queued"}' in text and "responses_mock_stream_subscribers 0.0" in text

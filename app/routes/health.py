@@ -1,4 +1,4 @@
-"""Liveness and readiness, outside /v1 and without auth."""
+"""Liveness, readiness and metrics, outside /v1 and without auth."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ router = APIRouter(tags=["health"])
 @router.get("/health")
 async def health() -> Response:
     return json({"status": "ok"})
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    """Prometheus text format: requests, latency, open streams, the job queue."""
+    state = request.app.state
+    body = await state.metrics.render(len(state.pool.running))
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @router.get("/ready")

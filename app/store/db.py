@@ -19,6 +19,15 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def is_sqlite_url(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def display_url(url: str) -> str:
+    """The URL for logs: the password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

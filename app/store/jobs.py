@@ -67,3 +67,11 @@ async def take_stalled(conn: AsyncConnection, older_than: float) -> list[Job]:
         delete(t).where(t.c.status == "running", t.c.heartbeat_at < older_than)
         .returning(t.c.id, t.c.response_id, t.c.attempts))).all()
     return [Job(*r) for r in rows]
+
+
+async def counts(conn: AsyncConnection) -> dict[str, int]:
+    """Jobs per status, for metrics."""
+    from sqlalchemy import func
+
+    rows = await conn.execute(select(t.c.status, func.count()).group_by(t.c.status))
+    return {status: n for status, n in rows}

@@ -1,0 +1,39 @@
+"""Prometheus metrics of one server process: requests, latency, open streams, and the shared
+job queue (read from the database at scrape time, so every replica reports the same queue)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.store import jobs as job_store
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.registry = CollectorRegistry()  # one per app: tests run several servers in one process
+        self.requests = Counter("responses_mock_requests", "Requests answered.", ["method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("responses_mock_request_duration_seconds", "Time to the end of the reply.",
+                                 ["method", "route"], buckets=_BUCKETS, registry=self.registry)
+        self.streams = Gauge("responses_mock_stream_subscribers", "SSE streams open on this process.",
+                             registry=self.registry)
+        self.jobs = Gauge("responses_mock_jobs", "Background jobs in the shared queue.", ["state"],
+                          registry=self.registry)
+        self.local_jobs = Gauge("responses_mock_worker_running_jobs", "Background jobs this process runs.",
+                                registry=self.registry)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    async def render(self, running_here: int) -> bytes:
+        async with self.engine.connect() as conn:
+            counts = await job_store.counts(conn)
+        for state in ("queued", "running"):
+            self.jobs.labels(state).set(counts.get(state, 0))
+        self.local_jobs.set(running_here)
+        return generate_latest(self.registry)

@@ -1,0 +1,88 @@
+"""pytest plugin (entry point `pytest11`): an in-process responses-mock for your tests.
+
+Fixtures:
+  responses_mock_server   session: the running server (SQLite in a temp dir, or
+                          --responses-mock-database-url / RESPONSES_MOCK_TEST_DATABASE_URL)
+  responses_mock          function: a fresh API key on that server → .client(), .async_client(),
+                          .admin (rules and journal of that key only), .url, .api_key
+  responses_mock_session  session: the same, one key for the whole session
+  openai_client / async_openai_client   function: ready clients for `responses_mock`
+
+Each test's key is a tenant of its own: no state leaks between tests, and no restart is needed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from openai import AsyncOpenAI, OpenAI
+
+from app.testing.admin import AdminClient
+from app.testing.server import MockServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("responses-mock")
+    group.addoption("--responses-mock-database-url", default=None,
+                    help="Store of the test server (default: SQLite in a temporary folder).")
+
+
+@dataclass
+class MockHandle:
+    server: MockServer
+    api_key: str
+    admin: AdminClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.admin = self.server.admin(self.api_key)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.server.url}/v1"
+
+    def client(self, **kw) -> OpenAI:
+        return self.server.client(self.api_key, **kw)
+
+    def async_client(self, **kw) -> AsyncOpenAI:
+        return self.server.async_client(self.api_key, **kw)
+
+
+@pytest.fixture(scope="session")
+def responses_mock_server(request: pytest.FixtureRequest):
+    url = request.config.getoption("--responses-mock-database-url") or os.environ.get(
+        "RESPONSES_MOCK_TEST_DATABASE_URL")
+    with MockServer(database_url=url) as server:
+        yield server
+
+
+@pytest.fixture
+def responses_mock(responses_mock_server: MockServer):
+    handle = MockHandle(responses_mock_server, MockServer.new_key())
+    yield handle
+    handle.admin.reset()
+    handle.admin.close()
+
+
+@pytest.fixture(scope="session")
+def responses_mock_session(responses_mock_server: MockServer):
+    handle = MockHandle(responses_mock_server, MockServer.new_key())
+    yield handle
+    handle.admin.close()
+
+
+@pytest.fixture
+def openai_client(responses_mock: MockHandle):
+    with responses_mock.client() as client:
+        yield client
+
+
+@pytest.fixture
+async def async_openai_client(responses_mock: MockHandle):
+    async with responses_mock.async_client() as client:
+        yield client

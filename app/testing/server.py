@@ -1,0 +1,82 @@
+"""An in-process server for tests: uvicorn on a free port, in a thread, on a store of its own."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import uvicorn
+from openai import AsyncOpenAI, OpenAI
+
+from app.config import Settings
+from app.main import create_app
+from app.testing.admin import AdminClient
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MockServer:
+    """`with MockServer() as server:` → `server.client()`, `server.admin(api_key)`, `server.url`.
+
+    The store is SQLite in a temporary folder unless `database_url` is given (e.g. Postgres).
+    Every `new_key()` is a tenant of its own, which is how tests get a clean state without a restart.
+    """
+
+    def __init__(self, database_url: str | None = None, **settings) -> None:
+        self._tmp = None
+        if database_url is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="responses-mock-")
+            database_url = f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'store.db'}"
+        self.settings = Settings(database_url=database_url, port=_free_port(), **settings)
+        self.url = f"http://127.0.0.1:{self.settings.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "MockServer":
+        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=self.settings.port,
+                                log_level="warning", lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="responses-mock", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("responses-mock did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+            self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> "MockServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @staticmethod
+    def new_key() -> str:
+        return f"sk-mock-{uuid.uuid4().hex}"
+
+    def client(self, api_key: str, **kw) -> OpenAI:
+        return OpenAI(base_url=f"{self.url}/v1", api_key=api_key, **kw)
+
+    def async_client(self, api_key: str, **kw) -> AsyncOpenAI:
+        return AsyncOpenAI(base_url=f"{self.url}/v1", api_key=api_key, **kw)
+
+    def admin(self, api_key: str | None = None) -> AdminClient:
+        return AdminClient(self.url, api_key=api_key, token=self.settings.admin_token)
