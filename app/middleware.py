@@ -86,9 +86,12 @@ class RequestContextMiddleware:
             current.reset(token)
             if streaming:
                 metrics.streams.dec()
-            route = scope.get("route")
-            metrics.observe(scope["method"], getattr(route, "path", "unmatched"), status,
-                            time.perf_counter() - started)
+            template = getattr(scope.get("route"), "path", None)  # a template keeps label values few
+            if template is None:
+                template = "unmatched"
+            elif not template.startswith("/v1/"):  # some FastAPI versions name the sub-router's path
+                template = "/v1" + template
+            metrics.observe(scope["method"], template, status, time.perf_counter() - started)
             journal.record({
                 "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
                 "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),

@@ -133,6 +133,6 @@ def test_metrics(replicas):
     deadline = time.monotonic() + 5
     while want not in (text := httpx.get(f"{a.url}/metrics").text) and time.monotonic() < deadline:
         time.sleep(0.05)  # a stream is counted when its reply ends, just after the client has it all
-    assert want in text
+    assert want in text, [line for line in text.splitlines() if "requests_total{" in line]
     assert "responses_mock_request_duration_seconds_bucket" in text
     assert 'responses_mock_jobs{state="queued"}' in text and "responses_mock_stream_subscribers 0.0" in text
