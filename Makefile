@@ -17,10 +17,16 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(VENV)/bin/responses-mock serve
 
+# The npm client of the suite (skipped by the tests, with a message, where Node is absent).
+NODE_STAMP := tests/node/node_modules/.installed-stamp
+$(NODE_STAMP): tests/node/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --silent && touch node_modules/.installed-stamp; \
+	else echo "npm not found: the Node client test will be skipped"; fi
+
 # The whole suite, on SQLite and on the machine's Postgres (started if it is down).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	scripts/ensure-postgres
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache tests/node/node_modules

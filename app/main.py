@@ -26,6 +26,7 @@ from app.services.metrics import Metrics
 from app.services.responses import ResponsesService
 from app.services.streams import StreamsService
 from app.store import db
+from app.wire import openapi
 
 log = logging.getLogger("responses_mock")
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(health.router)
     app.include_router(admin.router)
+    openapi.install(app)
     return app
 
 
