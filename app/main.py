@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for name in catalog.listed():  # an unknown backend fails the start, not a request
             registry.get(catalog.resolve(name).backend)
         fixtures = FixturesService(engine)
+        await fixtures.listen()
         if settings.fixtures:
             loaded = await fixtures.load_file(settings.fixtures)
             log.info("loaded %d fixture rules from %s", loaded, settings.fixtures)
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await pool.stop()
             await app.state.responses.close()
             await journal.stop()
+            await fixtures.close()
             await engine.dispose()
 
     app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)

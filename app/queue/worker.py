@@ -15,6 +15,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.store import db
 from app.config import Settings
 from app.services.background import BackgroundService
 from app.store import jobs as job_store
@@ -62,7 +63,7 @@ class WorkerPool:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                async with self.engine.begin() as conn:
+                async with db.begin(self.engine) as conn:
                     job = await job_store.claim(conn, self.service.worker_id, time.time())
             except Exception:  # the store is briefly unavailable: back off, do not die
                 log.exception("claiming a job failed")
@@ -96,7 +97,7 @@ class WorkerPool:
                         self.service.cancels.setdefault(response_id, asyncio.Event()).set()
                 now = time.monotonic()
                 if now - last_beat >= self.settings.heartbeat_interval:
-                    async with self.engine.begin() as conn:
+                    async with db.begin(self.engine) as conn:
                         await job_store.heartbeat(conn, list(self.running), time.time())
                     last_beat = now
                 if now - last_recovery >= self.settings.stale_after / 3:
@@ -112,7 +113,7 @@ class WorkerPool:
             older_than = float("inf")
         else:
             older_than = time.time() - self.settings.stale_after
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             stalled = await job_store.take_stalled(conn, older_than)
         for job in stalled:
             await self.service.fail_orphan(job.response_id, ABANDONED)

@@ -20,7 +20,7 @@ from app.services.journal import JournalService
 from app.services.tenancy import bearer_key
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     token = request.app.state.settings.admin_token
     if not token:
         return
@@ -30,11 +30,11 @@ def require_admin(request: Request) -> None:
                            code="invalid_admin_token")
 
 
-def fixtures_service(request: Request) -> FixturesService:
+async def fixtures_service(request: Request) -> FixturesService:
     return request.app.state.fixtures
 
 
-def journal_service(request: Request) -> JournalService:
+async def journal_service(request: Request) -> JournalService:
     return request.app.state.journal
 
 

@@ -1,4 +1,7 @@
-"""Dependencies: the caller's tenant (from the bearer key) and the services."""
+"""Dependencies: the caller's tenant (from the bearer key) and the services.
+
+All `async def`: FastAPI runs plain `def` dependencies in a thread pool, a hop per request.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def _mask(key: str) -> str:
     return key[:3] + "*" * max(len(key) - 7, 0) + key[-4:] if len(key) > 7 else "*" * len(key)
 
 
-def tenant(request: Request) -> str:
+async def tenant(request: Request) -> str:
     """Any bearer key is accepted unless `api_keys` is set; each key sees only its own objects."""
     key = bearer_key(request.headers.get("authorization", ""))
     if key is None:
@@ -40,19 +43,19 @@ def tenant(request: Request) -> str:
     return tenant_of(key)
 
 
-def responses_service(request: Request) -> ResponsesService:
+async def responses_service(request: Request) -> ResponsesService:
     return request.app.state.responses
 
 
-def background_service(request: Request) -> BackgroundService:
+async def background_service(request: Request) -> BackgroundService:
     return request.app.state.background
 
 
-def streams_service(request: Request) -> StreamsService:
+async def streams_service(request: Request) -> StreamsService:
     return request.app.state.streams
 
 
-def conversations_service(request: Request) -> ConversationsService:
+async def conversations_service(request: Request) -> ConversationsService:
     return request.app.state.conversations
 
 

@@ -8,6 +8,7 @@ import logging
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.store import db
 from app.errors import InvalidRequest
 from app.queue.notify import Notifier
 from app.services import catalog, context, tokens
@@ -38,7 +39,7 @@ class BackgroundService:
 
     async def run_job(self, job: Job) -> None:
         """Run a claimed job's response to its end state; the job row goes in the same commit."""
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             row = await response_store.get(conn, job.response_id)
             if row is None or row.status in TERMINAL:
                 await job_store.finish(conn, job.id)
@@ -58,12 +59,12 @@ class BackgroundService:
         lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace,
                                   cancel=cancel, first_seq=first_seq, script=request.get("script"))
         try:
-            async with self.engine.begin() as conn:
+            async with db.begin(self.engine) as conn:
                 response["status"] = "in_progress"
                 await response_store.set_state(conn, job.response_id, "in_progress", dumps(response),
                                                unless=TERMINAL)
             final = await lifecycle.run()
-            async with self.engine.begin() as conn:
+            async with db.begin(self.engine) as conn:
                 await recorder.flush(conn)
                 if await response_store.set_state(conn, job.response_id, final["status"], dumps(final),
                                                   unless=TERMINAL):
@@ -75,7 +76,7 @@ class BackgroundService:
 
     async def fail_orphan(self, response_id: str, reason: str) -> None:
         """End a response whose run was lost (crash, shutdown): failed, with a terminal event."""
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             row = await response_store.get(conn, response_id)
             await job_store.drop(conn, response_id)
             if row is None or row.status in TERMINAL:
@@ -94,7 +95,7 @@ class BackgroundService:
 
     async def cancel(self, tenant: str, response_id: str) -> str:
         """Cancel a queued or running background response; returns the response JSON."""
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             row = await response_store.get(conn, response_id, tenant)
             if row is None:
                 raise not_found(response_id)
@@ -131,7 +132,7 @@ class BackgroundService:
                 break
             await self.notifier.wait(response_id, 0.05)
         # The worker did not answer in time (lost process): cancel with what its log shows.
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             body, _ = await _salvage(conn, row)
             body["status"] = "cancelled"
             await response_store.set_state(conn, response_id, "cancelled", dumps(body), unless=TERMINAL)

@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import ids
+from app.store import db
 from app.errors import NotFound
 from app.services.paging import item_page
 from app.store import conversations as store
@@ -73,7 +74,7 @@ class ConversationsService:
         conversation_id, now = ids.conversation_id(), int(time.time())
         metadata = params.get("metadata") or {}
         items = [objects.conversation_item(i) for i in params.get("items") or []]
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             await store.insert(conn, conversation_id, tenant, now, _dumps(metadata))
             await append(conn, tenant, conversation_id, items)
         return objects.conversation(conversation_id, now, metadata)
@@ -83,13 +84,13 @@ class ConversationsService:
             return self._render(await self._row(conn, tenant, conversation_id))
 
     async def update(self, tenant: str, conversation_id: str, params: dict) -> dict:
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             if not await store.set_metadata(conn, tenant, conversation_id, _dumps(params["metadata"] or {})):
                 raise not_found(conversation_id)
             return self._render(await self._row(conn, tenant, conversation_id))
 
     async def delete(self, tenant: str, conversation_id: str) -> dict:
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             if not await store.remove(conn, tenant, conversation_id):
                 raise not_found(conversation_id)
         return objects.deleted(conversation_id, "conversation.deleted")
@@ -97,7 +98,7 @@ class ConversationsService:
     async def add_items(self, tenant: str, conversation_id: str, raw_items: list[dict]) -> bytes:
         """Append items; the reply lists exactly the added items (has_more false)."""
         items = [objects.conversation_item(i) for i in raw_items]
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             await append(conn, tenant, conversation_id, items)
         return objects.list_page([_dumps(i) for i in items], items[0]["id"] if items else None,
                                  items[-1]["id"] if items else None, has_more=False)
@@ -119,7 +120,7 @@ class ConversationsService:
 
     async def delete_item(self, tenant: str, conversation_id: str, item_id: str) -> dict:
         """Remove one item; the reply is the conversation, as the real API's."""
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             row = await self._row(conn, tenant, conversation_id)
             if not await CONVERSATION_ITEMS.remove(conn, conversation_id, item_id):
                 raise NotFound(f"Item with id '{item_id}' not found.")

@@ -19,11 +19,15 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import ids
+from app.store import db
 from app.backends.base import ModelContext
 from app.errors import InvalidRequest, NotFound
 from app.services.tenancy import tenant_of
 from app.store import fixtures as store
 from app.wire.fixtures import Rule
+
+
+CHANNEL = "responses_mock_fixtures"  # Postgres NOTIFY channel: rules changed
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class FixturesService:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._parsed: dict[tuple[str, str], Rule] = {}  # (id, rule json) → parsed, not re-validated per request
+        self._cache: dict[str, tuple[int, list[Loaded]]] = {}  # tenant → (version, its candidate rules)
+        self.version = 0
+        self._listener = None
 
     def _row_rule(self, row: store.Row) -> Rule:
         key = (row.id, row.rule)
@@ -135,9 +142,11 @@ class FixturesService:
         for i, rule in enumerate(rules):
             digest = hashlib.sha256(rule.model_dump_json().encode()).hexdigest()[:24]
             rows.append(self._row(rule, rule.id or f"file_{digest}_{i}", "file"))
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             present = await store.existing_ids(conn, [r["id"] for r in rows])
             await store.insert(conn, [r for r in rows if r["id"] not in present])
+            await self._announce(conn)
+        self.changed()
         return len(rows)
 
     @staticmethod
@@ -150,12 +159,14 @@ class FixturesService:
     async def add(self, data: object) -> list[dict]:
         rules = parse_rules(data)
         rows = [self._row(rule, rule.id or ids.new_id("fx"), "admin") for rule in rules]
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             taken = await store.existing_ids(conn, [r["id"] for r in rows])
             if taken:
                 raise InvalidRequest(f"A fixture with id '{sorted(taken)[0]}' already exists.", param="id",
                                      code="duplicate_fixture")
             await store.insert(conn, rows)
+            await self._announce(conn)
+        self.changed()
         return [self.render(store.Row(r["id"], r["tenant"], r["priority"], r["source"], r["rule"], 0)) for r in rows]
 
     def render(self, row: store.Row) -> dict:
@@ -168,27 +179,65 @@ class FixturesService:
         return [self.render(r) for r in rows]
 
     async def remove(self, fixture_id: str) -> None:
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             if not await store.remove(conn, fixture_id=fixture_id):
                 raise NotFound(f"No fixture with id '{fixture_id}'.")
+            await self._announce(conn)
+        self.changed()
 
     async def clear(self, api_key: str | None) -> int:
-        async with self.engine.begin() as conn:
-            return await store.remove(conn, tenant=tenant_of(api_key) if api_key else None)
+        async with db.begin(self.engine) as conn:
+            removed = await store.remove(conn, tenant=tenant_of(api_key) if api_key else None)
+            await self._announce(conn)
+        self.changed()
+        return removed
 
     # -- matching ----------------------------------------------------------------------------
 
     async def candidates(self, tenant: str) -> list[Loaded]:
+        """The rules for a key, from a per-process cache: every request asks, rules rarely change.
+        Changes here invalidate it at once; changes by another replica arrive by Postgres NOTIFY."""
+        version = self.version
+        cached = self._cache.get(tenant)
+        if cached is not None and cached[0] == version:
+            return cached[1]
         async with self.engine.connect() as conn:
             rows = await store.candidates(conn, tenant)
-        return [Loaded(r.id, self._row_rule(r)) for r in rows]
+        loaded = [Loaded(r.id, self._row_rule(r)) for r in rows]
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[tenant] = (version, loaded)
+        return loaded
+
+    def changed(self) -> None:
+        self.version += 1
+
+    async def _announce(self, conn) -> None:
+        """Tell every replica the rules changed (delivered at commit; this process bumps its own
+        version after the commit, so no request caches what is about to change)."""
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+    async def listen(self) -> None:
+        """On Postgres, follow other replicas' changes (a dedicated asyncpg connection)."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        import asyncpg
+
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._listener = await asyncpg.connect(dsn)
+        await self._listener.add_listener(CHANNEL, lambda *_: self.changed())
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
 
     async def _counted(self, loaded: Loaded) -> bool:
         """Count this request for a rule with `call`/`times`; True if the rule answers it."""
         m = loaded.rule.match
         if m.call is None and m.times is None:
             return True
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             seen = await store.count_seen(conn, loaded.id)
         if seen is None:
             return False

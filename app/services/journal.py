@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.store import db
 from app.services.tenancy import tenant_of
 from app.store import journal as store
 
@@ -83,7 +84,7 @@ class JournalService:
             if not batch:
                 return
             try:
-                async with self.engine.begin() as conn:
+                async with db.begin(self.engine) as conn:
                     await store.append(conn, batch)
                     self._written += len(batch)
                     if self._written >= max(self.keep // 10, 100):
@@ -106,7 +107,7 @@ class JournalService:
 
     async def clear(self, api_key: str | None) -> int:
         await self.flush()
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             return await store.clear(conn, tenant_of(api_key) if api_key else None)
 
 

@@ -12,6 +12,7 @@ import time
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.store import db
 from app.queue.notify import Notifier
 from app.store import events as event_store
 
@@ -56,7 +57,7 @@ class Recorder:
         if conn is not None:
             await event_store.append(conn, self.response_id, batch)
         else:
-            async with self.engine.begin() as own:
+            async with db.begin(self.engine) as own:
                 await event_store.append(own, self.response_id, batch)
             self.notifier.notify(self.response_id)
         self._last_flush = time.monotonic()

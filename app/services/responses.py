@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import ids
+from app.store import db
 from app.backends import registry
 from app.backends.base import ModelContext
 from app.config import Settings
@@ -134,7 +135,7 @@ class ResponsesService:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
         if final["store"] or ctx.conversation_id:
-            async with self.engine.begin() as conn:
+            async with db.begin(self.engine) as conn:
                 if final["store"]:
                     await self._insert(conn, tenant, params, pace, final, ctx)
                 await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new, output=final["output"])
@@ -182,7 +183,7 @@ class ResponsesService:
         """Row, items, the created/queued events and the job: all or nothing."""
         numbers = EventNumberer()
         first = [numbers.make(t, response=response) for t in ("response.created", "response.queued")]
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             await self._insert(conn, tenant, params, pace, response, ctx, script)
             await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
             await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay)
@@ -194,7 +195,7 @@ class ResponsesService:
         response = lifecycle.response
         store = response["store"]
         if store or ctx.conversation_id:
-            async with self.engine.begin() as conn:
+            async with db.begin(self.engine) as conn:
                 if store:
                     await self._insert(conn, tenant, params, pace, response, ctx)
                 await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)
@@ -211,7 +212,7 @@ class ResponsesService:
         try:
             final = await lifecycle.run()
             if final["store"] or conversation_id:
-                async with self.engine.begin() as conn:
+                async with db.begin(self.engine) as conn:
                     if final["store"]:
                         await recorder.flush(conn)
                         await response_store.set_state(conn, final["id"], final["status"], dumps(final))
@@ -237,7 +238,7 @@ class ResponsesService:
         return body
 
     async def delete(self, tenant: str, response_id: str) -> dict:
-        async with self.engine.begin() as conn:
+        async with db.begin(self.engine) as conn:
             if not await response_store.remove(conn, tenant, response_id):
                 raise not_found(response_id)
         return objects.deleted(response_id, "response")

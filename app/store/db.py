@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.store import sqlite_inline
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # Any constant will do: it serialises concurrent `migrate` runs of several replicas on Postgres.
 _MIGRATION_LOCK = 72_007_001
+
+
+# SQLite has one writer at a time: in-process writers queue here, never in SQLite's busy loop
+# (which would block the event loop with inline calls). Postgres needs none of this.
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def begin(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction: `engine.begin()`, serialised per engine on SQLite."""
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        async with engine.begin() as conn:
+            yield conn
+        return
+    async with lock, engine.begin() as conn:
+        yield conn
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -33,7 +56,10 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Inline calls (sqlite_inline.py); a pool as large as the concurrency it serves.
+        engine = create_async_engine(url, async_creator=sqlite_inline.creator(parsed.database),
+                                     pool_size=32, max_overflow=32)
+        _WRITE_LOCKS[engine] = asyncio.Lock()
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):  # WAL lets readers run beside the one writer
@@ -44,7 +70,8 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping (a round trip per checkout); stale connections are recycled instead.
+    return create_async_engine(url, pool_size=20, max_overflow=20, pool_recycle=300)
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -64,5 +91,5 @@ async def migrate(engine: AsyncEngine) -> None:
     """Apply every pending migration, in one transaction."""
     if not MIGRATIONS.is_dir():
         raise RuntimeError(f"migrations folder not found at {MIGRATIONS}")
-    async with engine.begin() as conn:
+    async with begin(engine) as conn:
         await conn.run_sync(_upgrade)

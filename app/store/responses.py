@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.store import events, jobs
@@ -15,17 +15,18 @@ async def insert(conn: AsyncConnection, row: dict) -> None:
     await conn.execute(responses.insert(), row)
 
 
+# Hot statements are built once: building an expression costs more than running it.
+_BODY = select(responses.c.body).where(responses.c.id == bindparam("id"), responses.c.tenant == bindparam("tenant"))
+_EXISTS = select(responses.c.id).where(responses.c.id == bindparam("id"), responses.c.tenant == bindparam("tenant"))
+
+
 async def get_body(conn: AsyncConnection, tenant: str, response_id: str) -> str | None:
     """The stored wire object as JSON text (served without a parse/serialise round trip)."""
-    return (await conn.execute(
-        select(responses.c.body).where(responses.c.id == response_id, responses.c.tenant == tenant)
-    )).scalar_one_or_none()
+    return (await conn.execute(_BODY, {"id": response_id, "tenant": tenant})).scalar_one_or_none()
 
 
 async def exists(conn: AsyncConnection, tenant: str, response_id: str) -> bool:
-    return (await conn.execute(
-        select(responses.c.id).where(responses.c.id == response_id, responses.c.tenant == tenant)
-    )).first() is not None
+    return (await conn.execute(_EXISTS, {"id": response_id, "tenant": tenant})).first() is not None
 
 
 async def remove(conn: AsyncConnection, tenant: str, response_id: str) -> bool:

@@ -1,0 +1,25 @@
+"""The baseline: a minimal FastAPI route on the same server stack that parses the JSON body and
+returns a Response-sized JSON body, with no store. Every figure is reported as a ratio of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+BODY = (Path(__file__).parent / "sample_response.json").read_bytes()
+
+app = FastAPI()
+
+
+@app.post("/v1/responses")
+async def create(request: Request) -> Response:
+    json.loads(await request.body())
+    return Response(BODY, media_type="application/json")
+
+
+@app.get("/v1/responses/{response_id}")
+async def retrieve(response_id: str) -> Response:
+    return Response(BODY, media_type="application/json")
