@@ -13,6 +13,7 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.errors import install_error_handlers
 from app.queue.notify import Notifier
+from app.queue.pg_listen import EVENTS, FIXTURES, PgListener
 from app.queue.worker import WorkerPool
 from app.middleware import RequestContextMiddleware
 from app.routes import admin, api_router, health
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for name in catalog.listed():  # an unknown backend fails the start, not a request
             registry.get(catalog.resolve(name).backend)
         fixtures = FixturesService(engine)
-        await fixtures.listen()
+        listener = PgListener(engine)  # other replicas' writes wake us (Postgres)
+        await listener.start({EVENTS: notifier.notify, FIXTURES: lambda _: fixtures.changed()})
         if settings.fixtures:
             loaded = await fixtures.load_file(settings.fixtures)
             log.info("loaded %d fixture rules from %s", loaded, settings.fixtures)
@@ -61,7 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.responses = ResponsesService(engine, settings, notifier, fixtures, wake_workers=pool.wake)
         app.state.background = background
-        app.state.streams = StreamsService(engine, notifier, settings.stream_poll_interval)
+        # Followers wake on notifications; re-reading the log is only a safety net when every
+        # writer notifies (one SQLite process, or Postgres with LISTEN).
+        poll = settings.stream_poll_interval if not (listener.active or db.is_sqlite(engine)) \
+            else max(settings.stream_poll_interval, 2.0)
+        app.state.streams = StreamsService(engine, notifier, poll)
         app.state.conversations = ConversationsService(engine)
         await pool.start()
         log.info("responses-mock %s: store %s; %d models; %d workers; journal %s; fixtures %s", __version__,
@@ -74,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await pool.stop()
             await app.state.responses.close()
             await journal.stop()
-            await fixtures.close()
+            await listener.close()
             await engine.dispose()
 
     app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)

@@ -22,12 +22,10 @@ from app import ids
 from app.store import db
 from app.backends.base import ModelContext
 from app.errors import InvalidRequest, NotFound
+from app.queue import pg_listen
 from app.services.tenancy import tenant_of
 from app.store import fixtures as store
 from app.wire.fixtures import Rule
-
-
-CHANNEL = "responses_mock_fixtures"  # Postgres NOTIFY channel: rules changed
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,6 @@ class FixturesService:
         self._parsed: dict[tuple[str, str], Rule] = {}  # (id, rule json) → parsed, not re-validated per request
         self._cache: dict[str, tuple[int, list[Loaded]]] = {}  # tenant → (version, its candidate rules)
         self.version = 0
-        self._listener = None
 
     def _row_rule(self, row: store.Row) -> Rule:
         key = (row.id, row.rule)
@@ -215,22 +212,8 @@ class FixturesService:
     async def _announce(self, conn) -> None:
         """Tell every replica the rules changed (delivered at commit; this process bumps its own
         version after the commit, so no request caches what is about to change)."""
-        if conn.dialect.name == "postgresql":
-            await conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        await pg_listen.notify(conn, pg_listen.FIXTURES)
 
-    async def listen(self) -> None:
-        """On Postgres, follow other replicas' changes (a dedicated asyncpg connection)."""
-        if self.engine.dialect.name != "postgresql":
-            return
-        import asyncpg
-
-        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._listener = await asyncpg.connect(dsn)
-        await self._listener.add_listener(CHANNEL, lambda *_: self.changed())
-
-    async def close(self) -> None:
-        if self._listener is not None:
-            await self._listener.close()
 
     async def _counted(self, loaded: Loaded) -> bool:
         """Count this request for a rule with `call`/`times`; True if the rule answers it."""

@@ -23,12 +23,18 @@ class Metrics:
                              registry=self.registry)
         self.jobs = Gauge("responses_mock_jobs", "Background jobs in the shared queue.", ["state"],
                           registry=self.registry)
+        self._children: dict[tuple, tuple] = {}
         self.local_jobs = Gauge("responses_mock_worker_running_jobs", "Background jobs this process runs.",
                                 registry=self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # label lookups cost more than the update: once per label set
+            children = self._children[key] = (self.requests.labels(method, route, str(status)),
+                                              self.latency.labels(method, route))
+        children[0].inc()
+        children[1].observe(seconds)
 
     async def render(self, running_here: int) -> bytes:
         async with self.engine.connect() as conn:

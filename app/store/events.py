@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queue import pg_listen
 from app.store.tables import response_events as t
 
 
@@ -15,6 +16,7 @@ async def append(conn: AsyncConnection, response_id: str, events: list[tuple[int
             {"response_id": response_id, "seq": seq, "type": type_, "data": data}
             for seq, type_, data in events
         ])
+        await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
 
 
 async def after(conn: AsyncConnection, response_id: str, seq: int,

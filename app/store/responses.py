@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queue import pg_listen
 from app.store import events, jobs
 from app.store.tables import response_items, responses
 
@@ -68,7 +69,10 @@ async def set_state(conn: AsyncConnection, response_id: str, status: str, body: 
     query = update(responses).where(responses.c.id == response_id)
     if unless:
         query = query.where(responses.c.status.not_in(unless))
-    return (await conn.execute(query.values(status=status, body=body))).rowcount > 0
+    changed = (await conn.execute(query.values(status=status, body=body))).rowcount > 0
+    if changed:
+        await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
+    return changed
 
 
 async def request_cancel(conn: AsyncConnection, response_id: str) -> None:
