@@ -58,7 +58,7 @@ def make_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Inline calls (sqlite_inline.py); a pool as large as the concurrency it serves.
         engine = create_async_engine(url, async_creator=sqlite_inline.creator(parsed.database),
-                                     pool_size=32, max_overflow=32)
+                                     pool_size=16, max_overflow=16)
         _WRITE_LOCKS[engine] = asyncio.Lock()
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -67,6 +67,7 @@ def make_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA cache_size=-1024")  # 1 MiB per connection: many connections, small rows
             cur.close()
 
         return engine

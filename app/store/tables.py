@@ -35,7 +35,7 @@ def _item_list(name: str, owner: str) -> Table:
         Column("item_id", String(255), nullable=False),
         Column("data", Text, nullable=False),
         Index(f"ix_{name}_position", owner, "position", unique=True),
-        Index(f"ix_{name}_item", owner, "item_id"),
+        Index(f"ix_{name}_item", owner, "item_id", "position"),  # covering: `after=<id>` probes
     )
 
 
