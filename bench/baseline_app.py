@@ -14,6 +14,11 @@ BODY = (Path(__file__).parent / "sample_response.json").read_bytes()
 app = FastAPI()
 
 
+@app.get("/health")
+async def health() -> Response:
+    return Response(b'{"status":"ok"}', media_type="application/json")
+
+
 @app.post("/v1/responses")
 async def create(request: Request) -> Response:
     json.loads(await request.body())

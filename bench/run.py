@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from app.testing.server import free_port, wait_healthy
 from bench.loadgen import Connection, median, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,28 +39,13 @@ CREATE = json.dumps({"model": "gpt-4.1", "input": "Hello there, how are you toda
 FAST = {"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0", "x-mock-tokens-per-second": "0"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Proc:
     def __init__(self, args: list[str], port: int, env: dict | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)
         self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code in (200, 404):
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.p.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {Path(self.log.name).read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_healthy(self.url, lambda: self.p.poll() is None, lambda: Path(self.log.name).read_text()[-2000:])
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.p.pid}/status").read_text().splitlines():

@@ -11,11 +11,9 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,15 +25,10 @@ from openai import AsyncOpenAI, OpenAI
 
 from app.config import Settings
 from app.main import create_app
+from app.testing.server import free_port, serve_in_thread, wait_healthy
 from tests import spec_check
 
 PG_BASE = os.environ.get("RESPONSES_MOCK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -51,16 +44,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         port = free_port()
         self.settings = self.settings.model_copy(update={"port": port})
-        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
+        self.server, self.thread = serve_in_thread(create_app(self.settings), port)
         self.url = f"http://127.0.0.1:{port}"
         return self
 
@@ -124,16 +108,8 @@ class ServerProcess(LiveServer):
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.log_path.parent)
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server process did not start:\n{self.log()}")
-            time.sleep(0.1)
+        wait_healthy(self.url, lambda: self.proc.poll() is None, self.log)
+        return self
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -9,6 +9,9 @@ import time
 import uuid
 from pathlib import Path
 
+from typing import Callable
+
+import httpx
 import uvicorn
 from openai import AsyncOpenAI, OpenAI
 
@@ -17,10 +20,37 @@ from app.main import create_app
 from app.testing.admin import AdminClient
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve_in_thread(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+    """uvicorn serving `app` on 127.0.0.1:port in a daemon thread; returns once it listens."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="responses-mock", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("responses-mock did not start")
+        time.sleep(0.02)
+    return server, thread
+
+
+def wait_healthy(url: str, alive: Callable[[], bool], describe: Callable[[], str], timeout: float = 60) -> None:
+    """Wait until a server process at `url` answers /health (it must stay alive meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if not alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"server at {url} did not start:\n{describe()}")
+        time.sleep(0.1)
 
 
 class MockServer:
@@ -35,22 +65,13 @@ class MockServer:
         if database_url is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="responses-mock-")
             database_url = f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'store.db'}"
-        self.settings = Settings(database_url=database_url, port=_free_port(), **settings)
+        self.settings = Settings(database_url=database_url, port=free_port(), **settings)
         self.url = f"http://127.0.0.1:{self.settings.port}"
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> "MockServer":
-        config = uvicorn.Config(create_app(self.settings), host="127.0.0.1", port=self.settings.port,
-                                log_level="warning", lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="responses-mock", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("responses-mock did not start")
-            time.sleep(0.02)
+        self._server, self._thread = serve_in_thread(create_app(self.settings), self.settings.port)
         return self
 
     def stop(self) -> None:

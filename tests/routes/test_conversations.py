@@ -8,8 +8,8 @@ import openai
 import pytest
 
 from app.services import tokens
-from tests.conftest import new_key, sse
-from tests.routes.test_background import FAST, wait_for
+from tests.conftest import new_key
+from tests.routes.test_background import wait_for
 
 
 def user(text: str) -> dict:

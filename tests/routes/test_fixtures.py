@@ -11,8 +11,8 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from tests.conftest import new_key, read_sse
-from tests.routes.test_background import FAST, wait_for
+from tests.conftest import new_key
+from tests.routes.test_background import wait_for
 
 
 class Admin:
