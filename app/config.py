@@ -53,7 +53,8 @@ class Settings(BaseSettings):
         15.0, description="A running job whose heartbeat is older than this many seconds was abandoned "
         "by a crashed process and is failed.")
     stream_poll_interval: float = Field(
-        0.25, description="How often a stream follower re-reads the event log written by another process.")
+        0.25, description="How often a stream follower re-reads the event log when nothing wakes it (at "
+        "least 2 s where every writer notifies: SQLite, or Postgres with LISTEN).")
 
     @field_validator("api_keys", mode="before")
     @classmethod
