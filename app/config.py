@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         "by a crashed process and is failed.")
     stream_poll_interval: float = Field(
         0.25, description="How often a stream follower re-reads the event log when nothing wakes it (at "
-        "least 2 s where every writer notifies: SQLite, or Postgres with LISTEN).")
+        "least 10 s on Postgres with LISTEN and 30 s on SQLite, where every write wakes its followers).")
 
     @field_validator("api_keys", mode="before")
     @classmethod

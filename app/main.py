@@ -65,8 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.background = background
         # Followers wake on notifications; re-reading the log is only a safety net when every
         # writer notifies (one SQLite process, or Postgres with LISTEN).
-        poll = settings.stream_poll_interval if not (listener.active or db.is_sqlite(engine)) \
-            else max(settings.stream_poll_interval, 2.0)
+        sqlite = db.is_sqlite(engine)
+
+        def poll() -> float:  # one SQLite process: every write wakes its followers itself
+            if sqlite:
+                return max(settings.stream_poll_interval, 30.0)
+            return max(settings.stream_poll_interval, 10.0) if listener.active else settings.stream_poll_interval
+
         app.state.streams = StreamsService(engine, notifier, poll)
         app.state.conversations = ConversationsService(engine)
         await pool.start()

@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import asyncio
+
 from fastapi import FastAPI, Request
+from sse_starlette.sse import EventSourceResponse
 from starlette.responses import Response
 
 BODY = (Path(__file__).parent / "sample_response.json").read_bytes()
@@ -28,3 +31,13 @@ async def create(request: Request) -> Response:
 @app.get("/v1/responses/{response_id}")
 async def retrieve(response_id: str) -> Response:
     return Response(BODY, media_type="application/json")
+
+
+@app.get("/v1/idle-stream")
+async def idle_stream() -> EventSourceResponse:
+    """The stack's own cost of an open SSE stream: one event, then nothing."""
+    async def events():
+        yield {"event": "response.queued", "data": "{}"}
+        await asyncio.sleep(3600)
+
+    return EventSourceResponse(events(), ping=15)

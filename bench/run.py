@@ -169,28 +169,31 @@ async def stream_1000_tokens(url: str, runs: int = 20) -> dict:
             "total_ms": round(median(totals) * 1000, 2)}
 
 
-async def idle_streams(server: Proc, n: int = 1000) -> dict:
-    """n followers of queued background responses that do not progress: the memory they hold."""
+async def idle_streams(server: Proc, n: int = 1000, paths: list[str] | None = None) -> dict:
+    """n open streams that do not progress (followers of queued background responses, or the
+    baseline's idle SSE endpoint): the memory and CPU they hold."""
     url = server.url
-    ids: list[str] = []
-    body = json.dumps({"model": "gpt-4.1", "input": "wait", "background": True}).encode()
-    conns = [Connection(url, {**AUTH, "x-mock-queue-delay": "3600"}) for _ in range(8)]
-    await asyncio.gather(*(c.open() for c in conns))
+    if paths is None:
+        ids: list[str] = []
+        body = json.dumps({"model": "gpt-4.1", "input": "wait", "background": True}).encode()
+        conns = [Connection(url, {**AUTH, "x-mock-queue-delay": "3600"}) for _ in range(8)]
+        await asyncio.gather(*(c.open() for c in conns))
 
-    async def make(conn: Connection, k: int) -> None:
-        for _ in range(k):
-            ids.append(json.loads((await conn.request("POST", "/v1/responses", body))[1])["id"])
+        async def make(conn: Connection, k: int) -> None:
+            for _ in range(k):
+                ids.append(json.loads((await conn.request("POST", "/v1/responses", body))[1])["id"])
 
-    await asyncio.gather(*(make(c, n // 8) for c in conns))
-    for c in conns:
-        c.close()
+        await asyncio.gather(*(make(c, n // 8) for c in conns))
+        for c in conns:
+            c.close()
+        paths = [f"/v1/responses/{rid}?stream=true" for rid in ids]
     await asyncio.sleep(1)
     before = server.rss_mb()
-    streams = [Connection(url, AUTH) for _ in ids]
+    streams = [Connection(url, AUTH) for _ in paths]
     for batch in range(0, len(streams), 100):
         await asyncio.gather(*(s.open() for s in streams[batch:batch + 100]))
-    for s, rid in zip(streams, ids):
-        s.writer.write(f"GET /v1/responses/{rid}?stream=true HTTP/1.1\r\n{s.headers}\r\n".encode())
+    for s, path in zip(streams, paths):
+        s.writer.write(f"GET {path} HTTP/1.1\r\n{s.headers}\r\n".encode())
     await asyncio.gather(*(s.reader.readuntil(b"response.queued") for s in streams))
     await asyncio.sleep(2)
     after = server.rss_mb()
@@ -285,6 +288,7 @@ def baseline(args) -> dict:
                                        connections=args.connections, duration=args.duration)),
             "retrieve": asyncio.run(load(server.url, lambda i: ("GET", "/v1/responses/resp_x", b""),
                                          connections=args.connections, duration=args.duration)),
+            "idle_streams": asyncio.run(idle_streams(server, paths=["/v1/idle-stream"] * args.streams)),
         }
     finally:
         server.stop()
@@ -296,6 +300,9 @@ def table(results: dict) -> str:
     for name in ("create", "retrieve"):
         b = base[name]
         lines.append(f"| baseline | {name} | {b['rps']} req/s | {b['p50_ms']} ms | {b['p99_ms']} ms | 1.00× |")
+    bi = base["idle_streams"]
+    lines.append(f"| baseline | {bi['streams']} idle open streams (sse-starlette on uvicorn) | {bi['total_mb']} MB "
+                 f"({bi['kb_per_stream']} KB each) | CPU while idle: {bi['idle_cpu_share'] * 100:.0f}% of a core | | 1.00× |")
     for store, out in results["stores"].items():
         for name in ("create", "retrieve"):
             r = out[name]
@@ -310,7 +317,8 @@ def table(results: dict) -> str:
                          f"| total {s['total_ms']} ms | | |")
             i = out["idle_streams"]
             lines.append(f"| {store} | {i['streams']} idle open streams | {i['total_mb']} MB ({i['kb_per_stream']} KB each) "
-                         f"| CPU while idle: {i['idle_cpu_share'] * 100:.0f}% of a core | | |")
+                         f"| CPU while idle: {i['idle_cpu_share'] * 100:.0f}% of a core | | "
+                         f"{i['total_mb'] / max(bi['total_mb'], 0.1):.2f}× memory |")
             g = out["background"]
             lines.append(f"| {store} | background jobs (unpaced) | {g['jobs_per_second']} jobs/s | | | |")
         if "filled" in out:

@@ -1,12 +1,13 @@
 """Following a response's event log: replay after N, then live events until the end.
 
 Works from any replica: events are read from the database; this process's notifier makes local
-updates immediate, and polling every `stream_poll_interval` catches other processes' writes.
+updates immediate, other replicas' writes arrive by Postgres NOTIFY (queue/pg_listen.py), and a
+periodic re-read is the safety net for a lost notification.
 """
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,7 +20,7 @@ from app.store import responses as response_store
 
 
 class StreamsService:
-    def __init__(self, engine: AsyncEngine, notifier: Notifier, poll_interval: float) -> None:
+    def __init__(self, engine: AsyncEngine, notifier: Notifier, poll_interval: Callable[[], float]) -> None:
         self.engine = engine
         self.notifier = notifier
         self.poll_interval = poll_interval
@@ -53,4 +54,4 @@ class StreamsService:
                 if event[1] in TERMINAL_EVENTS:
                     return
             if not batch:
-                await self.notifier.wait(response_id, self.poll_interval)
+                await self.notifier.wait(response_id, self.poll_interval())
