@@ -12,10 +12,9 @@ import json
 import logging
 import os
 import sys
-import tomllib
 from pathlib import Path
 
-from app import __version__
+from app import __version__, datafiles
 from app.config import Settings
 
 ENV_PREFIX = "RESPONSES_MOCK_"
@@ -59,16 +58,7 @@ def _add_flag(parser: argparse.ArgumentParser, name: str, field) -> None:
 
 
 def read_config(path: Path) -> dict:
-    text = path.read_text()
-    if path.suffix == ".toml":
-        data = tomllib.loads(text)
-    elif path.suffix in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(text) or {}
-    else:
-        data = json.loads(text)
-    data = {k.replace("-", "_"): v for k, v in data.items()}
+    data = {k.replace("-", "_"): v for k, v in (datafiles.load(path) or {}).items()}
     unknown = sorted(set(data) - set(Settings.model_fields))
     if unknown:
         raise SystemExit(f"responses-mock: unknown setting(s) in {path}: {', '.join(unknown)}")

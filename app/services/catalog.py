@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from app import datafiles
 from app.errors import InvalidRequest
 
 
@@ -67,13 +68,7 @@ def _index() -> tuple[dict[str, CatalogModel], list[str]]:
 
 def extend(path: Path) -> int:
     """Add (or replace) models from a JSON or YAML file: {"models": [...]} or a list of entries."""
-    text = path.read_text()
-    if path.suffix in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(text)
-    else:
-        data = json.loads(text)
+    data = datafiles.load(path)
     entries = data["models"] if isinstance(data, dict) else data
     for raw in entries:
         _entry(raw)  # fail at start-up, not at the first request

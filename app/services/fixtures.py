@@ -18,7 +18,7 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import ids
+from app import datafiles, ids
 from app.store import db
 from app.backends.base import ModelContext
 from app.errors import InvalidRequest, NotFound
@@ -103,14 +103,7 @@ def parse_rules(data: object) -> list[Rule]:
 
 
 def read_file(path: Path) -> list[Rule]:
-    text = path.read_text()
-    if path.suffix in (".yaml", ".yml"):
-        import yaml
-
-        data = yaml.safe_load(text)
-    else:
-        data = orjson.loads(text)
-    return parse_rules(data)
+    return parse_rules(datafiles.load(path))
 
 
 class FixturesService:
@@ -213,7 +206,6 @@ class FixturesService:
         """Tell every replica the rules changed (delivered at commit; this process bumps its own
         version after the commit, so no request caches what is about to change)."""
         await pg_listen.notify(conn, pg_listen.FIXTURES)
-
 
     async def _counted(self, loaded: Loaded) -> bool:
         """Count this request for a rule with `call`/`times`; True if the rule answers it."""
