@@ -5,7 +5,6 @@ request journal. Pure ASGI, so streamed replies pass through untouched.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 
@@ -106,13 +105,11 @@ class RequestContextMiddleware:
             message = await receive()  # read the body, so the journal shows what was sent
             while message["type"] == "http.request" and message.get("more_body"):
                 message = await receive()
-        if respond.delay:
-            await asyncio.sleep(respond.delay)
-        if respond.fault == "disconnect":
-            await DroppedResponse()(scope, receive, send)
-            return
-        if respond.http_error is not None:
-            err: APIError = faults.http_error(respond.http_error)
+        try:
+            await faults.enact(respond)
+        except APIError as err:
             await error_response(err, err.headers)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)  # a delay alone: then answer normally
+        except Disconnect:
+            await DroppedResponse()(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)  # a delay alone: then answer normally

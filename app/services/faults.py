@@ -3,6 +3,7 @@ that stop mid-way. Raised by services, turned into bytes (or silence) by the HTT
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 from app.errors import APIError, Disconnect, StreamCut  # noqa: F401 (re-exported for services)
@@ -38,6 +39,17 @@ def http_error(spec: HttpError, model: str = "gpt-4.1") -> APIError:
     return APIError((spec.message or message).format(model=model, wait=shown), status=spec.status,
                     type=spec.type or kind, code=spec.code if spec.code is not None else code, param=spec.param,
                     headers=headers)
+
+
+async def enact(respond, model: str = "gpt-4.1") -> None:
+    """A rule's faults, in the order a client sees them: the delay, then the HTTP error or the
+    dropped connection (raised). Returns when the rule only slows the reply down."""
+    if respond.delay:
+        await asyncio.sleep(respond.delay)
+    if respond.http_error is not None:
+        raise http_error(respond.http_error, model)
+    if respond.fault == "disconnect":
+        raise Disconnect
 
 
 async def cut_after(events, n: int):

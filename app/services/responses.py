@@ -155,12 +155,9 @@ class ResponsesService:
             return None, pace
         journal.note_fixture(found.id)
         r = found.rule.respond
-        if r.http_error is not None:
-            raise faults.http_error(r.http_error, params["model"])
-        if r.delay:
-            await asyncio.sleep(r.delay)
-        if r.fault == "disconnect" or (r.fault == "stream_cut" and not params.get("stream")):
-            raise Disconnect
+        await faults.enact(r, params["model"])
+        if r.fault == "stream_cut" and not params.get("stream"):
+            raise Disconnect  # nothing to cut: the reply drops instead
         if r.fault == "stream_cut" and note is not None:
             note.extra["cut_after"] = r.cut_after
         if r.pace is not None:
