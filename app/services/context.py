@@ -71,10 +71,14 @@ def messages(ctx: Context) -> tuple[Message, ...]:
 
 
 def count_input_tokens(ctx: Context, encoding: str) -> int:
+    return count_message_tokens(messages(ctx), ctx.instructions, encoding)
+
+
+def count_message_tokens(said: tuple[Message, ...], instructions: str | None, encoding: str) -> int:
     """2 + Σ(4 + tokens) over the messages, instructions counting as one more message."""
-    texts = [m.text for m in messages(ctx)]
-    if ctx.instructions:
-        texts.insert(0, ctx.instructions)
+    texts = [m.text for m in said]
+    if instructions:
+        texts.insert(0, instructions)
     return tokens.count_messages(texts, encoding)
 
 

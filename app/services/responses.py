@@ -77,11 +77,13 @@ def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> Mo
 
 
 def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, *,
-                  script: dict | None = None, **kw) -> Lifecycle:
-    """The one way every mode builds its lifecycle (a fixture's script replaces the model)."""
+                  script: dict | None = None, mctx: ModelContext | None = None, **kw) -> Lifecycle:
+    """The one way every mode builds its lifecycle (a fixture's script replaces the model).
+    `mctx`: the model context, if the caller built it already."""
     backend = ScriptedBackend(script) if script is not None else registry.get(model.backend)
-    return Lifecycle(response, model_context(model, ctx, params), backend,
-                     input_tokens=context.count_input_tokens(ctx, model.encoding),
+    mctx = mctx or model_context(model, ctx, params)
+    return Lifecycle(response, mctx, backend,
+                     input_tokens=context.count_message_tokens(mctx.messages, ctx.instructions, model.encoding),
                      output_limit=output_limit(params, model.max_output_tokens), **kw)
 
 
@@ -122,15 +124,16 @@ class ResponsesService:
         pace = pacing.resolve(self.settings, model.pace, headers, background)
         async with self.engine.connect() as conn:
             ctx = await context.build(conn, tenant, params)
-        request_checks.check(params, [m.text for m in context.messages(ctx)] + [ctx.instructions or ""])
-        script, pace = await self._apply_fixture(tenant, params, model, ctx, pace)
+        mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
+        request_checks.check(params, [m.text for m in mctx.messages] + [ctx.instructions or ""])
+        script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",
                                     background=background)
         if background:
             await self._enqueue(tenant, params, pace, response, ctx, script)
             return response
-        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script)
+        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script, mctx=mctx)
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
@@ -141,7 +144,7 @@ class ResponsesService:
                 await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new, output=final["output"])
         return final
 
-    async def _apply_fixture(self, tenant: str, params: dict, model: CatalogModel, ctx: context.Context,
+    async def _apply_fixture(self, tenant: str, params: dict, mctx: ModelContext, ctx: context.Context,
                              pace: Pace) -> tuple[dict | None, Pace]:
         """The fixture rule answering this request, if any: its faults act here; its scripted
         output (returned) replaces the model's; its pace overrides."""
@@ -149,8 +152,7 @@ class ResponsesService:
         rules = note.rules if note is not None and note.rules is not None else await self.fixtures.candidates(tenant)
         if not rules:
             return None, pace
-        found = await self.fixtures.for_create(rules, fixtures.facts(params, model_context(model, ctx, params),
-                                                                     ctx.conversation_id))
+        found = await self.fixtures.for_create(rules, fixtures.facts(params, mctx, ctx.conversation_id))
         if found is None:
             return None, pace
         journal.note_fixture(found.id)
