@@ -4,12 +4,9 @@ transaction, so they arrive exactly when the change is visible."""
 
 from __future__ import annotations
 
-import logging
 from typing import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-log = logging.getLogger("responses_mock.listen")
 
 EVENTS = "responses_mock_events"  # payload: a response id whose log or state changed
 FIXTURES = "responses_mock_fixtures"  # fixture rules changed
