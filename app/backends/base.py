@@ -1,7 +1,8 @@
 """The backend interface: a fake model turns a request's context into a stream of chunks.
 
 The lifecycle (services/lifecycle.py) owns everything API-shaped — items, ids, events, usage,
-max_output_tokens, pacing — so a backend only says *what* the model produces, in order.
+max_output_tokens, pacing — so a backend only says *what* the model produces, in order. Text may
+come in pieces of any size: the lifecycle streams it a token a delta, as the real API does.
 """
 
 from __future__ import annotations
@@ -56,14 +57,14 @@ class Thinking:
 
 @dataclass(frozen=True)
 class SummaryDelta:
-    """A piece of the reasoning summary (shown only when the request asks for a summary)."""
+    """Reasoning summary text, any length (shown only when the request asks for a summary)."""
 
     text: str
 
 
 @dataclass(frozen=True)
 class TextDelta:
-    """A piece of the answer; `tokens` is how many output tokens it costs (None: count it)."""
+    """Answer text, any length; `tokens` is how many output tokens it costs (None: count it)."""
 
     text: str
     tokens: int | None = None
@@ -81,7 +82,7 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A piece of a refusal: the message's content is a `refusal` part instead of text."""
+    """Refusal text, any length: the message's content is a `refusal` part instead of text."""
 
     text: str
 

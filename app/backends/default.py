@@ -17,7 +17,6 @@ import orjson
 from app.backends import tools
 from app.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
 from app.backends.schema_values import SchemaValues
-from app.services import tokens
 
 _STOP = set("""a an and are as at be been but by can could did do does for from had has have how i
 if in into is it its just let like me more most my no not of on or our please should so some
@@ -126,8 +125,7 @@ class DefaultBackend:
             summary = _SUMMARY[rng.randrange(len(_SUMMARY))]
             topics = _topics(ctx.last_user_text)
             summary = summary.format(t=topics[0], u=topics[-1] if len(topics) > 1 else "the context")
-            for piece in tokens.split_tokens(summary, ctx.encoding):
-                yield SummaryDelta(piece)
+            yield SummaryDelta(summary)
             # Hidden thinking arrives in slices so the lifecycle can pace and cancel between them.
             while thinking > 0:
                 step = min(32, thinking)
@@ -144,8 +142,7 @@ class DefaultBackend:
             answer = tools.answer_from_outputs(ctx) or compose_answer(ctx, rng)
             if plan.notes:
                 answer = " ".join(plan.notes) + " " + answer
-        for piece in tokens.split_tokens(answer, ctx.encoding):
-            yield TextDelta(piece, 1)
+        yield TextDelta(answer)
 
 
 def structured_answer(ctx: ModelContext, seed: int) -> str | None:

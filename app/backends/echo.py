@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 from app.backends.base import Chunk, ModelContext, TextDelta
-from app.services import tokens
 
 
 class EchoBackend:
     name = "echo"
 
     async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
-        for piece in tokens.split_tokens(ctx.last_user_text, ctx.encoding):
-            yield TextDelta(piece, 1)
+        yield TextDelta(ctx.last_user_text)

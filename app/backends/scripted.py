@@ -9,7 +9,6 @@ import orjson
 
 from app.backends.base import (Chunk, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta, TextDelta,
                                Thinking, ToolCall, UsageOverride)
-from app.services import tokens
 from app.wire.fixtures import ModelError, Respond
 
 
@@ -27,19 +26,18 @@ class ScriptedBackend:
                                "from fixtures (backend 'scripted').")
             yield  # pragma: no cover - makes this an async generator
         if r.reasoning is not None:
-            for piece in tokens.split_tokens(r.reasoning.summary or "", ctx.encoding):
-                yield SummaryDelta(piece)
+            if r.reasoning.summary:
+                yield SummaryDelta(r.reasoning.summary)
             if r.reasoning.tokens:
                 yield Thinking(r.reasoning.tokens)
         for call in r.function_calls or ():
             args = call.arguments if isinstance(call.arguments, str) else orjson.dumps(call.arguments).decode()
             yield ToolCall(call.name, args, call.call_id, call.kind)
         if r.refusal is not None:
-            for piece in tokens.split_tokens(r.refusal, ctx.encoding):
-                yield Refusal(piece)
+            yield Refusal(r.refusal)
         text = r.text if r.json_ is None else orjson.dumps(r.json_).decode()
-        for piece in tokens.split_tokens(text or "", ctx.encoding):
-            yield TextDelta(piece, 1)
+        if text:
+            yield TextDelta(text)
         if r.usage is not None:
             yield UsageOverride(**r.usage.model_dump())
         if r.status == "failed":

@@ -13,7 +13,7 @@ from typing import Awaitable, Protocol
 
 from app import ids
 from app.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
-                               Thinking, ToolCall, UsageOverride)
+                               TextDelta, Thinking, UsageOverride)
 from app.services import tokens
 from app.services.pacing import Pace
 from app.wire import objects
@@ -90,6 +90,11 @@ class Lifecycle:
     async def _generate(self) -> bool:
         """Feed the backend's chunks into output items; False when max_output_tokens cut it."""
         async for chunk in self.backend.generate(self.ctx):
+            if isinstance(chunk, (TextDelta, Refusal)):
+                if not await self._text(chunk.text, getattr(chunk, "tokens", None),
+                                        "refusal" if isinstance(chunk, Refusal) else "output_text"):
+                    return False
+                continue
             await self._checkpoint()
             if isinstance(chunk, Thinking):
                 await self._open_reasoning()
@@ -99,22 +104,51 @@ class Lifecycle:
                 if take < chunk.tokens:
                     return False
             elif isinstance(chunk, SummaryDelta):
-                await self._summary_delta(chunk.text)
+                for piece in self._pieces(chunk.text):
+                    await self._summary_delta(piece)
             elif isinstance(chunk, HostedCall):
                 await self._hosted(chunk)
             elif isinstance(chunk, UsageOverride):
                 self._usage_override = chunk
-            else:  # text, refusal or tool call: each costs its tokens
-                text = chunk.name + chunk.arguments if isinstance(chunk, ToolCall) else chunk.text
-                given = getattr(chunk, "tokens", None)
-                cost = given if given is not None else tokens.count(text, self.ctx.encoding)
+            else:  # a tool call costs the tokens of its name and arguments
+                cost = tokens.count(chunk.name + chunk.arguments, self.ctx.encoding)
                 if self.output_tokens + cost > self.limit:
                     return False
                 self.output_tokens += cost
-                if isinstance(chunk, ToolCall):
-                    await self._tool_call(chunk)
-                else:
-                    await self._message_delta(chunk.text, "refusal" if isinstance(chunk, Refusal) else "output_text")
+                await self._tool_call(chunk)
+        return True
+
+    @property
+    def _watched(self) -> bool:
+        """Somebody sees the deltas (a sink) or their timing (a pace): stream a token a delta."""
+        return self.sink is not None or self.pace.paced
+
+    def _pieces(self, text: str) -> list[str]:
+        return tokens.split_tokens(text, self.ctx.encoding) if self._watched else [text]
+
+    async def _text(self, text: str, given: int | None, kind: str) -> bool:
+        """Answer text (or refusal): a token a delta when watched, in one piece when not — the
+        same output either way. `given`: what the chunk costs, if the backend says. False when
+        max_output_tokens cut it (at a token boundary)."""
+        room = self.limit - self.output_tokens
+        if not self._watched:
+            await self._checkpoint()
+            cost = given if given is not None else tokens.count(text, self.ctx.encoding)
+            if cost <= room:
+                self.output_tokens += cost
+                await self._message_delta(text, kind)
+                return True
+        fits = given is not None and given <= room
+        spent = 0
+        for piece, n in tokens.token_pieces(text, self.ctx.encoding):
+            if not fits and spent + n > room:
+                return False
+            await self._checkpoint()
+            spent += n
+            self.output_tokens += n
+            await self._message_delta(piece, kind)
+        if fits:
+            self.output_tokens += given - spent
         return True
 
     async def _close_open(self) -> None:
@@ -212,7 +246,7 @@ class Lifecycle:
             ("input", "custom_tool_call_input")
         self.response["output"].append(item)
         await self._emit("response.output_item.added", output_index=self._index, item=item)
-        for piece in tokens.split_tokens(call.arguments, self.ctx.encoding):
+        for piece in self._pieces(call.arguments):
             item[field] += piece
             await self._emit(f"response.{prefix}.delta", item_id=item["id"], output_index=self._index, delta=piece)
         done = {"name": call.name} if call.kind == "function" else {}

@@ -49,11 +49,30 @@ def count(text: str, encoding_name: str = "o200k_base") -> int:
     return len(encoding(encoding_name).encode_ordinary(text))
 
 
-def split_tokens(text: str, encoding_name: str = "o200k_base") -> list[str]:
-    """The text cut at token boundaries, one string a token: how a model streams it."""
+def token_pieces(text: str, encoding_name: str = "o200k_base") -> list[tuple[str, int]]:
+    """The text cut at token boundaries as (piece, tokens) pairs: how a model streams it.
+
+    A character whose bytes span several tokens (emoji, some CJK) is sent whole with its last
+    token, as the real API does, so the pieces always join to the text."""
     enc = encoding(encoding_name)
-    return [enc.decode_single_token_bytes(t).decode("utf-8", "replace")
-            for t in enc.encode_ordinary(text)]
+    pieces: list[tuple[str, int]] = []
+    pending, n = b"", 0
+    for t in enc.encode_ordinary(text):
+        pending += enc.decode_single_token_bytes(t)
+        n += 1
+        try:
+            pieces.append((pending.decode("utf-8"), n))
+        except UnicodeDecodeError:
+            continue
+        pending, n = b"", 0
+    if pending:  # unreachable for a str's own tokens; kept lossless anyway
+        pieces.append((pending.decode("utf-8", "replace"), n))
+    return pieces
+
+
+def split_tokens(text: str, encoding_name: str = "o200k_base") -> list[str]:
+    """The pieces of `token_pieces`, without their counts."""
+    return [piece for piece, _ in token_pieces(text, encoding_name)]
 
 
 def count_messages(texts: list[str], encoding_name: str = "o200k_base") -> int:

@@ -34,6 +34,13 @@ def test_split_tokens_round_trips():
     assert "".join(pieces) == text and len(pieces) == tokens.count(text)
 
 
+def test_split_tokens_keeps_characters_whole():
+    text = "Rain 🌧️ in 東京, naïve café — ok"
+    pieces = tokens.split_tokens(text)
+    assert "".join(pieces) == text and "\ufffd" not in "".join(pieces)
+    assert len(pieces) <= tokens.count(text)
+
+
 def test_input_tokens_endpoint_matches_formula(client):
     r = client.responses.input_tokens.count(model="gpt-5-mini", input="What is the capital of France?")
     assert (r.object, r.input_tokens) == ("response.input_tokens", 13)
