@@ -16,7 +16,7 @@ from app.queue.notify import Notifier
 from app.queue.pg_listen import EVENTS, FIXTURES, PgListener
 from app.queue.worker import WorkerPool
 from app.middleware import RequestContextMiddleware
-from app.routes import admin, api_router, health
+from app.routes import admin, api, health
 from app.backends import registry
 from app.services import catalog
 from app.services.background import BackgroundService
@@ -91,11 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
-    app.include_router(api_router)
+    app.add_middleware(RequestContextMiddleware, api=api)
     app.include_router(health.router)
     app.include_router(admin.router)
-    openapi.install(app)
+    openapi.install(app, api)
     return app
 
 

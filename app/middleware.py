@@ -1,6 +1,7 @@
 """One ASGI middleware for what every /v1 request shares: the real API's response headers
 (x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, and the
-request journal. Pure ASGI, so streamed replies pass through untouched.
+request journal. Pure ASGI, so streamed replies pass through untouched. /v1 requests go on to
+the API's own router; everything else to the FastAPI app.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ _STATIC_HEADERS = [
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, api: ASGIApp) -> None:
+        self.app, self.api = app, api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
@@ -78,7 +79,7 @@ class RequestContextMiddleware:
                     note.fixture_id = rule.id
                     await self._fault(rule.rule.respond, scope, receive_and_keep, send_with_headers)
                     return
-            await self.app(scope, receive_and_keep, send_with_headers)
+            await self.api(scope, receive_and_keep, send_with_headers)
         except (Disconnect, StreamCut):
             pass  # the reply stops here; the server closes the connection
         finally:
@@ -112,4 +113,4 @@ class RequestContextMiddleware:
         except Disconnect:
             await DroppedResponse()(scope, receive, send)
         else:
-            await self.app(scope, receive, send)  # a delay alone: then answer normally
+            await self.api(scope, receive, send)  # a delay alone: then answer normally

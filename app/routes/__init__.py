@@ -1,12 +1,11 @@
-"""HTTP glue only: parse, call one service function, render. All API routes live under /v1."""
-
-from fastapi import APIRouter
+"""HTTP glue only: parse, call one service function, render. The API lives under /v1 (our own
+router, router.py); health, metrics and the admin API are FastAPI routes outside it."""
 
 from app.routes import conversations, health, models, responses
+from app.routes.router import Router
 
-api_router = APIRouter(prefix="/v1")
-api_router.include_router(responses.router)
-api_router.include_router(models.router)
-api_router.include_router(conversations.router)
+api = Router("/v1")
+for module in (responses, models, conversations):
+    api.include(module.routes)
 
-__all__ = ["api_router", "health"]
+__all__ = ["api", "health"]

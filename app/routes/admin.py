@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from app.errors import InvalidRequest, Unauthorized
-from app.routes.deps import json
+from app.routes.render import json
 from app.services.fixtures import FixturesService
 from app.services.journal import JournalService
 from app.services.tenancy import bearer_key

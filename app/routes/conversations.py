@@ -2,59 +2,74 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
+from typing_extensions import TypedDict
 
-from app.routes.deps import ConversationsDep, TenantDep, json, raw_json
+from app.routes.render import json, raw_json
+from app.routes.router import Call, Router
 from app.wire import requests
 
-router = APIRouter(tags=["conversations"])
-Include = Annotated[list[requests.Includable] | None, Query(alias="include[]")]  # accepted; items are complete
+routes = Router("/v1", tags=("conversations",))
+
+IncludeQuery = TypedDict("IncludeQuery", {"include[]": list[requests.Includable]}, total=False)  # items are complete
+ItemsQuery = TypedDict("ItemsQuery", {
+    "limit": int, "order": Literal["asc", "desc"], "after": str,
+    "include[]": list[requests.Includable]}, total=False)
 
 
-@router.post("/conversations")
-async def create_conversation(request: Request, tenant: TenantDep, svc: ConversationsDep) -> Response:
-    return json(await svc.create(tenant, requests.create_conversation(await request.body())))
+@routes.post("/conversations")
+async def create_conversation(call: Call) -> Response:
+    """Create a conversation, with up to 20 initial items."""
+    return json(await call.state.conversations.create(call.tenant, requests.create_conversation(await call.body())))
 
 
-@router.get("/conversations/{conversation_id}")
-async def retrieve_conversation(conversation_id: str, tenant: TenantDep, svc: ConversationsDep) -> Response:
-    return json(await svc.retrieve(tenant, conversation_id))
+@routes.get("/conversations/{conversation_id}")
+async def retrieve_conversation(call: Call) -> Response:
+    """Retrieve a conversation."""
+    return json(await call.state.conversations.retrieve(call.tenant, call.params["conversation_id"]))
 
 
-@router.post("/conversations/{conversation_id}")
-async def update_conversation(conversation_id: str, request: Request, tenant: TenantDep,
-                              svc: ConversationsDep) -> Response:
-    return json(await svc.update(tenant, conversation_id, requests.update_conversation(await request.body())))
+@routes.post("/conversations/{conversation_id}")
+async def update_conversation(call: Call) -> Response:
+    """Update a conversation's metadata."""
+    return json(await call.state.conversations.update(call.tenant, call.params["conversation_id"],
+                                                      requests.update_conversation(await call.body())))
 
 
-@router.delete("/conversations/{conversation_id}")
-async def delete_conversation(conversation_id: str, tenant: TenantDep, svc: ConversationsDep) -> Response:
-    return json(await svc.delete(tenant, conversation_id))
+@routes.delete("/conversations/{conversation_id}")
+async def delete_conversation(call: Call) -> Response:
+    """Delete a conversation and its items."""
+    return json(await call.state.conversations.delete(call.tenant, call.params["conversation_id"]))
 
 
-@router.post("/conversations/{conversation_id}/items")
-async def create_items(conversation_id: str, request: Request, tenant: TenantDep, svc: ConversationsDep,
-                       include: Include = None) -> Response:
-    return raw_json(await svc.add_items(tenant, conversation_id, requests.create_items(await request.body())))
+@routes.post("/conversations/{conversation_id}/items", query=IncludeQuery)
+async def create_items(call: Call) -> Response:
+    """Add items to a conversation."""
+    return raw_json(await call.state.conversations.add_items(call.tenant, call.params["conversation_id"],
+                                                             requests.create_items(await call.body())))
 
 
-@router.get("/conversations/{conversation_id}/items")
-async def list_items(conversation_id: str, tenant: TenantDep, svc: ConversationsDep,
-                     limit: int = 20, order: Literal["asc", "desc"] = "desc", after: str | None = None,
-                     include: Include = None) -> Response:
+@routes.get("/conversations/{conversation_id}/items", query=ItemsQuery)
+async def list_items(call: Call) -> Response:
+    """List a conversation's items, a page at a time."""
+    q = call.query
+    limit = q.get("limit", 20)
     requests.check_limit(limit)
-    return raw_json(await svc.list_items(tenant, conversation_id, limit=limit, order=order, after=after))
+    return raw_json(await call.state.conversations.list_items(
+        call.tenant, call.params["conversation_id"], limit=limit, order=q.get("order", "desc"), after=q.get("after")))
 
 
-@router.get("/conversations/{conversation_id}/items/{item_id}")
-async def retrieve_item(conversation_id: str, item_id: str, tenant: TenantDep, svc: ConversationsDep,
-                        include: Include = None) -> Response:
-    return raw_json(await svc.get_item(tenant, conversation_id, item_id))
+@routes.get("/conversations/{conversation_id}/items/{item_id}", query=IncludeQuery)
+async def retrieve_item(call: Call) -> Response:
+    """Retrieve one item of a conversation."""
+    return raw_json(await call.state.conversations.get_item(call.tenant, call.params["conversation_id"],
+                                                            call.params["item_id"]))
 
 
-@router.delete("/conversations/{conversation_id}/items/{item_id}")
-async def delete_item(conversation_id: str, item_id: str, tenant: TenantDep, svc: ConversationsDep) -> Response:
-    return json(await svc.delete_item(tenant, conversation_id, item_id))
+@routes.delete("/conversations/{conversation_id}/items/{item_id}")
+async def delete_item(call: Call) -> Response:
+    """Delete one item of a conversation; returns the conversation."""
+    return json(await call.state.conversations.delete_item(call.tenant, call.params["conversation_id"],
+                                                           call.params["item_id"]))

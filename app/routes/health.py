@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 from starlette.responses import Response
 
-from app.routes.deps import json
+from app.routes.render import json
 
 router = APIRouter(tags=["health"])
 

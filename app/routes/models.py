@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from app.errors import NotFound
-from app.routes.deps import TenantDep, json
+from app.routes.render import json
+from app.routes.router import Call, Router
 from app.services import catalog
 from app.wire import objects
 
-router = APIRouter(tags=["models"])
+routes = Router("/v1", tags=("models",))
 
 
-@router.get("/models")
-async def list_models(_: TenantDep) -> Response:
+@routes.get("/models")
+async def list_models(call: Call) -> Response:
+    """List the catalog's models."""
     return json(objects.model_list([catalog.find(m).wire(m) for m in catalog.listed()]))
 
 
-@router.get("/models/{model_id}")
-async def retrieve_model(model_id: str, _: TenantDep) -> Response:
+@routes.get("/models/{model_id}")
+async def retrieve_model(call: Call) -> Response:
+    """Retrieve a model (any alias or dated snapshot the catalog knows)."""
+    model_id = call.params["model_id"]
     model = catalog.find(model_id)
     if model is None:
         raise NotFound(f"The model '{model_id}' does not exist", param="model", code="model_not_found")

@@ -3,71 +3,79 @@ cancel, input items, input token counts."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
+from typing_extensions import TypedDict
 
-from app.routes.deps import BackgroundDep, ResponsesDep, StreamsDep, TenantDep, json, raw_json
+from app.routes.render import json, raw_json
+from app.routes.router import Call, Router
 from app.routes.sse import event_stream
 from app.services import compaction, faults
 from app.wire import requests
 
-router = APIRouter(tags=["responses"])
+routes = Router("/v1", tags=("responses",))
+
+RetrieveQuery = TypedDict("RetrieveQuery", {
+    "stream": bool, "starting_after": int, "include_obfuscation": bool,
+    "include[]": list[requests.Includable]}, total=False)
+ItemsQuery = TypedDict("ItemsQuery", {
+    "limit": int, "order": Literal["asc", "desc"], "after": str,
+    "include[]": list[requests.Includable]}, total=False)
 
 
-@router.post("/responses")
-async def create_response(request: Request, tenant: TenantDep, svc: ResponsesDep,
-                          streams: StreamsDep) -> Response:
-    params = requests.create_response(await request.body())
-    result = await svc.create(tenant, params, request.headers)
+@routes.post("/responses")
+async def create_response(call: Call) -> Response:
+    """Create a model response."""
+    state = call.state
+    params = requests.create_response(await call.body())
+    result = await state.responses.create(call.tenant, params, call.headers)
     if not params.get("stream"):
         return json(result)
     if params.get("background"):  # background + stream: follow the job's log from the start
-        result = await streams.follow(tenant, result["id"], None)
+        result = await state.streams.follow(call.tenant, result["id"], None)
     return event_stream(faults.maybe_cut(result))
 
 
-@router.post("/responses/compact")
-async def compact_response(request: Request, tenant: TenantDep, svc: ResponsesDep) -> Response:
-    return json(await compaction.compact(svc.engine, tenant, requests.compact(await request.body())))
+@routes.post("/responses/compact")
+async def compact_response(call: Call) -> Response:
+    """Compact a conversation's context into one encrypted item."""
+    return json(await compaction.compact(call.state.responses.engine, call.tenant,
+                                         requests.compact(await call.body())))
 
 
-@router.post("/responses/input_tokens")
-async def count_input_tokens(request: Request, tenant: TenantDep, svc: ResponsesDep) -> Response:
-    return json(await svc.count_input_tokens(tenant, requests.count_tokens(await request.body())))
+@routes.post("/responses/input_tokens")
+async def count_input_tokens(call: Call) -> Response:
+    """Count a request's input tokens."""
+    return json(await call.state.responses.count_input_tokens(call.tenant, requests.count_tokens(await call.body())))
 
 
-@router.get("/responses/{response_id}")
-async def retrieve_response(
-    response_id: str, tenant: TenantDep, svc: ResponsesDep, streams: StreamsDep,
-    stream: bool = False,
-    starting_after: int | None = None,
-    include_obfuscation: bool | None = None,
-    include: Annotated[list[requests.Includable] | None, Query(alias="include[]")] = None,
-) -> Response:
-    if stream:
-        return event_stream(await streams.follow(tenant, response_id, starting_after))
-    return raw_json(await svc.retrieve(tenant, response_id))
+@routes.get("/responses/{response_id}", query=RetrieveQuery)
+async def retrieve_response(call: Call) -> Response:
+    """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
+    response_id = call.params["response_id"]
+    if call.query.get("stream"):
+        return event_stream(await call.state.streams.follow(call.tenant, response_id, call.query.get("starting_after")))
+    return raw_json(await call.state.responses.retrieve(call.tenant, response_id))
 
 
-@router.delete("/responses/{response_id}")
-async def delete_response(response_id: str, tenant: TenantDep, svc: ResponsesDep) -> Response:
-    return json(await svc.delete(tenant, response_id))
+@routes.delete("/responses/{response_id}")
+async def delete_response(call: Call) -> Response:
+    """Delete a stored response."""
+    return json(await call.state.responses.delete(call.tenant, call.params["response_id"]))
 
 
-@router.post("/responses/{response_id}/cancel")
-async def cancel_response(response_id: str, tenant: TenantDep, background: BackgroundDep) -> Response:
-    return raw_json(await background.cancel(tenant, response_id))
+@routes.post("/responses/{response_id}/cancel")
+async def cancel_response(call: Call) -> Response:
+    """Cancel a background response."""
+    return raw_json(await call.state.background.cancel(call.tenant, call.params["response_id"]))
 
 
-@router.get("/responses/{response_id}/input_items")
-async def list_input_items(
-    response_id: str, tenant: TenantDep, svc: ResponsesDep,
-    limit: int = 20,
-    order: Literal["asc", "desc"] = "desc",
-    after: str | None = None,
-    include: Annotated[list[requests.Includable] | None, Query(alias="include[]")] = None,
-) -> Response:
+@routes.get("/responses/{response_id}/input_items", query=ItemsQuery)
+async def list_input_items(call: Call) -> Response:
+    """List a response's input items, a page at a time."""
+    q = call.query
+    limit = q.get("limit", 20)
     requests.check_limit(limit)
-    return raw_json(await svc.input_items(tenant, response_id, limit=limit, order=order, after=after))
+    return raw_json(await call.state.responses.input_items(
+        call.tenant, call.params["response_id"], limit=limit, order=q.get("order", "desc"), after=q.get("after")))

@@ -1,6 +1,6 @@
-"""Our own OpenAPI document (FastAPI's /openapi.json, /docs): the routes read raw bodies (to
-answer malformed ones in the real API's words), so their request and response schemas are added
-here — from the official SDK's types, the same source the validation uses."""
+"""Our own OpenAPI document (FastAPI's /openapi.json, /docs): FastAPI describes its own routes
+(health, admin); the /v1 paths come from our router's table, with request and response schemas
+from the official SDK's types — the same source the validation uses."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from openai.types.responses.input_token_count_response import InputTokenCountRes
 from openai.types.responses.response_item_list import ResponseItemList
 from pydantic import TypeAdapter
 
+from app.routes.router import Route, Router
 from app.wire import requests
 
 REF = "#/components/schemas/{model}"
@@ -42,12 +43,33 @@ def _schema(adapter: TypeAdapter, components: dict) -> dict:
     return schema
 
 
-def install(app: FastAPI) -> None:
+def _parameters(route: Route) -> list[dict]:
+    found = [{"name": s[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+             for s in route.segments if s[0] == "{"]
+    if route.query is not None:
+        for name, schema in route.query.json_schema(ref_template=REF)["properties"].items():
+            found.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return found
+
+
+def _operations(router: Router) -> dict[str, dict]:
+    paths: dict[str, dict] = {}
+    for route in router.routes:
+        doc = (route.handler.__doc__ or "").strip()
+        paths.setdefault(router.prefix + route.path, {})[route.method.lower()] = {
+            "tags": list(route.tags), "summary": doc.split("\n")[0], "operationId": route.handler.__name__,
+            "parameters": _parameters(route), "responses": {"200": {"description": "OK"}},
+        }
+    return paths
+
+
+def install(app: FastAPI, api: Router) -> None:
     def openapi() -> dict:
         if app.openapi_schema:
             return app.openapi_schema
         doc = get_openapi(title=app.title, version=app.version, routes=app.routes,
                           description="The OpenAI Responses API, served by deterministic fake models.")
+        doc["paths"] = {**_operations(api), **doc["paths"]}
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         for (method, path), (body, reply) in OPERATIONS.items():
             operation = doc["paths"].get(path, {}).get(method)

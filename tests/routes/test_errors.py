@@ -144,3 +144,36 @@ def test_count_tokens_validation(client):
     with pytest.raises(openai.BadRequestError) as err:
         client.responses.input_tokens.count(model="nope", input="x")
     assert err.value.code == "model_not_found"
+
+
+def test_query_parameters_are_checked_and_named(server):
+    with server.client() as client:
+        rid = client.responses.create(model="gpt-4.1", input="hi").id
+    with server.http(headers={"Authorization": "Bearer sk-x-query"}) as http:
+        for query, param in (("limit=abc", "limit"), ("order=sideways", "order"),
+                             ("include[]=nope", "include[0]")):
+            r = http.get(f"/v1/responses/{rid}/input_items?{query}")
+            assert r.status_code == 400, query
+            err = r.json()["error"]
+            assert err["param"] == param and err["type"] == "invalid_request_error" and err["message"]
+        r = http.get(f"/v1/responses/{rid}?starting_after=first")
+        assert r.status_code == 400 and r.json()["error"]["param"] == "starting_after"
+
+
+def test_wrong_method_is_named(server):
+    with server.http(headers={"Authorization": "Bearer sk-x"}) as http:
+        r = http.delete("/v1/models")
+        assert r.status_code == 405
+        assert r.json()["error"]["message"] == "Invalid method for URL (DELETE /v1/models)"
+
+
+def test_a_bug_is_still_an_envelope(server, monkeypatch):
+    from app.services import catalog
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(catalog, "listed", broken)
+    with server.client(max_retries=0) as client, pytest.raises(openai.InternalServerError) as err:
+        client.models.list()
+    assert err.value.status_code == 500 and err.value.body["type"] == "server_error"
