@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.responses.close()
             await journal.stop()
             await listener.close()
-            await engine.dispose()
+            await db.dispose(engine)
 
     app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)
     app.state.settings = settings

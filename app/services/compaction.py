@@ -42,8 +42,7 @@ def _is_user_message(item: dict) -> bool:
 
 async def compact(engine: AsyncEngine, tenant: str, params: dict) -> dict:
     model = catalog.resolve(params["model"])
-    async with engine.connect() as conn:
-        ctx = await context.build(conn, tenant, params)
+    ctx = await context.build(engine, tenant, params)
     users = [objects.conversation_item(item) for item in ctx.items if _is_user_message(item)]
     summary = summarise(ctx)
     item = {"id": ids.item_id("compaction"), "type": "compaction", "encrypted_content": compaction.encode(summary)}

@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.backends.base import Message
 from app.errors import InvalidRequest
 from app.services import conversations, tokens
 from app.wire import compaction
+from app.store import db
 from app.store.items import RESPONSE_ITEMS
 from app.store import responses as response_store
 from app.wire import objects
@@ -82,7 +83,8 @@ def count_message_tokens(said: tuple[Message, ...], instructions: str | None, en
     return tokens.count_messages(texts, encoding)
 
 
-async def build(conn: AsyncConnection, tenant: str, params: dict) -> Context:
+async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
+    """The request's context; the store is read only for a conversation or a previous response."""
     prior: list[dict] = []
     previous = params.get("previous_response_id")
     conversation_id = conversations.conversation_id_of(params.get("conversation"))
@@ -91,13 +93,15 @@ async def build(conn: AsyncConnection, tenant: str, params: dict) -> Context:
                              "'previous_response_id' or 'conversation'.", param="conversation",
                              code="mutually_exclusive_parameters")
     if conversation_id:
-        prior = await conversations.items_of(conn, tenant, conversation_id)
+        async with engine.connect() as conn:
+            prior = await conversations.items_of(conn, tenant, conversation_id)
     elif previous:
-        body = await response_store.get_body(conn, tenant, previous)
-        if body is None:
-            raise InvalidRequest(f"Previous response with id '{previous}' not found.",
-                                 param="previous_response_id", code="previous_response_not_found")
-        prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, previous)]
+        async with engine.connect() as conn:
+            body = await response_store.get_body(db.direct(engine), tenant, previous)
+            if body is None:
+                raise InvalidRequest(f"Previous response with id '{previous}' not found.",
+                                     param="previous_response_id", code="previous_response_not_found")
+            prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, previous)]
         prior += orjson.loads(body)["output"]
     return Context(prior=prior, new=normalise_input(params.get("input")),
                    instructions=params.get("instructions"), conversation_id=conversation_id)

@@ -122,8 +122,7 @@ class ResponsesService:
             raise InvalidRequest("Background responses must be stored: 'store' cannot be false with "
                                  "'background' true.", param="store", code="invalid_value")
         pace = pacing.resolve(self.settings, model.pace, headers, background)
-        async with self.engine.connect() as conn:
-            ctx = await context.build(conn, tenant, params)
+        ctx = await context.build(self.engine, tenant, params)
         mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
         request_checks.check(params, [m.text for m in mctx.messages] + [ctx.instructions or ""])
         script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace)
@@ -137,11 +136,14 @@ class ResponsesService:
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
-        if final["store"] or ctx.conversation_id:
+        if ctx.conversation_id:
             async with db.begin(self.engine) as conn:
                 if final["store"]:
                     await self._insert(conn, tenant, params, pace, final, ctx)
                 await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new, output=final["output"])
+        elif final["store"]:  # the commonest write of all: straight to the driver
+            async with db.direct(self.engine).transaction() as tx:
+                await self._insert(tx, tenant, params, pace, final, ctx)
         return final
 
     async def _apply_fixture(self, tenant: str, params: dict, mctx: ModelContext, ctx: context.Context,
@@ -168,7 +170,7 @@ class ResponsesService:
 
     async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context,
                       script: dict | None = None) -> None:
-        """The response row and all its input items (one transaction is the caller's)."""
+        """The response row and all its input items (the caller's transaction: SQLAlchemy or direct)."""
         await response_store.insert(conn, {
             "id": body["id"], "tenant": tenant, "created_at": body["created_at"],
             "status": body["status"], "model": body["model"], "background": body["background"],
@@ -230,8 +232,7 @@ class ResponsesService:
     # -- read / delete -----------------------------------------------------------------------
 
     async def retrieve(self, tenant: str, response_id: str) -> str:
-        async with self.engine.connect() as conn:
-            body = await response_store.get_body(conn, tenant, response_id)
+        body = await response_store.get_body(db.direct(self.engine), tenant, response_id)
         if body is None:
             raise not_found(response_id)
         return body
@@ -255,8 +256,7 @@ class ResponsesService:
         encoding = "o200k_base"
         if params.get("model"):
             encoding = catalog.resolve(params["model"]).encoding
-        async with self.engine.connect() as conn:
-            ctx = await context.build(conn, tenant, params)
+        ctx = await context.build(self.engine, tenant, params)
         return objects.input_tokens(context.count_input_tokens(ctx, encoding))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.store import sqlite_inline
+from app.store.direct import Direct, PostgresDirect, SQLiteDirect
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # Any constant will do: it serialises concurrent `migrate` runs of several replicas on Postgres.
@@ -24,6 +25,8 @@ _MIGRATION_LOCK = 72_007_001
 # SQLite has one writer at a time: in-process writers queue here, never in SQLite's busy loop
 # (which would block the event loop with inline calls). Postgres needs none of this.
 _WRITE_LOCKS: "weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock]" = weakref.WeakKeyDictionary()
+# The driver-level access for hot statements (direct.py), one per engine.
+_DIRECT: "weakref.WeakKeyDictionary[AsyncEngine, Direct]" = weakref.WeakKeyDictionary()
 
 
 @asynccontextmanager
@@ -36,6 +39,27 @@ async def begin(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         return
     async with lock, engine.begin() as conn:
         yield conn
+
+
+def direct(engine: AsyncEngine) -> Direct:
+    """The engine's driver-level access for hot statements (store/direct.py)."""
+    found = _DIRECT.get(engine)
+    if found is None:
+        url = engine.url
+        if url.get_backend_name() == "sqlite":
+            found = SQLiteDirect(url.database or ":memory:", _WRITE_LOCKS[engine])
+        else:
+            found = PostgresDirect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+        _DIRECT[engine] = found
+    return found
+
+
+async def dispose(engine: AsyncEngine) -> None:
+    """Close the engine's pool and its direct connections."""
+    found = _DIRECT.pop(engine, None)
+    if found is not None:
+        await found.close()
+    await engine.dispose()
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -54,7 +78,10 @@ def display_url(url: str) -> str:
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not parsed.database or parsed.database == ":memory:":
+            # Every connection would open its own empty database: a file it is.
+            raise ValueError("An in-memory SQLite database is not supported; give a file path.")
+        if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Inline calls (sqlite_inline.py); a pool as large as the concurrency it serves.
         engine = create_async_engine(url, async_creator=sqlite_inline.creator(parsed.database),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.store import direct
 from app.store.tables import conversation_items, response_items
 
 
@@ -15,14 +16,14 @@ class ItemList:
     def __init__(self, table: Table, owner: str) -> None:
         self.t = table
         self.owner = table.c[owner]
+        self._insert = f"INSERT INTO {table.name} ({owner}, position, item_id, data) VALUES ($1, $2, $3, $4)"
 
-    async def add(self, conn: AsyncConnection, owner_id: str, items: list[tuple[str, str]], start: int = 0) -> None:
-        """Append (item_id, json) pairs in one statement, positions from `start` on."""
+    async def add(self, conn, owner_id: str, items: list[tuple[str, str]], start: int = 0) -> None:
+        """Append (item_id, json) pairs in one statement, positions from `start` on; on a SQLAlchemy
+        connection or a direct transaction (every create runs it: driver SQL)."""
         if items:
-            await conn.execute(self.t.insert(), [
-                {self.owner.key: owner_id, "position": start + i, "item_id": item_id, "data": data}
-                for i, (item_id, data) in enumerate(items)
-            ])
+            await direct.execute(conn, self._insert, [
+                (owner_id, start + i, item_id, data) for i, (item_id, data) in enumerate(items)])
 
     async def all_data(self, conn: AsyncConnection, owner_id: str) -> list[str]:
         rows = await conn.execute(select(self.t.c.data).where(self.owner == owner_id).order_by(self.t.c.position))

@@ -8,22 +8,31 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queue import pg_listen
-from app.store import events, jobs
+from app.store import direct, events, jobs
+from app.store.direct import Direct
 from app.store.tables import response_items, responses
 
 
-async def insert(conn: AsyncConnection, row: dict) -> None:
-    await conn.execute(responses.insert(), row)
+# The hot statements, in driver SQL (store/direct.py): every create and retrieve runs them.
+_INSERT = ("INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, "
+           "request, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+_BODY = "SELECT body FROM responses WHERE id = $1 AND tenant = $2"
 
 
-# Hot statements are built once: building an expression costs more than running it.
-_BODY = select(responses.c.body).where(responses.c.id == bindparam("id"), responses.c.tenant == bindparam("tenant"))
-_EXISTS = select(responses.c.id).where(responses.c.id == bindparam("id"), responses.c.tenant == bindparam("tenant"))
+async def insert(conn, row: dict) -> None:
+    """One response row, on a SQLAlchemy connection or a direct transaction."""
+    await direct.execute(conn, _INSERT, (
+        row["id"], row["tenant"], row["created_at"], row["status"], row["model"], row["background"],
+        row["previous_response_id"], row["request"], row["body"]))
 
 
-async def get_body(conn: AsyncConnection, tenant: str, response_id: str) -> str | None:
+async def get_body(store: Direct, tenant: str, response_id: str) -> str | None:
     """The stored wire object as JSON text (served without a parse/serialise round trip)."""
-    return (await conn.execute(_BODY, {"id": response_id, "tenant": tenant})).scalar_one_or_none()
+    row = await store.one(_BODY, response_id, tenant)
+    return row[0] if row is not None else None
+
+
+_EXISTS = select(responses.c.id).where(responses.c.id == bindparam("id"), responses.c.tenant == bindparam("tenant"))
 
 
 async def exists(conn: AsyncConnection, tenant: str, response_id: str) -> bool:
