@@ -6,12 +6,23 @@ Real ids look the same (`resp_67ccd2be…`): the leading timestamp makes them so
 from __future__ import annotations
 
 import os
+import random
 import time
+
+# Seeded from the OS once per process (and again in a forked child): ids must differ across
+# replicas, not resist guessing, and a syscall per id showed in the profile of every create.
+_random = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
 
 
 def new_id(prefix: str, now: float | None = None) -> str:
     stamp = int(now if now is not None else time.time())
-    return f"{prefix}_{stamp:08x}{os.urandom(20).hex()}"
+    return f"{prefix}_{stamp:08x}{_random.getrandbits(160):040x}"
+
+
+def request_id() -> str:
+    """x-request-id: `req_` and 32 hex digits, as the real API sends."""
+    return f"req_{_random.getrandbits(128):032x}"
 
 
 def response_id() -> str:

@@ -18,7 +18,7 @@ from app.queue.worker import WorkerPool
 from app.middleware import RequestContextMiddleware
 from app.routes import admin, api, health
 from app.backends import registry
-from app.services import catalog
+from app.services import catalog, tokens
 from app.services.background import BackgroundService
 from app.services.conversations import ConversationsService
 from app.services.fixtures import FixturesService
@@ -41,11 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = db.make_engine(settings.resolved_database_url)
         if settings.migrate_on_start:
             await db.migrate(engine)
+        db.direct(engine)  # SQLite: its WAL checkpointer runs from now on
         notifier = Notifier()
         if settings.catalog:
             log.info("added %d models from %s", catalog.extend(settings.catalog), settings.catalog)
         for name in catalog.listed():  # an unknown backend fails the start, not a request
-            registry.get(catalog.resolve(name).backend)
+            model = catalog.resolve(name)
+            registry.get(model.backend)
+            tokens.encoding(model.encoding)  # built now (~0.2 s), not by somebody's first request
         fixtures = FixturesService(engine)
         listener = PgListener(engine)  # other replicas' writes wake us (Postgres)
         await listener.start({EVENTS: notifier.notify, FIXTURES: lambda _: fixtures.changed()})

@@ -6,12 +6,12 @@ the API's own router; everything else to the FastAPI app.
 
 from __future__ import annotations
 
-import os
 import time
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import ids
 from app.errors import APIError, Disconnect, DroppedResponse, StreamCut, error_response
 from app.services import faults
 from app.services.fixtures import FixturesService
@@ -45,7 +45,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         key = bearer_key(headers.get("authorization", ""))
-        note = RequestNote(id="req_" + os.urandom(16).hex(), tenant=tenant_of(key) if key else "")
+        note = RequestNote(id=ids.request_id(), tenant=tenant_of(key) if key else "")
         token = current.set(note)
         body = bytearray()
         status = 0

@@ -84,12 +84,13 @@ class JournalService:
             if not batch:
                 return
             try:
-                async with db.begin(self.engine) as conn:
-                    await store.append(conn, batch)
-                    self._written += len(batch)
-                    if self._written >= max(self.keep // 10, 100):
+                async with db.direct(self.engine).transaction() as tx:
+                    await store.append(tx, batch)
+                self._written += len(batch)
+                if self._written >= max(self.keep // 10, 100):
+                    async with db.begin(self.engine) as conn:
                         await store.trim(conn, self.keep)
-                        self._written = 0
+                    self._written = 0
             except Exception:
                 self._pending[:0] = batch
                 raise

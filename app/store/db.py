@@ -14,7 +14,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.store import sqlite_inline
+from app.store import sqlite_inline, wal
 from app.store.direct import Direct, PostgresDirect, SQLiteDirect
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -95,6 +95,8 @@ def make_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA cache_size=-1024")  # 1 MiB per connection: many connections, small rows
+            for pragma in wal.PRAGMAS:  # checkpoints run in their own thread (wal.py)
+                cur.execute(pragma)
             cur.close()
 
         return engine

@@ -6,7 +6,8 @@ every create and retrieve run go straight to the driver instead; everything else
 
 - SQLite: one reader connection called inline (in WAL mode a read never waits), one writer
   connection under the engine's write lock (the lock `db.begin()` takes, so it never meets
-  another writer and never waits in SQLite's busy loop).
+  another writer and never waits in SQLite's busy loop), committing concurrent transactions
+  together (a COMMIT is most of a small write's cost).
 - Postgres: an asyncpg pool of its own, small: hot statements are short.
 
 SQL is written once in asyncpg's `$1` style, which is also what SQLAlchemy's asyncpg adapter
@@ -15,11 +16,14 @@ passes through `exec_driver_sql`; for SQLite `$n` becomes `?` (each parameter us
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, AsyncIterator, Sequence
+
+from app.store import wal
 
 _DOLLAR = re.compile(r"\$\d+")
 
@@ -41,17 +45,24 @@ class _Dialect:
 
 
 class SQLiteDirect:
+    """Reads inline; writes group-committed: the transactions that arrive while the writer is
+    busy share one COMMIT (each in a savepoint of its own, so one failure fails only its own),
+    and each caller returns only once its writes are durable."""
+
     dialect = _Dialect("sqlite")
 
-    def __init__(self, path: str, lock) -> None:
+    def __init__(self, path: str, lock: asyncio.Lock) -> None:
         self._path, self._lock = path, lock
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
+        self._pending: list[tuple[list, asyncio.Future]] = []
+        self._checkpointer = wal.Checkpointer(path)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        for pragma in ("PRAGMA busy_timeout=30000", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                       *wal.PRAGMAS):
+            conn.execute(pragma)
         return conn
 
     async def one(self, sql: str, *args: Any) -> tuple | None:
@@ -61,36 +72,72 @@ class SQLiteDirect:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator["SQLiteTx"]:
+        """Statements given inside are written, all or none, when the block ends."""
+        tx = SQLiteTx()
+        yield tx
+        if not tx.statements:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((tx.statements, done))
+        if len(self._pending) == 1:  # the first of a batch starts its flush
+            asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
         async with self._lock:
+            batch, self._pending = self._pending, []
             if self._writer is None:
                 self._writer = self._connect()
-            conn = self._writer
+            conn, ok = self._writer, []
             conn.execute("BEGIN IMMEDIATE")
+            for statements, done in batch:
+                conn.execute("SAVEPOINT tx")
+                try:
+                    for sql, args in statements:
+                        (conn.executemany if isinstance(args, list) else conn.execute)(sql, args)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO tx")
+                    _settle(done, exc)
+                else:
+                    ok.append(done)
+                conn.execute("RELEASE tx")
             try:
-                yield SQLiteTx(conn)
-            except BaseException:
+                conn.execute("COMMIT")
+            except Exception as exc:  # pragma: no cover - the disk failed under us
                 conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                for done in ok:
+                    _settle(done, exc)
+            else:
+                for done in ok:
+                    _settle(done, None)
 
     async def close(self) -> None:
+        self._checkpointer.stop()
         for conn in (self._reader, self._writer):
             if conn is not None:
                 conn.close()
         self._reader = self._writer = None
 
 
+def _settle(done: asyncio.Future, error: BaseException | None) -> None:
+    if done.done():  # its caller went away; the write stands
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
 class SQLiteTx:
+    """Collects a transaction's statements for the group commit."""
+
     dialect = SQLiteDirect.dialect
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, Any]] = []
 
     async def exec_driver_sql(self, sql: str, args) -> None:
-        if isinstance(args, list):
-            self._conn.executemany(sql, args)
-        else:
-            self._conn.execute(sql, args)
+        self.statements.append((sql, args))
 
 
 class PostgresDirect:

@@ -5,15 +5,21 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.store import direct
 from app.store.tables import journal as t
 
 COLUMNS = (t.c.seq, t.c.id, t.c.tenant, t.c.at, t.c.method, t.c.path, t.c.query, t.c.headers, t.c.body,
            t.c.status, t.c.fixture_id, t.c.duration_ms)
 
 
-async def append(conn: AsyncConnection, rows: list[dict]) -> None:
+_FIELDS = ("id", "tenant", "at", "method", "path", "query", "headers", "body", "status", "fixture_id", "duration_ms")
+# Every request adds a row: driver SQL (store/direct.py), on a direct transaction or a connection.
+_APPEND = f"INSERT INTO journal ({', '.join(_FIELDS)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(_FIELDS)))})"
+
+
+async def append(conn, rows: list[dict]) -> None:
     if rows:
-        await conn.execute(t.insert(), rows)
+        await direct.execute(conn, _APPEND, [tuple(r[f] for f in _FIELDS) for r in rows])
 
 
 async def read(conn: AsyncConnection, *, tenant: str | None, method: str | None, path: str | None,

@@ -29,15 +29,3 @@ def test_migrations_build_exactly_the_tables(make_server, engine_name):
 
     assert asyncio.run(migrate_and_compare()) == []
 
-
-def test_direct_sql_is_written_once_for_both_drivers():
-    from app.store.direct import driver_sql
-
-    sql = "SELECT body FROM responses WHERE id = $1 AND tenant = $2"
-    assert driver_sql(sql, "sqlite") == "SELECT body FROM responses WHERE id = ? AND tenant = ?"
-    assert driver_sql(sql, "postgresql") == sql
-
-
-def test_in_memory_sqlite_is_refused_with_a_reason():
-    with pytest.raises(ValueError, match="in-memory"):
-        db.make_engine("sqlite+aiosqlite:///:memory:")
