@@ -1,23 +1,34 @@
-"""Ids with the real prefixes: 8 hex digits of the creation second, then 40 random hex digits.
+"""Ids with the real prefixes and length: 8 hex digits of the creation second, then 40 more.
 
 Real ids look the same (`resp_67ccd2be…`): the leading timestamp makes them sort by creation time.
+The 40 digits are this process's own 8 (random), a counter's 12 (from a random start) and 20
+random ones. Ids from one process so come in order: a new row's key lands at the end of each
+index instead of on a random page, which halves what every SQLite commit writes. Uniqueness does
+not hang on chance within a process (the counter), nor much across processes (32 + 80 bits).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
 
-# Seeded from the OS once per process (and again in a forked child): ids must differ across
-# replicas, not resist guessing, and a syscall per id showed in the profile of every create.
-_random = random.Random(os.urandom(32))
-os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
+
+def _reseed() -> None:
+    global _random, _process, _counter
+    _random = random.Random(os.urandom(32))  # a syscall per id showed in every create's profile
+    _process = _random.getrandbits(32)
+    _counter = itertools.count(_random.getrandbits(44))
+
+
+_reseed()
+os.register_at_fork(after_in_child=_reseed)
 
 
 def new_id(prefix: str, now: float | None = None) -> str:
     stamp = int(now if now is not None else time.time())
-    return f"{prefix}_{stamp:08x}{_random.getrandbits(160):040x}"
+    return f"{prefix}_{stamp:08x}{_process:08x}{next(_counter) & 0xFFFFFFFFFFFF:012x}{_random.getrandbits(80):020x}"
 
 
 def request_id() -> str:

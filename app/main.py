@@ -32,6 +32,14 @@ from app.wire import openapi
 log = logging.getLogger("responses_mock")
 
 
+class ResponsesMock(FastAPI):
+    """FastAPI for health, metrics, admin and the docs; /v1 goes to our router first, ahead of
+    FastAPI's own middleware (its telemetry layer alone read os.environ on every request)."""
+
+    def build_middleware_stack(self):
+        return RequestContextMiddleware(super().build_middleware_stack(), api)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -91,10 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await listener.close()
             await db.dispose(engine)
 
-    app = FastAPI(title="responses-mock", version=__version__, lifespan=lifespan)
+    app = ResponsesMock(title="responses-mock", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, api=api)
     app.include_router(health.router)
     app.include_router(admin.router)
     openapi.install(app, api)

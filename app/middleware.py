@@ -74,8 +74,8 @@ class RequestContextMiddleware:
         try:
             if key is not None:
                 note.rules = await fixtures.candidates(note.tenant)
-                rule = await fixtures.for_request(note.rules, scope["method"], scope["path"])
-                if rule is not None:
+                rule = note.rules and await fixtures.for_request(note.rules, scope["method"], scope["path"])
+                if rule:
                     note.fixture_id = rule.id
                     await self._fault(rule.rule.respond, scope, receive_and_keep, send_with_headers)
                     return

@@ -95,4 +95,6 @@ def test_ids_look_real_and_differ():
     assert len(made) == 10_000
     rid = next(iter(made))
     assert rid.startswith("resp_") and len(rid) == 5 + 48 and int(rid[5:], 16) >= 0
+    in_order = [ids.response_id() for _ in range(100)]
+    assert in_order == sorted(in_order)  # a process's ids append to the indexes
     assert ids.request_id().startswith("req_") and len(ids.request_id()) == 36
