@@ -141,12 +141,13 @@ def main(argv: list[str] | None = None) -> None:
                              "SQLite serves one process.")
         _export(settings)
         uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port,
-                    workers=args.workers, log_level=settings.log_level, log_config=_with_uvicorn(config))
+                    workers=args.workers, log_level=settings.log_level, log_config=_with_uvicorn(config),
+                    timeout_graceful_shutdown=settings.shutdown_grace)
         return
     from app.main import create_app
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                log_config=_with_uvicorn(config))
+                log_config=_with_uvicorn(config), timeout_graceful_shutdown=settings.shutdown_grace)
 
 
 def _with_uvicorn(config: dict) -> dict:

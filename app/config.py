@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     journal_keep: int = Field(10000, description="How many of the newest journal entries are kept.")
     migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the server starts.")
     log_level: str = Field("info", description="uvicorn log level.")
+    shutdown_grace: float = Field(
+        3.0, description="Seconds open streams get to end at shutdown before they are cut (jobs resume on restart).")
 
     # Pace of the fake models. 0 tokens/s means unpaced. Overridable per model (catalog `pace`)
     # and per request (x-mock-queue-delay, x-mock-time-to-first-token, x-mock-tokens-per-second).

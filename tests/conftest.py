@@ -44,7 +44,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         port = free_port()
         self.settings = self.settings.model_copy(update={"port": port})
-        self.server, self.thread = serve_in_thread(create_app(self.settings), port)
+        self.server, self.thread = serve_in_thread(create_app(self.settings), port, self.settings.shutdown_grace)
         self.url = f"http://127.0.0.1:{port}"
         return self
 

@@ -15,7 +15,9 @@ from app.errors import InvalidRequest
 from app.queue.notify import Notifier
 from app.services.recorder import TERMINAL_EVENTS
 from app.services.responses import TERMINAL, LiveEvent, not_found
+from app.store import db
 from app.store import events as event_store
+from app.store.direct import Direct
 from app.store import responses as response_store
 
 
@@ -27,27 +29,25 @@ class StreamsService:
 
     async def follow(self, tenant: str, response_id: str, after: int | None) -> AsyncIterator[LiveEvent]:
         """Check the response now (errors before the stream starts), then return the iterator."""
-        async with self.engine.connect() as conn:
-            row = await response_store.get(conn, response_id, tenant)
-            if row is None:
-                raise not_found(response_id)
-            if not row.background and await event_store.last_seq(conn, response_id) < 0:
-                raise InvalidRequest("This response cannot be streamed: only responses created with "
-                                     "background=true or stream=true keep their events.", param="stream")
-        return self._events(response_id, -1 if after is None else after)
+        store = db.direct(self.engine)
+        row = await response_store.get(store, response_id, tenant)
+        if row is None:
+            raise not_found(response_id)
+        if not row.background and await event_store.last_seq(store, response_id) < 0:
+            raise InvalidRequest("This response cannot be streamed: only responses created with "
+                                 "background=true or stream=true keep their events.", param="stream")
+        return self._events(store, response_id, -1 if after is None else after)
 
-    async def _events(self, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
+    async def _events(self, store: Direct, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
+        # Reads on the driver (store/direct.py): no pooled connection is held between them.
         while True:
-            async with self.engine.connect() as conn:
-                batch = await event_store.after(conn, response_id, last)
-                if not batch:
-                    row = await response_store.get(conn, response_id)
-                    if row is None or row.status in TERMINAL:
-                        # The final events commit with the final status: one last read gets them all.
-                        batch = await event_store.after(conn, response_id, last)
-                        for event in batch:
-                            yield event
-                        return
+            batch = await event_store.after(store, response_id, last)
+            if not batch:
+                if await self._ended(store, response_id):
+                    # The final events commit with the final status: one last read gets them all.
+                    for event in await event_store.after(store, response_id, last):
+                        yield event
+                    return
             for event in batch:
                 yield event
                 last = event[0]
@@ -55,3 +55,9 @@ class StreamsService:
                     return
             if not batch:
                 await self.notifier.wait(response_id, self.poll_interval())
+
+    @staticmethod
+    async def _ended(store: Direct, response_id: str) -> bool:
+        # Not a local `row`: a thousand idle followers would each keep a body alive while they wait.
+        row = await response_store.get(store, response_id)
+        return row is None or row.status in TERMINAL

@@ -39,6 +39,14 @@ async def execute(conn, sql: str, args: Sequence[Any] | list[Sequence[Any]]) -> 
     await conn.exec_driver_sql(driver_sql(sql, conn.dialect.name), args)
 
 
+async def rows(source, sql: str, *args: Any) -> list[tuple]:
+    """The rows of `$n`-style SQL, read from a `Direct` (outside any transaction) or within a
+    SQLAlchemy connection's transaction."""
+    if isinstance(source, (SQLiteDirect, PostgresDirect)):
+        return await source.all(sql, *args)
+    return [tuple(r) for r in await source.exec_driver_sql(driver_sql(sql, source.dialect.name), args)]
+
+
 class _Dialect:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -65,10 +73,16 @@ class SQLiteDirect:
             conn.execute(pragma)
         return conn
 
-    async def one(self, sql: str, *args: Any) -> tuple | None:
+    def _read(self, sql: str, args: tuple) -> sqlite3.Cursor:
         if self._reader is None:
             self._reader = self._connect()
-        return self._reader.execute(driver_sql(sql, "sqlite"), args).fetchone()
+        return self._reader.execute(driver_sql(sql, "sqlite"), args)
+
+    async def one(self, sql: str, *args: Any) -> tuple | None:
+        return self._read(sql, args).fetchone()
+
+    async def all(self, sql: str, *args: Any) -> list[tuple]:
+        return self._read(sql, args).fetchall()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator["SQLiteTx"]:
@@ -157,6 +171,9 @@ class PostgresDirect:
     async def one(self, sql: str, *args: Any) -> tuple | None:
         row = await (await self._get_pool()).fetchrow(sql, *args)
         return tuple(row) if row is not None else None
+
+    async def all(self, sql: str, *args: Any) -> list[tuple]:
+        return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator["PostgresTx"]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queue import pg_listen
+from app.store import direct
 from app.store.tables import response_events as t
 
 
@@ -19,17 +20,20 @@ async def append(conn: AsyncConnection, response_id: str, events: list[tuple[int
         await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
 
 
-async def after(conn: AsyncConnection, response_id: str, seq: int,
-                limit: int | None = 1000) -> list[tuple[int, str, str]]:
-    rows = await conn.execute(
-        select(t.c.seq, t.c.type, t.c.data).where(t.c.response_id == response_id, t.c.seq > seq)
-        .order_by(t.c.seq).limit(limit))
-    return [(r[0], r[1], r[2]) for r in rows]
+_AFTER = "SELECT seq, type, data FROM response_events WHERE response_id = $1 AND seq > $2 ORDER BY seq"
+_LAST = "SELECT max(seq) FROM response_events WHERE response_id = $1"
 
 
-async def last_seq(conn: AsyncConnection, response_id: str) -> int:
+# Stream followers read these: driver SQL, from a `Direct` or in a connection's transaction.
+async def after(source, response_id: str, seq: int, limit: int | None = 1000) -> list[tuple[int, str, str]]:
+    if limit is None:
+        return await direct.rows(source, _AFTER, response_id, seq)
+    return await direct.rows(source, _AFTER + " LIMIT $3", response_id, seq, limit)
+
+
+async def last_seq(source, response_id: str) -> int:
     """The highest sequence number logged, -1 when none."""
-    value = (await conn.execute(select(func.max(t.c.seq)).where(t.c.response_id == response_id))).scalar()
+    value = (await direct.rows(source, _LAST, response_id))[0][0]
     return -1 if value is None else value
 
 

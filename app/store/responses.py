@@ -62,14 +62,19 @@ class Row:
     tenant: str
 
 
-async def get(conn: AsyncConnection, response_id: str, tenant: str | None = None) -> Row | None:
-    """The full row; without a tenant only for internal callers (workers)."""
-    c = responses.c
-    query = select(c.id, c.status, c.background, c.request, c.body, c.cancel_requested, c.tenant).where(c.id == response_id)
-    if tenant is not None:
-        query = query.where(c.tenant == tenant)
-    row = (await conn.execute(query)).first()
-    return Row(*row) if row else None
+_ROW = "SELECT id, status, background, request, body, cancel_requested, tenant FROM responses WHERE id = $1"
+_ROW_OF = _ROW + " AND tenant = $2"
+
+
+async def get(source, response_id: str, tenant: str | None = None) -> Row | None:
+    """The full row, from a `Direct` or in a connection's transaction; without a tenant only for
+    internal callers (workers). Every stream follower asks: driver SQL."""
+    found = await (direct.rows(source, _ROW, response_id) if tenant is None
+                   else direct.rows(source, _ROW_OF, response_id, tenant))
+    if not found:
+        return None
+    id_, status, background, request, body, cancel_requested, owner = found[0]
+    return Row(id_, status, bool(background), request, body, bool(cancel_requested), owner)
 
 
 async def set_state(conn: AsyncConnection, response_id: str, status: str, body: str,

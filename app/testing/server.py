@@ -26,9 +26,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_in_thread(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
-    """uvicorn serving `app` on 127.0.0.1:port in a daemon thread; returns once it listens."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+def serve_in_thread(app, port: int, grace: float = 3.0) -> tuple[uvicorn.Server, threading.Thread]:
+    """uvicorn serving `app` on 127.0.0.1:port in a daemon thread; returns once it listens.
+    `grace`: seconds open streams get at shutdown before they are cut."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           timeout_graceful_shutdown=grace))
     thread = threading.Thread(target=server.run, name="responses-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -71,7 +73,8 @@ class MockServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "MockServer":
-        self._server, self._thread = serve_in_thread(create_app(self.settings), self.settings.port)
+        self._server, self._thread = serve_in_thread(create_app(self.settings), self.settings.port,
+                                                     self.settings.shutdown_grace)
         return self
 
     def stop(self) -> None:

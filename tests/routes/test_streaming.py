@@ -3,13 +3,16 @@ replay with starting_after; disconnects and backend faults. Both stores, sync an
 
 from __future__ import annotations
 
+import json
 import time
 
+import httpx
 import openai
 import pytest
 
 from app.backends import registry
 from app.backends.base import TextDelta
+from app.routes import sse as sse_module
 from tests.conftest import new_key, read_sse, sse
 
 REASONING_ORDER = [
@@ -180,3 +183,59 @@ def test_backend_fault_becomes_response_failed(server, monkeypatch):
         assert client.responses.retrieve(final["id"]).status == "failed"
         sync = client.responses.create(model="gpt-4.1", input="hi")
         assert sync.status == "failed" and sync.error.code == "server_error"
+
+
+def test_events_are_framed_as_the_real_api_frames_them(server):
+    """`event:` then `data:` lines, LF line ends, a blank line after each event."""
+    key = new_key()
+    with server.http(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        with http.stream("POST", "/v1/responses", json={"model": "gpt-4.1", "input": "Hi", "stream": True}) as r:
+            raw = r.read()
+            assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert b"\r" not in raw
+    blocks = raw.decode().split("\n\n")
+    assert blocks[-1] == "" and all(b.startswith("event: response.") for b in blocks[:-1])
+    first_type, first_data = blocks[0].split("\n")
+    assert first_type == "event: response.created" and json.loads(first_data[len("data: "):])["type"] == first_type[7:]
+
+
+def _open_streams(server) -> float:
+    metrics = httpx.get(f"{server.url}/metrics").text
+    return float(next(line.split()[-1] for line in metrics.splitlines()
+                      if line.startswith("responses_mock_stream_subscribers ")))
+
+
+def test_an_idle_stream_keeps_alive_and_ends_with_its_client(server, monkeypatch):
+    monkeypatch.setattr(sse_module, "KEEPALIVE", 0.2)
+    key = new_key()
+    headers = {"Authorization": f"Bearer {key}", "x-mock-queue-delay": "3600"}
+    with server.client(api_key=key) as client:
+        rid = client.responses.create(model="gpt-4.1", input="wait", background=True,
+                                      extra_headers={"x-mock-queue-delay": "3600"}).id
+    before = _open_streams(server)
+    with server.http(headers=headers, timeout=30) as http:
+        with http.stream("GET", f"/v1/responses/{rid}", params={"stream": "true"}) as r:
+            lines = r.iter_lines()
+            seen = [next(lines) for _ in range(8)]  # created, queued, then keep-alive comments
+            assert ": keep-alive" in seen and "event: response.queued" in seen
+            assert _open_streams(server) == before + 1
+    deadline = time.monotonic() + 5
+    while _open_streams(server) > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _open_streams(server) == before  # the follower went with its client
+    with server.client(api_key=key) as client:
+        client.responses.cancel(rid)
+
+
+def test_shutdown_cuts_open_streams_after_the_grace(make_server):
+    server = make_server("sqlite", shutdown_grace=0.5)
+    key = new_key()
+    with server.client(api_key=key) as client:
+        rid = client.responses.create(model="gpt-4.1", input="wait", background=True,
+                                      extra_headers={"x-mock-queue-delay": "3600"}).id
+    with server.http(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        with http.stream("GET", f"/v1/responses/{rid}", params={"stream": "true"}) as r:
+            next(r.iter_lines())
+            started = time.monotonic()
+            server.stop()
+            assert time.monotonic() - started < 2.5  # the grace (0.5 s), not the whole queue delay
