@@ -33,11 +33,18 @@ log = logging.getLogger("responses_mock")
 
 
 class ResponsesMock(FastAPI):
-    """FastAPI for health, metrics, admin and the docs; /v1 goes to our router first, ahead of
-    FastAPI's own middleware (its telemetry layer alone read os.environ on every request)."""
+    """FastAPI for health, metrics, admin and the docs; every /v1 request goes straight to our
+    middleware and router instead, past FastAPI's own layers (its telemetry checks alone read
+    os.environ on every request)."""
 
-    def build_middleware_stack(self):
-        return RequestContextMiddleware(super().build_middleware_stack(), api)
+    _v1 = RequestContextMiddleware(api)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            scope["app"] = self
+            await self._v1(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

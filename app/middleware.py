@@ -1,7 +1,7 @@
 """One ASGI middleware for what every /v1 request shares: the real API's response headers
 (x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, and the
-request journal. Pure ASGI, so streamed replies pass through untouched. /v1 requests go on to
-the API's own router; everything else to the FastAPI app.
+request journal. Pure ASGI, so streamed replies pass through untouched. It wraps the API's own
+router (routes/router.py); the app hands it every /v1 request (main.py).
 """
 
 from __future__ import annotations
@@ -30,13 +30,10 @@ _STATIC_HEADERS = [
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, api: ASGIApp) -> None:
-        self.app, self.api = app, api
+    def __init__(self, api: ASGIApp) -> None:
+        self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
-            await self.app(scope, receive, send)
-            return
         state = scope["app"].state  # the services live from the lifespan on
         journal: JournalService = state.journal
         fixtures: FixturesService = state.fixtures

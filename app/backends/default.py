@@ -71,9 +71,15 @@ def seed_of(ctx: ModelContext) -> int:
     return int.from_bytes(h.digest()[:8], "big")
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-']{3,}")
+_SENTENCES = re.compile(r"\b(?:in|with|using)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                        r"(?:short\s+)?sentences?\b", re.I)
+_ONE_WORD = re.compile(r"\b(?:in|with|using)\s+(?:one|a single)\s+word\b", re.I)
+
+
 def _topics(text: str) -> list[str]:
     seen: list[str] = []
-    for word in re.findall(r"[A-Za-z][A-Za-z\-']{3,}", text):
+    for word in _WORD.findall(text):
         w = word.lower().strip("'-")
         if w not in _STOP and w not in seen:
             seen.append(w)
@@ -81,8 +87,7 @@ def _topics(text: str) -> list[str]:
 
 
 def _sentence_count(text: str, rng: random.Random) -> int:
-    m = re.search(r"\b(?:in|with|using)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
-                  r"(?:short\s+)?sentences?\b", text, re.I)
+    m = _SENTENCES.search(text)
     if m:
         n = m.group(1).lower()
         return max(1, min(int(n) if n.isdigit() else _NUMBERS[n], 200))
@@ -92,7 +97,7 @@ def _sentence_count(text: str, rng: random.Random) -> int:
 def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
     text = ctx.last_user_text
     topics = _topics(text)
-    if re.search(r"\b(?:in|with|using)\s+(?:one|a single)\s+word\b", text, re.I):
+    if _ONE_WORD.search(text):
         return topics[0].capitalize() + "."
     n = _sentence_count(text, rng)
 
@@ -117,7 +122,8 @@ class DefaultBackend:
     name = "default"
 
     async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
-        rng = random.Random(seed_of(ctx))
+        seed = seed_of(ctx)
+        rng = random.Random(seed)
         if ctx.reasoning:
             effort = ((ctx.request.get("reasoning") or {}).get("effort")) or "medium"
             low, high = _EFFORT_TOKENS.get(effort, _EFFORT_TOKENS["medium"])
@@ -131,7 +137,6 @@ class DefaultBackend:
                 step = min(32, thinking)
                 thinking -= step
                 yield Thinking(step)
-        seed = seed_of(ctx)
         plan = tools.plan(ctx, seed)
         for call in plan.calls:
             yield call
