@@ -63,8 +63,10 @@ class WorkerPool:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                async with db.begin(self.engine) as conn:
-                    job = await job_store.claim(conn, self.service.worker_id, time.time())
+                job = None
+                if await job_store.any_due(db.direct(self.engine), time.time()):
+                    async with db.begin(self.engine) as conn:
+                        job = await job_store.claim(conn, self.service.worker_id, time.time())
             except Exception:  # the store is briefly unavailable: back off, do not die
                 log.exception("claiming a job failed")
                 job = None

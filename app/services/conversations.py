@@ -64,8 +64,8 @@ class ConversationsService:
     def _render(row: store.Row) -> dict:
         return objects.conversation(row.id, row.created_at, orjson.loads(row.metadata))
 
-    async def _row(self, conn: AsyncConnection, tenant: str, conversation_id: str) -> store.Row:
-        row = await store.get(conn, tenant, conversation_id)
+    async def _row(self, source, tenant: str, conversation_id: str) -> store.Row:
+        row = await store.get(source, tenant, conversation_id)
         if row is None:
             raise not_found(conversation_id)
         return row
@@ -105,15 +105,15 @@ class ConversationsService:
 
     async def list_items(self, tenant: str, conversation_id: str, *, limit: int, order: str,
                          after: str | None) -> bytes:
-        async with self.engine.connect() as conn:
-            await self._row(conn, tenant, conversation_id)
-            return await item_page(conn, CONVERSATION_ITEMS, conversation_id, limit=limit, order=order,
-                                   after=after, owner="conversation")
+        reads = db.direct(self.engine)
+        await self._row(reads, tenant, conversation_id)
+        return await item_page(reads, CONVERSATION_ITEMS, conversation_id, limit=limit, order=order,
+                               after=after, owner="conversation")
 
     async def get_item(self, tenant: str, conversation_id: str, item_id: str) -> str:
-        async with self.engine.connect() as conn:
-            await self._row(conn, tenant, conversation_id)
-            data = await CONVERSATION_ITEMS.get(conn, conversation_id, item_id)
+        reads = db.direct(self.engine)
+        await self._row(reads, tenant, conversation_id)
+        data = await CONVERSATION_ITEMS.get(reads, conversation_id, item_id)
         if data is None:
             raise NotFound(f"Item with id '{item_id}' not found.")
         return data

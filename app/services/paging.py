@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from app.errors import InvalidRequest
 from app.store.items import ItemList
 from app.wire import objects
 
 
-async def item_page(conn: AsyncConnection, items: ItemList, owner_id: str, *, limit: int, order: str,
+async def item_page(source, items: ItemList, owner_id: str, *, limit: int, order: str,
                     after: str | None, owner: str) -> bytes:
     """`after` is an item id; in `desc` order, "after" means older. `owner` names the parent in errors."""
     after_position = None
     if after is not None:
-        after_position = await items.position_of(conn, owner_id, after)
+        after_position = await items.position_of(source, owner_id, after)
         if after_position is None:
             raise InvalidRequest(f"Invalid 'after': no item with id '{after}' in {owner} '{owner_id}'.",
                                  param="after", code="invalid_value")
-    rows = await items.page(conn, owner_id, limit=limit, descending=order == "desc",
+    rows = await items.page(source, owner_id, limit=limit, descending=order == "desc",
                             after_position=after_position)
     page = rows[:limit]
     return objects.list_page([data for _, data in page], page[0][0] if page else None,

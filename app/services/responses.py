@@ -245,11 +245,11 @@ class ResponsesService:
 
     async def input_items(self, tenant: str, response_id: str, *, limit: int, order: str,
                           after: str | None) -> bytes:
-        async with self.engine.connect() as conn:
-            if not await response_store.exists(conn, tenant, response_id):
-                raise not_found(response_id)
-            return await item_page(conn, RESPONSE_ITEMS, response_id, limit=limit, order=order, after=after,
-                                   owner="response")
+        store = db.direct(self.engine)
+        if not await response_store.exists(store, tenant, response_id):
+            raise not_found(response_id)
+        return await item_page(store, RESPONSE_ITEMS, response_id, limit=limit, order=order, after=after,
+                               owner="response")
 
     async def count_input_tokens(self, tenant: str, params: dict) -> dict:
         _unsupported(params)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.store import direct
 from app.store.items import CONVERSATION_ITEMS
 from app.store.tables import conversations as t
 
@@ -22,10 +23,13 @@ async def insert(conn: AsyncConnection, id: str, tenant: str, created_at: int, m
     await conn.execute(t.insert(), {"id": id, "tenant": tenant, "created_at": created_at, "metadata": metadata})
 
 
-async def get(conn: AsyncConnection, tenant: str, conversation_id: str) -> Row | None:
-    row = (await conn.execute(select(t.c.id, t.c.created_at, t.c.metadata)
-                              .where(t.c.id == conversation_id, t.c.tenant == tenant))).first()
-    return Row(*row) if row else None
+_GET = "SELECT id, created_at, metadata FROM conversations WHERE id = $1 AND tenant = $2"
+
+
+async def get(source, tenant: str, conversation_id: str) -> Row | None:
+    """From a `Direct` or within a connection's transaction (driver SQL, store/direct.py)."""
+    found = await direct.rows(source, _GET, conversation_id, tenant)
+    return Row(*found[0]) if found else None
 
 
 async def set_metadata(conn: AsyncConnection, tenant: str, conversation_id: str, metadata: str) -> bool:

@@ -11,51 +11,51 @@ from app.store.tables import conversation_items, response_items
 
 
 class ItemList:
-    """The queries of one item table, keyed by its owner column."""
+    """The queries of one item table, keyed by its owner column. Reads and appends are driver SQL
+    (store/direct.py): on a `Direct` outside transactions, or within a SQLAlchemy connection's."""
 
     def __init__(self, table: Table, owner: str) -> None:
         self.t = table
         self.owner = table.c[owner]
-        self._insert = f"INSERT INTO {table.name} ({owner}, position, item_id, data) VALUES ($1, $2, $3, $4)"
+        name = table.name
+        self._insert = f"INSERT INTO {name} ({owner}, position, item_id, data) VALUES ($1, $2, $3, $4)"
+        self._all = f"SELECT data FROM {name} WHERE {owner} = $1 ORDER BY position"
+        # min(), not ORDER BY position LIMIT 1: SQLite would walk the position index until the id
+        # turned up — 10,000 rows for an item near the end of a long list.
+        self._position = f"SELECT min(position) FROM {name} WHERE {owner} = $1 AND item_id = $2"
+        self._get = (f"SELECT data FROM {name} WHERE {owner} = $1 AND position = "
+                     f"(SELECT min(position) FROM {name} WHERE {owner} = $2 AND item_id = $3)")
+        self._pages = {  # (descending, with a cursor) → keyset query on (owner, position)
+            (desc, cursor): f"SELECT item_id, data FROM {name} WHERE {owner} = $1"
+                            + (f" AND position {'<' if desc else '>'} $2" if cursor else "")
+                            + f" ORDER BY position{' DESC' if desc else ''} LIMIT ${3 if cursor else 2}"
+            for desc in (False, True) for cursor in (False, True)}
 
     async def add(self, conn, owner_id: str, items: list[tuple[str, str]], start: int = 0) -> None:
-        """Append (item_id, json) pairs in one statement, positions from `start` on; on a SQLAlchemy
-        connection or a direct transaction (every create runs it: driver SQL)."""
+        """Append (item_id, json) pairs in one statement, positions from `start` on."""
         if items:
             await direct.execute(conn, self._insert, [
                 (owner_id, start + i, item_id, data) for i, (item_id, data) in enumerate(items)])
 
-    async def all_data(self, conn: AsyncConnection, owner_id: str) -> list[str]:
-        rows = await conn.execute(select(self.t.c.data).where(self.owner == owner_id).order_by(self.t.c.position))
-        return list(rows.scalars())
+    async def all_data(self, source, owner_id: str) -> list[str]:
+        return [r[0] for r in await direct.rows(source, self._all, owner_id)]
 
     async def count(self, conn: AsyncConnection, owner_id: str) -> int:
         return (await conn.execute(select(func.count()).where(self.owner == owner_id))).scalar_one()
 
-    def _first_position(self, owner_id: str, item_id: str):
-        # min(), not ORDER BY position LIMIT 1: SQLite would walk the position index until the id
-        # turned up — 10,000 rows for an item near the end of a long list.
-        return (select(func.min(self.t.c.position))
-                .where(self.owner == owner_id, self.t.c.item_id == item_id).scalar_subquery())
+    async def position_of(self, source, owner_id: str, item_id: str) -> int | None:
+        return (await direct.rows(source, self._position, owner_id, item_id))[0][0]
 
-    async def position_of(self, conn: AsyncConnection, owner_id: str, item_id: str) -> int | None:
-        return (await conn.execute(select(self._first_position(owner_id, item_id)))).scalar_one_or_none()
+    async def get(self, source, owner_id: str, item_id: str) -> str | None:
+        found = await direct.rows(source, self._get, owner_id, owner_id, item_id)
+        return found[0][0] if found else None
 
-    async def get(self, conn: AsyncConnection, owner_id: str, item_id: str) -> str | None:
-        return (await conn.execute(
-            select(self.t.c.data).where(self.owner == owner_id,
-                                        self.t.c.position == self._first_position(owner_id, item_id))
-        )).scalar_one_or_none()
-
-    async def page(self, conn: AsyncConnection, owner_id: str, *, limit: int, descending: bool,
+    async def page(self, source, owner_id: str, *, limit: int, descending: bool,
                    after_position: int | None) -> list[tuple[str, str]]:
         """Up to limit+1 (item_id, json) rows past the cursor: the extra row tells has_more."""
-        query = select(self.t.c.item_id, self.t.c.data).where(self.owner == owner_id)
-        if after_position is not None:
-            query = query.where(self.t.c.position < after_position if descending
-                                else self.t.c.position > after_position)
-        query = query.order_by(self.t.c.position.desc() if descending else self.t.c.position).limit(limit + 1)
-        return [(r[0], r[1]) for r in await conn.execute(query)]
+        sql = self._pages[descending, after_position is not None]
+        args = (owner_id, limit + 1) if after_position is None else (owner_id, after_position, limit + 1)
+        return [(r[0], r[1]) for r in await direct.rows(source, sql, *args)]
 
     async def remove(self, conn: AsyncConnection, owner_id: str, item_id: str | None = None) -> int:
         """Delete one item (by id) or all of an owner's items; returns how many went."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.store import direct
 from app.store.tables import jobs as t
 
 
@@ -22,6 +23,14 @@ class Job:
 
 async def enqueue(conn: AsyncConnection, response_id: str, run_after: float) -> None:
     await conn.execute(t.insert(), {"response_id": response_id, "status": "queued", "run_after": run_after})
+
+
+_DUE = "SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= $1 LIMIT 1"
+
+
+async def any_due(source, now: float) -> bool:
+    """Whether a claim could find a job: a read, so idle workers poll without a write transaction."""
+    return bool(await direct.rows(source, _DUE, now))
 
 
 async def claim(conn: AsyncConnection, worker: str, now: float) -> Job | None:

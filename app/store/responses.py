@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queue import pg_listen
@@ -32,11 +32,11 @@ async def get_body(store: Direct, tenant: str, response_id: str) -> str | None:
     return row[0] if row is not None else None
 
 
-_EXISTS = select(responses.c.id).where(responses.c.id == bindparam("id"), responses.c.tenant == bindparam("tenant"))
+_EXISTS = "SELECT 1 FROM responses WHERE id = $1 AND tenant = $2"
 
 
-async def exists(conn: AsyncConnection, tenant: str, response_id: str) -> bool:
-    return (await conn.execute(_EXISTS, {"id": response_id, "tenant": tenant})).first() is not None
+async def exists(source, tenant: str, response_id: str) -> bool:
+    return bool(await direct.rows(source, _EXISTS, response_id, tenant))
 
 
 async def remove(conn: AsyncConnection, tenant: str, response_id: str) -> bool:
