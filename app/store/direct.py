@@ -6,9 +6,11 @@ every create and retrieve run go straight to the driver instead; everything else
 
 - SQLite: one reader connection called inline (in WAL mode a read never waits), one writer
   connection under the engine's write lock (the lock `db.begin()` takes, so it never meets
-  another writer and never waits in SQLite's busy loop), committing concurrent transactions
-  together (a COMMIT is most of a small write's cost).
+  another writer and never waits in SQLite's busy loop).
 - Postgres: an asyncpg pool of its own, small: hot statements are short.
+
+On both, concurrent write transactions are committed together (a COMMIT — a WAL write, on
+Postgres also a round trip and an fsync — is most of a small write's cost).
 
 SQL is written once in asyncpg's `$1` style, which is also what SQLAlchemy's asyncpg adapter
 passes through `exec_driver_sql`; for SQLite `$n` becomes `?` (each parameter used once, in order).
@@ -52,18 +54,67 @@ class _Dialect:
         self.name = name
 
 
-class SQLiteDirect:
-    """Reads inline; writes group-committed: the transactions that arrive while the writer is
-    busy share one COMMIT (each in a savepoint of its own, so one failure fails only its own),
-    and each caller returns only once its writes are durable."""
+class Tx:
+    """Collects a transaction's statements for the group commit."""
+
+    def __init__(self, dialect: _Dialect) -> None:
+        self.dialect = dialect
+        self.statements: list[tuple[str, Any]] = []
+
+    async def exec_driver_sql(self, sql: str, args) -> None:
+        self.statements.append((sql, args))
+
+
+Batch = list[tuple[list[tuple[str, Any]], asyncio.Future]]
+
+
+class _GroupCommit:
+    """Writes are group-committed: the transactions that arrive while the writer is busy share
+    one COMMIT, and each caller returns only once its own writes are durable. A transaction that
+    fails fails alone (`_write` says how); one writer at a time, so batches grow under load."""
+
+    dialect: _Dialect
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+        self._pending: Batch = []
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """Statements given inside are written, all or none, when the block ends."""
+        tx = Tx(self.dialect)
+        yield tx
+        if not tx.statements:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((tx.statements, done))
+        if len(self._pending) == 1:  # the first of a batch starts its flush
+            asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        async with self._lock:
+            batch, self._pending = self._pending, []
+            try:
+                await self._write(batch)
+            except Exception as exc:  # the store is away: every caller hears it
+                for _, done in batch:
+                    _settle(done, exc)
+
+    async def _write(self, batch: Batch) -> None:
+        raise NotImplementedError
+
+
+class SQLiteDirect(_GroupCommit):
+    """Reads inline on one connection; writes on another, under the engine's write lock."""
 
     dialect = _Dialect("sqlite")
 
     def __init__(self, path: str, lock: asyncio.Lock) -> None:
-        self._path, self._lock = path, lock
+        super().__init__(lock)
+        self._path = path
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
-        self._pending: list[tuple[list, asyncio.Future]] = []
         self._checkpointer = wal.Checkpointer(path)
 
     def _connect(self) -> sqlite3.Connection:
@@ -84,46 +135,30 @@ class SQLiteDirect:
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return self._read(sql, args).fetchall()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator["SQLiteTx"]:
-        """Statements given inside are written, all or none, when the block ends."""
-        tx = SQLiteTx()
-        yield tx
-        if not tx.statements:
-            return
-        done = asyncio.get_running_loop().create_future()
-        self._pending.append((tx.statements, done))
-        if len(self._pending) == 1:  # the first of a batch starts its flush
-            asyncio.create_task(self._flush())
-        await done
-
-    async def _flush(self) -> None:
-        async with self._lock:
-            batch, self._pending = self._pending, []
-            if self._writer is None:
-                self._writer = self._connect()
-            conn, ok = self._writer, []
-            conn.execute("BEGIN IMMEDIATE")
-            for statements, done in batch:
-                conn.execute("SAVEPOINT tx")
-                try:
-                    for sql, args in statements:
-                        (conn.executemany if isinstance(args, list) else conn.execute)(sql, args)
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO tx")
-                    _settle(done, exc)
-                else:
-                    ok.append(done)
-                conn.execute("RELEASE tx")
+    async def _write(self, batch: Batch) -> None:
+        """One transaction, a savepoint per caller: in SQLite a savepoint costs no round trip."""
+        if self._writer is None:
+            self._writer = self._connect()
+        conn, ok = self._writer, []
+        conn.execute("BEGIN IMMEDIATE")
+        for statements, done in batch:
+            conn.execute("SAVEPOINT tx")
             try:
-                conn.execute("COMMIT")
-            except Exception as exc:  # pragma: no cover - the disk failed under us
-                conn.execute("ROLLBACK")
-                for done in ok:
-                    _settle(done, exc)
+                for sql, args in statements:
+                    (conn.executemany if isinstance(args, list) else conn.execute)(sql, args)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO tx")
+                _settle(done, exc)
             else:
-                for done in ok:
-                    _settle(done, None)
+                ok.append(done)
+            conn.execute("RELEASE tx")
+        try:
+            conn.execute("COMMIT")
+        except Exception:  # pragma: no cover - the disk failed under us
+            conn.execute("ROLLBACK")
+            raise
+        for done in ok:
+            _settle(done, None)
 
     async def close(self) -> None:
         self._checkpointer.stop()
@@ -133,31 +168,13 @@ class SQLiteDirect:
         self._reader = self._writer = None
 
 
-def _settle(done: asyncio.Future, error: BaseException | None) -> None:
-    if done.done():  # its caller went away; the write stands
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
+class PostgresDirect(_GroupCommit):
+    """An asyncpg pool of its own; writes group-committed on one of its connections."""
 
-
-class SQLiteTx:
-    """Collects a transaction's statements for the group commit."""
-
-    dialect = SQLiteDirect.dialect
-
-    def __init__(self) -> None:
-        self.statements: list[tuple[str, Any]] = []
-
-    async def exec_driver_sql(self, sql: str, args) -> None:
-        self.statements.append((sql, args))
-
-
-class PostgresDirect:
     dialect = _Dialect("postgresql")
 
     def __init__(self, dsn: str) -> None:
+        super().__init__(asyncio.Lock())
         self._dsn = dsn
         self._pool = None
 
@@ -175,10 +192,29 @@ class PostgresDirect:
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator["PostgresTx"]:
-        async with (await self._get_pool()).acquire() as conn, conn.transaction():
-            yield PostgresTx(conn)
+    async def _write(self, batch: Batch) -> None:
+        """Every caller's statements in one transaction (savepoints would cost round trips); if
+        it fails, each caller's again in a transaction of its own, so only the culprit fails."""
+        async with (await self._get_pool()).acquire() as conn:
+            try:
+                async with conn.transaction():
+                    for statements, _ in batch:
+                        await _run(conn, statements)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc)
+                    return
+                for statements, done in batch:
+                    try:
+                        async with conn.transaction():
+                            await _run(conn, statements)
+                    except Exception as alone:
+                        _settle(done, alone)
+                    else:
+                        _settle(done, None)
+                return
+        for _, done in batch:
+            _settle(done, None)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -186,17 +222,18 @@ class PostgresDirect:
             self._pool = None
 
 
-class PostgresTx:
-    dialect = PostgresDirect.dialect
+async def _run(conn, statements: list[tuple[str, Any]]) -> None:
+    for sql, args in statements:
+        await (conn.executemany(sql, args) if isinstance(args, list) else conn.execute(sql, *args))
 
-    def __init__(self, conn) -> None:
-        self._conn = conn
 
-    async def exec_driver_sql(self, sql: str, args) -> None:
-        if isinstance(args, list):
-            await self._conn.executemany(sql, args)
-        else:
-            await self._conn.execute(sql, *args)
+def _settle(done: asyncio.Future, error: BaseException | None) -> None:
+    if done.done():  # its caller went away; the write stands
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
 
 
 Direct = SQLiteDirect | PostgresDirect
