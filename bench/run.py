@@ -345,7 +345,7 @@ def main() -> None:
     if args.write:
         cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                     if l.startswith("model name")), platform.processor())
-        header = (f"\n## {date.today().isoformat()} — {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        header = (f"\n### {date.today().isoformat()} — {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
                   f"\n\n`python -m bench.run {' '.join(sys.argv[1:])}` (duration {args.duration}s, "
                   f"{args.connections} connections)\n\n")
         with (ROOT / "bench" / "RESULTS.md").open("a") as f:

@@ -25,3 +25,11 @@ def test_readme_starts_with_the_two_commands():
     first = re.search(r"```sh\n(.*?)```", text, re.S).group(1).splitlines()
     assert [line.split()[0:2] for line in first] == [["make", "serve"], ["make", "test"]]
     assert (README.parent / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_settings_table_lists_every_setting():
+    from app.config import Settings
+
+    rows = [line for line in README.read_text().splitlines() if line.startswith("| `--")]
+    flags = {re.match(r"\| `--(?:\[no-\])?([a-z-]+)`", row).group(1) for row in rows}
+    assert {name.replace("_", "-") for name in Settings.model_fields} <= flags
