@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from starlette.responses import Response
-from typing_extensions import TypedDict
 
 from app.routes.render import json, raw_json
 from app.routes.router import Call, Router
 from app.wire import requests
 
 routes = Router("/v1", tags=("conversations",))
-
-IncludeQuery = TypedDict("IncludeQuery", {"include[]": list[requests.Includable]}, total=False)  # items are complete
-ItemsQuery = TypedDict("ItemsQuery", {
-    "limit": int, "order": Literal["asc", "desc"], "after": str,
-    "include[]": list[requests.Includable]}, total=False)
 
 
 @routes.post("/conversations")
@@ -44,24 +36,21 @@ async def delete_conversation(call: Call) -> Response:
     return json(await call.state.conversations.delete(call.tenant, call.params["conversation_id"]))
 
 
-@routes.post("/conversations/{conversation_id}/items", query=IncludeQuery)
+@routes.post("/conversations/{conversation_id}/items", query=requests.IncludeQuery)
 async def create_items(call: Call) -> Response:
     """Add items to a conversation."""
     return raw_json(await call.state.conversations.add_items(call.tenant, call.params["conversation_id"],
                                                              requests.create_items(await call.body())))
 
 
-@routes.get("/conversations/{conversation_id}/items", query=ItemsQuery)
+@routes.get("/conversations/{conversation_id}/items", query=requests.PageQuery)
 async def list_items(call: Call) -> Response:
     """List a conversation's items, a page at a time."""
-    q = call.query
-    limit = q.get("limit", 20)
-    requests.check_limit(limit)
-    return raw_json(await call.state.conversations.list_items(
-        call.tenant, call.params["conversation_id"], limit=limit, order=q.get("order", "desc"), after=q.get("after")))
+    return raw_json(await call.state.conversations.list_items(call.tenant, call.params["conversation_id"],
+                                                              **requests.page(call.query)))
 
 
-@routes.get("/conversations/{conversation_id}/items/{item_id}", query=IncludeQuery)
+@routes.get("/conversations/{conversation_id}/items/{item_id}", query=requests.IncludeQuery)
 async def retrieve_item(call: Call) -> Response:
     """Retrieve one item of a conversation."""
     return raw_json(await call.state.conversations.get_item(call.tenant, call.params["conversation_id"],

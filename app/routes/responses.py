@@ -3,10 +3,7 @@ cancel, input items, input token counts."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from starlette.responses import Response
-from typing_extensions import TypedDict
 
 from app.routes.render import json, raw_json
 from app.routes.router import Call, Router
@@ -15,13 +12,6 @@ from app.services import compaction, faults
 from app.wire import requests
 
 routes = Router("/v1", tags=("responses",))
-
-RetrieveQuery = TypedDict("RetrieveQuery", {
-    "stream": bool, "starting_after": int, "include_obfuscation": bool,
-    "include[]": list[requests.Includable]}, total=False)
-ItemsQuery = TypedDict("ItemsQuery", {
-    "limit": int, "order": Literal["asc", "desc"], "after": str,
-    "include[]": list[requests.Includable]}, total=False)
 
 
 @routes.post("/responses")
@@ -50,7 +40,7 @@ async def count_input_tokens(call: Call) -> Response:
     return json(await call.state.responses.count_input_tokens(call.tenant, requests.count_tokens(await call.body())))
 
 
-@routes.get("/responses/{response_id}", query=RetrieveQuery)
+@routes.get("/responses/{response_id}", query=requests.RetrieveQuery)
 async def retrieve_response(call: Call) -> Response:
     """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
     response_id = call.params["response_id"]
@@ -71,11 +61,8 @@ async def cancel_response(call: Call) -> Response:
     return raw_json(await call.state.background.cancel(call.tenant, call.params["response_id"]))
 
 
-@routes.get("/responses/{response_id}/input_items", query=ItemsQuery)
+@routes.get("/responses/{response_id}/input_items", query=requests.PageQuery)
 async def list_input_items(call: Call) -> Response:
     """List a response's input items, a page at a time."""
-    q = call.query
-    limit = q.get("limit", 20)
-    requests.check_limit(limit)
-    return raw_json(await call.state.responses.input_items(
-        call.tenant, call.params["response_id"], limit=limit, order=q.get("order", "desc"), after=q.get("after")))
+    return raw_json(await call.state.responses.input_items(call.tenant, call.params["response_id"],
+                                                           **requests.page(call.query)))

@@ -7,7 +7,7 @@ Ranges and limits the types cannot express are checked here too.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Literal, Optional
 
 import orjson
 from openai.types.conversations.conversation_create_params import ConversationCreateParams
@@ -337,6 +337,20 @@ def create_items(raw: bytes) -> list[dict]:
 # What `include` may name (accepted on input-item listing; our stored items are already complete).
 from openai.types.responses.response_includable import ResponseIncludable as Includable  # noqa: E402
 
+# Query parameters, keyed as sent (routes/router.py validates them).
+IncludeQuery = TypedDict("IncludeQuery", {"include[]": list[Includable]}, total=False)
+RetrieveQuery = TypedDict("RetrieveQuery", {
+    "stream": bool, "starting_after": int, "include_obfuscation": bool, "include[]": list[Includable]}, total=False)
+PageQuery = TypedDict("PageQuery", {
+    "limit": int, "order": Literal["asc", "desc"], "after": str, "include[]": list[Includable]}, total=False)
+
 
 def check_limit(limit: int) -> None:
     _range({"limit": limit}, "limit", 1, 100)
+
+
+def page(query: dict) -> dict:
+    """A validated PageQuery as keyword arguments of a page read, defaults filled in."""
+    limit = query.get("limit", 20)
+    check_limit(limit)
+    return {"limit": limit, "order": query.get("order", "desc"), "after": query.get("after")}
