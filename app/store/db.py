@@ -100,8 +100,10 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    # No pre-ping (a round trip per checkout); stale connections are recycled instead.
-    return create_async_engine(url, pool_size=20, max_overflow=20, pool_recycle=300)
+    # No pre-ping (a round trip per checkout); stale connections are recycled instead. The hot
+    # statements have their own small asyncpg pool (direct.py): this one serves the rest, and a
+    # few replicas stay well inside Postgres's default 100 connections.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=300)
 
 
 def _alembic_config(connection: Connection) -> Config:
