@@ -193,13 +193,14 @@ class PostgresDirect(_GroupCommit):
         return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]
 
     async def _write(self, batch: Batch) -> None:
-        """Every caller's statements in one transaction (savepoints would cost round trips); if
-        it fails, each caller's again in a transaction of its own, so only the culprit fails."""
+        """Every caller's statements in one transaction (savepoints would cost round trips), the
+        batch's rows for one INSERT sent together (one round trip, however many callers); if it
+        fails, each caller's statements again in a transaction of their own, so only the culprit
+        fails."""
         async with (await self._get_pool()).acquire() as conn:
             try:
                 async with conn.transaction():
-                    for statements, _ in batch:
-                        await _run(conn, statements)
+                    await _run(conn, _merged([s for statements, _ in batch for s in statements]))
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
@@ -220,6 +221,18 @@ class PostgresDirect(_GroupCommit):
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+def _merged(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The rows of each INSERT gathered into one executemany, in first-seen order. Only when all
+    are INSERTs (no foreign keys here, so their order across tables does not matter); anything
+    else runs as given."""
+    if not all(sql.startswith("INSERT ") for sql, _ in statements):
+        return statements
+    rows: dict[str, list] = {}
+    for sql, args in statements:
+        rows.setdefault(sql, []).extend(args if isinstance(args, list) else [args])
+    return list(rows.items())
 
 
 async def _run(conn, statements: list[tuple[str, Any]]) -> None:

@@ -98,3 +98,12 @@ def test_ids_look_real_and_differ():
     in_order = [ids.response_id() for _ in range(100)]
     assert in_order == sorted(in_order)  # a process's ids append to the indexes
     assert ids.request_id().startswith("req_") and len(ids.request_id()) == 36
+
+
+def test_postgres_batches_send_each_inserts_rows_together():
+    from app.store.direct import _merged
+
+    a, b = "INSERT INTO a (x) VALUES ($1)", "INSERT INTO b (y) VALUES ($1)"
+    assert _merged([(a, (1,)), (b, [(2,), (3,)]), (a, (4,))]) == [(a, [(1,), (4,)]), (b, [(2,), (3,)])]
+    mixed = [(a, (1,)), ("UPDATE a SET x = $1", (2,))]
+    assert _merged(mixed) == mixed  # order matters once anything but an INSERT is in the batch
