@@ -70,8 +70,10 @@ Batch = list[tuple[list[tuple[str, Any]], asyncio.Future]]
 
 class _GroupCommit:
     """Writes are group-committed: the transactions that arrive while the writer is busy share
-    one COMMIT, and each caller returns only once its own writes are durable. A transaction that
-    fails fails alone (`_write` says how); one writer at a time, so batches grow under load."""
+    one COMMIT, and each caller returns only once its own writes are durable. The batch goes in
+    one transaction, each INSERT's rows together; if it fails, each caller's statements again in
+    a transaction of their own, so only the culprit fails. One writer at a time, so batches grow
+    under load."""
 
     dialect: _Dialect
 
@@ -96,12 +98,24 @@ class _GroupCommit:
         async with self._lock:
             batch, self._pending = self._pending, []
             try:
-                await self._write(batch)
-            except Exception as exc:  # the store is away: every caller hears it
-                for _, done in batch:
-                    _settle(done, exc)
+                await self._commit(_merged([s for statements, _ in batch for s in statements]))
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc)
+                    return
+                for statements, done in batch:
+                    try:
+                        await self._commit(statements)
+                    except Exception as alone:
+                        _settle(done, alone)
+                    else:
+                        _settle(done, None)
+                return
+            for _, done in batch:
+                _settle(done, None)
 
-    async def _write(self, batch: Batch) -> None:
+    async def _commit(self, statements: list[tuple[str, Any]]) -> None:
+        """Run the statements in one transaction of the driver's."""
         raise NotImplementedError
 
 
@@ -135,30 +149,18 @@ class SQLiteDirect(_GroupCommit):
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return self._read(sql, args).fetchall()
 
-    async def _write(self, batch: Batch) -> None:
-        """One transaction, a savepoint per caller: in SQLite a savepoint costs no round trip."""
+    async def _commit(self, statements: list[tuple[str, Any]]) -> None:
         if self._writer is None:
             self._writer = self._connect()
-        conn, ok = self._writer, []
+        conn = self._writer
         conn.execute("BEGIN IMMEDIATE")
-        for statements, done in batch:
-            conn.execute("SAVEPOINT tx")
-            try:
-                for sql, args in statements:
-                    (conn.executemany if isinstance(args, list) else conn.execute)(sql, args)
-            except Exception as exc:
-                conn.execute("ROLLBACK TO tx")
-                _settle(done, exc)
-            else:
-                ok.append(done)
-            conn.execute("RELEASE tx")
         try:
+            for sql, args in statements:
+                (conn.executemany if isinstance(args, list) else conn.execute)(sql, args)
             conn.execute("COMMIT")
-        except Exception:  # pragma: no cover - the disk failed under us
+        except BaseException:
             conn.execute("ROLLBACK")
             raise
-        for done in ok:
-            _settle(done, None)
 
     async def close(self) -> None:
         self._checkpointer.stop()
@@ -192,30 +194,10 @@ class PostgresDirect(_GroupCommit):
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]
 
-    async def _write(self, batch: Batch) -> None:
-        """Every caller's statements in one transaction (savepoints would cost round trips), the
-        batch's rows for one INSERT sent together (one round trip, however many callers); if it
-        fails, each caller's statements again in a transaction of their own, so only the culprit
-        fails."""
-        async with (await self._get_pool()).acquire() as conn:
-            try:
-                async with conn.transaction():
-                    await _run(conn, _merged([s for statements, _ in batch for s in statements]))
-            except Exception as exc:
-                if len(batch) == 1:
-                    _settle(batch[0][1], exc)
-                    return
-                for statements, done in batch:
-                    try:
-                        async with conn.transaction():
-                            await _run(conn, statements)
-                    except Exception as alone:
-                        _settle(done, alone)
-                    else:
-                        _settle(done, None)
-                return
-        for _, done in batch:
-            _settle(done, None)
+    async def _commit(self, statements: list[tuple[str, Any]]) -> None:
+        async with (await self._get_pool()).acquire() as conn, conn.transaction():
+            for sql, args in statements:
+                await (conn.executemany(sql, args) if isinstance(args, list) else conn.execute(sql, *args))
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -233,11 +215,6 @@ def _merged(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     for sql, args in statements:
         rows.setdefault(sql, []).extend(args if isinstance(args, list) else [args])
     return list(rows.items())
-
-
-async def _run(conn, statements: list[tuple[str, Any]]) -> None:
-    for sql, args in statements:
-        await (conn.executemany(sql, args) if isinstance(args, list) else conn.execute(sql, *args))
 
 
 def _settle(done: asyncio.Future, error: BaseException | None) -> None:
