@@ -17,6 +17,7 @@ from app.services import faults
 from app.services.fixtures import FixturesService
 from app.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
 from app.services.tenancy import bearer_key, tenant_of
+from app.routes.router import HEADERS, KEY
 
 _STATIC_HEADERS = [
     (b"openai-version", b"2020-10-01"),
@@ -42,6 +43,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         key = bearer_key(headers.get("authorization", ""))
+        scope[HEADERS], scope[KEY] = headers, key  # parsed once: the router reads them from here
         note = RequestNote(id=ids.request_id(), tenant=tenant_of(key) if key else "")
         token = current.set(note)
         body = bytearray()
@@ -83,19 +85,17 @@ class RequestContextMiddleware:
             current.reset(token)
             if streaming:
                 metrics.streams.dec()
-            template = getattr(scope.get("route"), "path", None)  # a template keeps label values few
-            if template is None:
-                template = "unmatched"
-            elif not template.startswith("/v1/"):  # some FastAPI versions name the sub-router's path
-                template = "/v1" + template
+            route = scope.get("route")  # its template keeps label values few
+            template = "/v1" + route.path if route is not None else "unmatched"
             metrics.observe(scope["method"], template, status, time.perf_counter() - started)
-            journal.record({
-                "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
-                "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
-                "headers": orjson.dumps({k: v for k, v in headers.items() if k not in SECRET_HEADERS}).decode(),
-                "body": bytes(body).decode("utf-8", "replace"), "status": status, "fixture_id": note.fixture_id,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            })
+            if journal.enabled:
+                journal.record({
+                    "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
+                    "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
+                    "headers": orjson.dumps({k: v for k, v in headers.items() if k not in SECRET_HEADERS}).decode(),
+                    "body": bytes(body).decode("utf-8", "replace"), "status": status, "fixture_id": note.fixture_id,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                })
 
     async def _fault(self, respond, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer with the rule's fault instead of the endpoint (a delay alone: late, but normally)."""

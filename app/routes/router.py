@@ -23,6 +23,9 @@ from app.wire.requests import validation_error
 
 log = logging.getLogger("responses_mock")
 
+# Scope keys under which the middleware leaves what it parsed: the headers (a dict) and the key.
+HEADERS, KEY = "responses_mock.headers", "responses_mock.key"
+
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank "
@@ -53,7 +56,8 @@ class Call:
     @property
     def headers(self) -> dict[str, str]:
         if self._headers is None:
-            self._headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope["headers"]}
+            self._headers = self.scope.get(HEADERS) or {
+                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.scope["headers"]}
         return self._headers
 
     async def body(self) -> bytes:
@@ -172,12 +176,11 @@ class Router:
     @staticmethod
     def _tenant(scope: Scope) -> str:
         """Any bearer key is accepted unless `api_keys` is set; each key sees only its own objects."""
-        authorization = ""
-        for name, value in scope["headers"]:
-            if name.lower() == b"authorization":
-                authorization = value.decode("latin-1")
-                break
-        key = bearer_key(authorization)
+        if KEY in scope:
+            key = scope[KEY]
+        else:
+            authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"authorization"), "")
+            key = bearer_key(authorization)
         if key is None:
             raise Unauthorized(_NO_KEY)
         allowed = scope["app"].state.settings.api_keys
