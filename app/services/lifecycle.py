@@ -13,7 +13,7 @@ from typing import Awaitable, Protocol
 
 from app import ids
 from app.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
-                               TextDelta, Thinking, UsageOverride)
+                               TextDelta, Thinking, ToolCall, UsageOverride)
 from app.services import tokens
 from app.services.pacing import Pace
 from app.wire import objects
