@@ -92,16 +92,15 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
         raise InvalidRequest("Mutually exclusive parameters: Ensure you are only providing one of: "
                              "'previous_response_id' or 'conversation'.", param="conversation",
                              code="mutually_exclusive_parameters")
+    reads = db.direct(engine)  # every turn of a chained conversation reads these: driver SQL
     if conversation_id:
-        async with engine.connect() as conn:
-            prior = await conversations.items_of(conn, tenant, conversation_id)
+        prior = await conversations.items_of(reads, tenant, conversation_id)
     elif previous:
-        async with engine.connect() as conn:
-            body = await response_store.get_body(db.direct(engine), tenant, previous)
-            if body is None:
-                raise InvalidRequest(f"Previous response with id '{previous}' not found.",
-                                     param="previous_response_id", code="previous_response_not_found")
-            prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, previous)]
+        body = await response_store.get_body(reads, tenant, previous)
+        if body is None:
+            raise InvalidRequest(f"Previous response with id '{previous}' not found.",
+                                 param="previous_response_id", code="previous_response_not_found")
+        prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(reads, previous)]
         prior += orjson.loads(body)["output"]
     return Context(prior=prior, new=normalise_input(params.get("input")),
                    instructions=params.get("instructions"), conversation_id=conversation_id)

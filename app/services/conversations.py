@@ -49,11 +49,11 @@ async def append(conn: AsyncConnection, tenant: str, conversation_id: str, items
     await CONVERSATION_ITEMS.add(conn, conversation_id, [(i["id"], _dumps(i)) for i in items], start=start)
 
 
-async def items_of(conn: AsyncConnection, tenant: str, conversation_id: str) -> list[dict]:
-    """All items, oldest first: a response's leading context."""
-    if await store.get(conn, tenant, conversation_id) is None:
+async def items_of(source, tenant: str, conversation_id: str) -> list[dict]:
+    """All items, oldest first: a response's leading context (from a `Direct` or a connection)."""
+    if await store.get(source, tenant, conversation_id) is None:
         raise not_found(conversation_id)
-    return [orjson.loads(d) for d in await CONVERSATION_ITEMS.all_data(conn, conversation_id)]
+    return [orjson.loads(d) for d in await CONVERSATION_ITEMS.all_data(source, conversation_id)]
 
 
 class ConversationsService:
