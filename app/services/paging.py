@@ -10,14 +10,10 @@ from app.wire import objects
 async def item_page(source, items: ItemList, owner_id: str, *, limit: int, order: str,
                     after: str | None, owner: str) -> bytes:
     """`after` is an item id; in `desc` order, "after" means older. `owner` names the parent in errors."""
-    after_position = None
-    if after is not None:
-        after_position = await items.position_of(source, owner_id, after)
-        if after_position is None:
-            raise InvalidRequest(f"Invalid 'after': no item with id '{after}' in {owner} '{owner_id}'.",
-                                 param="after", code="invalid_value")
-    rows = await items.page(source, owner_id, limit=limit, descending=order == "desc",
-                            after_position=after_position)
+    rows = await items.page(source, owner_id, limit=limit, descending=order == "desc", after=after)
+    if not rows and after is not None and await items.position_of(source, owner_id, after) is None:
+        raise InvalidRequest(f"Invalid 'after': no item with id '{after}' in {owner} '{owner_id}'.",
+                             param="after", code="invalid_value")
     page = rows[:limit]
     return objects.list_page([data for _, data in page], page[0][0] if page else None,
                              page[-1][0] if page else None, has_more=len(rows) > limit)

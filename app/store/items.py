@@ -25,10 +25,11 @@ class ItemList:
         self._position = f"SELECT min(position) FROM {name} WHERE {owner} = $1 AND item_id = $2"
         self._get = (f"SELECT data FROM {name} WHERE {owner} = $1 AND position = "
                      f"(SELECT min(position) FROM {name} WHERE {owner} = $2 AND item_id = $3)")
-        self._pages = {  # (descending, with a cursor) → keyset query on (owner, position)
+        after = f"(SELECT min(position) FROM {name} WHERE {owner} = $2 AND item_id = $3)"
+        self._pages = {  # (descending, after an item) → keyset query on (owner, position), one round trip
             (desc, cursor): f"SELECT item_id, data FROM {name} WHERE {owner} = $1"
-                            + (f" AND position {'<' if desc else '>'} $2" if cursor else "")
-                            + f" ORDER BY position{' DESC' if desc else ''} LIMIT ${3 if cursor else 2}"
+                            + (f" AND position {'<' if desc else '>'} {after}" if cursor else "")
+                            + f" ORDER BY position{' DESC' if desc else ''} LIMIT ${4 if cursor else 2}"
             for desc in (False, True) for cursor in (False, True)}
 
     async def add(self, conn, owner_id: str, items: list[tuple[str, str]], start: int = 0) -> None:
@@ -51,10 +52,12 @@ class ItemList:
         return found[0][0] if found else None
 
     async def page(self, source, owner_id: str, *, limit: int, descending: bool,
-                   after_position: int | None) -> list[tuple[str, str]]:
-        """Up to limit+1 (item_id, json) rows past the cursor: the extra row tells has_more."""
-        sql = self._pages[descending, after_position is not None]
-        args = (owner_id, limit + 1) if after_position is None else (owner_id, after_position, limit + 1)
+                   after: str | None) -> list[tuple[str, str]]:
+        """Up to limit+1 (item_id, json) rows past the item `after` (an id): the extra row tells
+        has_more. An unknown `after` gives no rows, as the end of the list does (`position_of`
+        tells them apart)."""
+        sql = self._pages[descending, after is not None]
+        args = (owner_id, limit + 1) if after is None else (owner_id, owner_id, after, limit + 1)
         return [(r[0], r[1]) for r in await direct.rows(source, sql, *args)]
 
     async def remove(self, conn: AsyncConnection, owner_id: str, item_id: str | None = None) -> int:
