@@ -43,7 +43,8 @@ class StreamsService:
         while True:
             batch = await event_store.after(store, response_id, last)
             if not batch:
-                if await self._ended(store, response_id):
+                status = await response_store.status_of(store, response_id)
+                if status is None or status in TERMINAL:
                     # The final events commit with the final status: one last read gets them all.
                     for event in await event_store.after(store, response_id, last):
                         yield event
@@ -55,9 +56,3 @@ class StreamsService:
                     return
             if not batch:
                 await self.notifier.wait(response_id, self.poll_interval())
-
-    @staticmethod
-    async def _ended(store: Direct, response_id: str) -> bool:
-        # Not a local `row`: a thousand idle followers would each keep a body alive while they wait.
-        row = await response_store.get(store, response_id)
-        return row is None or row.status in TERMINAL

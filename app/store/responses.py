@@ -66,6 +66,12 @@ _ROW = "SELECT id, status, background, request, body, cancel_requested, tenant F
 _ROW_OF = _ROW + " AND tenant = $2"
 
 
+async def status_of(source, response_id: str) -> str | None:
+    """Only the status: what idle stream followers ask on every wake-up."""
+    found = await direct.rows(source, "SELECT status FROM responses WHERE id = $1", response_id)
+    return found[0][0] if found else None
+
+
 async def get(source, response_id: str, tenant: str | None = None) -> Row | None:
     """The full row, from a `Direct` or in a connection's transaction; without a tenant only for
     internal callers (workers). Every stream follower asks: driver SQL."""
