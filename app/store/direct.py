@@ -80,6 +80,7 @@ class _GroupCommit:
     def __init__(self, lock: asyncio.Lock) -> None:
         self._lock = lock
         self._pending: Batch = []
+        self._flushes: set[asyncio.Task] = set()  # kept alive: the loop holds tasks only weakly
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -91,7 +92,9 @@ class _GroupCommit:
         done = asyncio.get_running_loop().create_future()
         self._pending.append((tx.statements, done))
         if len(self._pending) == 1:  # the first of a batch starts its flush
-            asyncio.create_task(self._flush())
+            task = asyncio.create_task(self._flush())
+            self._flushes.add(task)
+            task.add_done_callback(self._flushes.discard)
         await done
 
     async def _flush(self) -> None:
