@@ -148,9 +148,6 @@ class SQLiteDirect(_GroupCommit):
             self._reader = self._connect()
         return self._reader.execute(driver_sql(sql, "sqlite"), args)
 
-    async def one(self, sql: str, *args: Any) -> tuple | None:
-        return self._read(sql, args).fetchone()
-
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return self._read(sql, args).fetchall()
 
@@ -191,10 +188,6 @@ class PostgresDirect(_GroupCommit):
 
             self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=8)
         return self._pool
-
-    async def one(self, sql: str, *args: Any) -> tuple | None:
-        row = await (await self._get_pool()).fetchrow(sql, *args)
-        return tuple(row) if row is not None else None
 
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]

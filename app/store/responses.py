@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queue import pg_listen
 from app.store import direct, events, jobs
-from app.store.direct import Direct
 from app.store.tables import response_items, responses
 
 
@@ -26,10 +25,10 @@ async def insert(conn, row: dict) -> None:
         row["previous_response_id"], row["request"], row["body"]))
 
 
-async def get_body(store: Direct, tenant: str, response_id: str) -> str | None:
+async def get_body(source, tenant: str, response_id: str) -> str | None:
     """The stored wire object as JSON text (served without a parse/serialise round trip)."""
-    row = await store.one(_BODY, response_id, tenant)
-    return row[0] if row is not None else None
+    found = await direct.rows(source, _BODY, response_id, tenant)
+    return found[0][0] if found else None
 
 
 _EXISTS = "SELECT 1 FROM responses WHERE id = $1 AND tenant = $2"

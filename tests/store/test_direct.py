@@ -9,7 +9,7 @@ import os
 import pytest
 
 from app import ids
-from app.store import db, wal
+from app.store import db, direct, wal
 from app.store.direct import driver_sql, execute
 
 INSERT = "INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, " \
@@ -54,9 +54,9 @@ def test_concurrent_transactions_commit_together_and_fail_alone(make_server, eng
             failed = [r for r in results if isinstance(r, Exception)]
             assert len(failed) == 1 and sorted(r for r in results if isinstance(r, str)) == good
             for rid in good:
-                assert await store.one("SELECT body FROM responses WHERE id = $1 AND tenant = $2", rid, "t") \
-                    == ('{"id": "%s"}' % rid,)
-            assert await store.one("SELECT id FROM responses WHERE id = $1 AND tenant = $2", "resp_bad", "t") is None
+                assert await direct.rows(store, "SELECT body FROM responses WHERE id = $1 AND tenant = $2", rid, "t") \
+                    == [('{"id": "%s"}' % rid,)]
+            assert await direct.rows(store, "SELECT id FROM responses WHERE id = $1 AND tenant = $2", "resp_bad", "t") == []
         finally:
             await db.dispose(engine)
 
