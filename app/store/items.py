@@ -3,7 +3,7 @@ keyset paging on (owner, position): a page deep in the list costs what the first
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.store import direct
@@ -18,17 +18,19 @@ class ItemList:
         self.t = table
         self.owner = table.c[owner]
         name = table.name
+
+        def first(owner_param: int, id_param: int) -> str:
+            # min(), not ORDER BY position LIMIT 1: SQLite would walk the position index until the
+            # id turned up — 10,000 rows for an item near the end of a long list.
+            return f"SELECT min(position) FROM {name} WHERE {owner} = ${owner_param} AND item_id = ${id_param}"
+
         self._insert = f"INSERT INTO {name} ({owner}, position, item_id, data) VALUES ($1, $2, $3, $4)"
         self._all = f"SELECT data FROM {name} WHERE {owner} = $1 ORDER BY position"
-        # min(), not ORDER BY position LIMIT 1: SQLite would walk the position index until the id
-        # turned up — 10,000 rows for an item near the end of a long list.
-        self._position = f"SELECT min(position) FROM {name} WHERE {owner} = $1 AND item_id = $2"
-        self._get = (f"SELECT data FROM {name} WHERE {owner} = $1 AND position = "
-                     f"(SELECT min(position) FROM {name} WHERE {owner} = $2 AND item_id = $3)")
-        after = f"(SELECT min(position) FROM {name} WHERE {owner} = $2 AND item_id = $3)"
+        self._position = first(1, 2)
+        self._get = f"SELECT data FROM {name} WHERE {owner} = $1 AND position = ({first(2, 3)})"
         self._pages = {  # (descending, after an item) → keyset query on (owner, position), one round trip
             (desc, cursor): f"SELECT item_id, data FROM {name} WHERE {owner} = $1"
-                            + (f" AND position {'<' if desc else '>'} {after}" if cursor else "")
+                            + (f" AND position {'<' if desc else '>'} ({first(2, 3)})" if cursor else "")
                             + f" ORDER BY position{' DESC' if desc else ''} LIMIT ${4 if cursor else 2}"
             for desc in (False, True) for cursor in (False, True)}
 
@@ -40,9 +42,6 @@ class ItemList:
 
     async def all_data(self, source, owner_id: str) -> list[str]:
         return [r[0] for r in await direct.rows(source, self._all, owner_id)]
-
-    async def count(self, conn: AsyncConnection, owner_id: str) -> int:
-        return (await conn.execute(select(func.count()).where(self.owner == owner_id))).scalar_one()
 
     async def position_of(self, source, owner_id: str, item_id: str) -> int | None:
         return (await direct.rows(source, self._position, owner_id, item_id))[0][0]
