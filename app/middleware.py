@@ -17,7 +17,7 @@ from app.services import faults
 from app.services.fixtures import FixturesService
 from app.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
 from app.services.tenancy import bearer_key, tenant_of
-from app.routes.router import HEADERS, KEY
+from app.routes.router import HEADERS, KEY, TENANT
 
 _STATIC_HEADERS = [
     (b"openai-version", b"2020-10-01"),
@@ -43,8 +43,8 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         key = bearer_key(headers.get("authorization", ""))
-        scope[HEADERS], scope[KEY] = headers, key  # parsed once: the router reads them from here
         note = RequestNote(id=ids.request_id(), tenant=tenant_of(key) if key else "")
+        scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, note.tenant  # the router reads them here
         token = current.set(note)
         body = bytearray()
         status = 0

@@ -23,8 +23,9 @@ from app.wire.requests import validation_error
 
 log = logging.getLogger("responses_mock")
 
-# Scope keys under which the middleware leaves what it parsed: the headers (a dict) and the key.
-HEADERS, KEY = "responses_mock.headers", "responses_mock.key"
+# Scope keys under which the middleware leaves what it parsed: the headers (a dict), the bearer
+# key and its tenant.
+HEADERS, KEY, TENANT = "responses_mock.headers", "responses_mock.key", "responses_mock.tenant"
 
 _NO_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -187,7 +188,7 @@ class Router:
         if allowed and key not in allowed:
             raise Unauthorized(f"Incorrect API key provided: {_mask(key)}. You can find your API key at "
                                "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
-        return tenant_of(key)
+        return scope.get(TENANT) or tenant_of(key)
 
     @staticmethod
     def _query(route: Route, raw: bytes) -> dict:
