@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.routes.render import json, raw_json
 from app.routes.router import Call, Router
-from app.routes.sse import event_stream
+from app.routes.sse import EventStream
 from app.services import compaction, faults
 from app.wire import requests
 
@@ -24,7 +24,7 @@ async def create_response(call: Call) -> Response:
         return json(result)
     if params.get("background"):  # background + stream: follow the job's log from the start
         result = await state.streams.follow(call.tenant, result["id"], None)
-    return event_stream(faults.maybe_cut(result))
+    return EventStream(faults.maybe_cut(result))
 
 
 @routes.post("/responses/compact")
@@ -45,7 +45,7 @@ async def retrieve_response(call: Call) -> Response:
     """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
     response_id = call.params["response_id"]
     if call.query.get("stream"):
-        return event_stream(await call.state.streams.follow(call.tenant, response_id, call.query.get("starting_after")))
+        return EventStream(await call.state.streams.follow(call.tenant, response_id, call.query.get("starting_after")))
     return raw_json(await call.state.responses.retrieve(call.tenant, response_id))
 
 

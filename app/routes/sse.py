@@ -57,7 +57,3 @@ class EventStream:
             stream.uncancel()
         finally:
             watcher.cancel()
-
-
-def event_stream(events: AsyncIterator[LiveEvent]) -> EventStream:
-    return EventStream(events)

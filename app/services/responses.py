@@ -16,25 +16,24 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import ids
-from app.store import db
 from app.backends import registry
 from app.backends.base import ModelContext
-from app.config import Settings
-from app.errors import InvalidRequest, NotFound
-from app.queue.notify import Notifier
 from app.backends.scripted import ScriptedBackend
-from app.errors import Disconnect
+from app.config import Settings
+from app.errors import Disconnect, InvalidRequest, NotFound
+from app.queue.notify import Notifier
 from app.services import catalog, context, conversations, faults, fixtures, journal, pacing, request_checks
-from app.services.fixtures import FixturesService
-from app.services.paging import item_page
 from app.services.catalog import CatalogModel
+from app.services.fixtures import FixturesService
 from app.services.lifecycle import Lifecycle, output_limit
 from app.services.pacing import Pace
+from app.services.paging import item_page
 from app.services.recorder import Recorder
+from app.store import db
 from app.store import events as event_store
-from app.store.items import RESPONSE_ITEMS
 from app.store import jobs as job_store
 from app.store import responses as response_store
+from app.store.items import RESPONSE_ITEMS
 from app.wire import objects
 from app.wire.events import EventNumberer
 

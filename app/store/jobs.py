@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.store import direct
@@ -80,7 +80,5 @@ async def take_stalled(conn: AsyncConnection, older_than: float) -> list[Job]:
 
 async def counts(conn: AsyncConnection) -> dict[str, int]:
     """Jobs per status, for metrics."""
-    from sqlalchemy import func
-
     rows = await conn.execute(select(t.c.status, func.count()).group_by(t.c.status))
     return {status: n for status, n in rows}
