@@ -4,24 +4,24 @@
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /srv/responses-mock
+WORKDIR /src
 RUN python -m venv /opt/venv
 # Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
-COPY pyproject.toml README.md ./
-RUN mkdir app && touch app/__init__.py \
-    && /opt/venv/bin/pip install . \
-    && /opt/venv/bin/pip uninstall -y responses-mock && rm -rf app build *.egg-info
-# Then the code. Installed in place: migrations/ must stay beside the app package.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && /opt/venv/bin/pip install -r /tmp/requirements.txt
+# Then the package itself, installed normally: the migrations and the catalog travel inside it.
+COPY README.md LICENSE ./
 COPY app ./app
 COPY migrations ./migrations
-RUN /opt/venv/bin/pip install --no-deps -e .
+RUN /opt/venv/bin/pip install --no-deps . && rm -rf /src/build
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin mock \
     && mkdir /data && chown mock /data
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build /srv/responses-mock /srv/responses-mock
-WORKDIR /srv/responses-mock
+WORKDIR /data
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     RESPONSES_MOCK_HOST=0.0.0.0 \

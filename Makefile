@@ -1,20 +1,29 @@
 # Two commands do all set-up on a fresh machine: `make serve` and `make test`.
 PYTHON ?= python3
 VENV   := .venv
-STAMP  := $(VENV)/.installed-stamp
+PY     := $(VENV)/bin/python
 
 .PHONY: serve test install bench clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet --upgrade pip
 
-install: $(STAMP)
+# Serving needs the package alone; the suite adds the test extra, the benchmark the bench extra.
+$(VENV)/.serve-stamp: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+$(VENV)/.test-stamp: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.serve-stamp
+$(VENV)/.bench-stamp: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.test-stamp $(VENV)/.serve-stamp
+
+install: $(VENV)/.test-stamp
 
 # The server on the embedded default store (a SQLite file under ./data), at 127.0.0.1:8000.
-serve: $(STAMP)
+serve: $(VENV)/.serve-stamp
 	$(VENV)/bin/responses-mock serve
 
 # The npm client of the suite (skipped by the tests, with a message, where Node is absent).
@@ -24,9 +33,13 @@ $(NODE_STAMP): tests/node/package-lock.json
 	else echo "npm not found: the Node client test will be skipped"; fi
 
 # The whole suite, on SQLite and on the machine's Postgres (started if it is down).
-test: $(STAMP) $(NODE_STAMP)
+test: $(VENV)/.test-stamp $(NODE_STAMP)
 	scripts/ensure-postgres
-	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The benchmark (bench/run.py); see bench/RESULTS.md.
+bench: $(VENV)/.bench-stamp
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache tests/node/node_modules
+	rm -rf $(VENV) data .pytest_cache tests/node/node_modules build dist

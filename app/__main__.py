@@ -1,6 +1,6 @@
-"""`python -m app` is the console script `responses-mock`."""
+"""`python -m responses_mock` is the console script `responses-mock`."""
 
-from app.cli import main
+from responses_mock.cli import main
 
 if __name__ == "__main__":  # pragma: no cover
     main()

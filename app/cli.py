@@ -14,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from app import __version__, datafiles
-from app.config import Settings
+from responses_mock import __version__, datafiles
+from responses_mock.config import Settings
 
 ENV_PREFIX = "RESPONSES_MOCK_"
 
@@ -98,7 +98,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def log_config(level: str, fmt: str) -> dict:
-    formatter = {"()": "app.cli.JsonFormatter"} if fmt == "json" else {
+    formatter = {"()": "responses_mock.cli.JsonFormatter"} if fmt == "json" else {
         "format": "%(levelname)s:     %(name)s: %(message)s"}
     handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
     if fmt == "text":  # uvicorn's own look for its lines
@@ -117,10 +117,10 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = settings_from(args)
     if args.command == "migrate":
-        from app.store import db
+        from responses_mock.store import db
 
         async def run() -> None:
-            engine = db.make_engine(settings.resolved_database_url)
+            engine = db.make_engine(settings.resolved_database_url, settings.db_max_connections)
             try:
                 await db.migrate(engine)
             finally:
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
-    from app.store.db import is_sqlite_url
+    from responses_mock.store.db import is_sqlite_url
 
     config = log_config(settings.log_level, args.log_format)
     if args.workers > 1:
@@ -140,11 +140,11 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("responses-mock: --workers > 1 needs Postgres (--database-url postgresql+asyncpg://…); "
                              "SQLite serves one process.")
         _export(settings)
-        uvicorn.run("app.main:create_app", factory=True, host=settings.host, port=settings.port,
+        uvicorn.run("responses_mock.main:create_app", factory=True, host=settings.host, port=settings.port,
                     workers=args.workers, log_level=settings.log_level, log_config=_with_uvicorn(config),
                     timeout_graceful_shutdown=settings.shutdown_grace)
         return
-    from app.main import create_app
+    from responses_mock.main import create_app
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
                 log_config=_with_uvicorn(config), timeout_graceful_shutdown=settings.shutdown_grace)

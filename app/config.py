@@ -22,6 +22,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<data_dir>/responses-mock.db. "
         "Use postgresql+asyncpg://user@host/db for Postgres.",
     )
+    db_max_connections: int = Field(
+        10, ge=3, description="Postgres: the most connections one server process opens, all pools and its "
+        "listener together (1 LISTEN, the rest shared by the hot statements' pool and SQLAlchemy's).")
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="If set, only these bearer keys are accepted (comma-separated in the env var).",

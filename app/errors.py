@@ -83,7 +83,7 @@ def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
 
 def _request_validation(request: Request, exc: RequestValidationError) -> Response:
     # Only query/path parameters reach here: bodies are validated in wire/requests.py.
-    from app.wire.requests import validation_error  # local: wire imports errors
+    from responses_mock.wire.requests import validation_error  # local: wire imports errors
 
     return error_response(validation_error(exc.errors(), None))
 

@@ -9,25 +9,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import __version__
-from app.config import Settings, get_settings
-from app.errors import install_error_handlers
-from app.queue.notify import Notifier
-from app.queue.pg_listen import EVENTS, FIXTURES, PgListener
-from app.queue.worker import WorkerPool
-from app.middleware import RequestContextMiddleware
-from app.routes import admin, api, health
-from app.backends import registry
-from app.services import catalog, tokens
-from app.services.background import BackgroundService
-from app.services.conversations import ConversationsService
-from app.services.fixtures import FixturesService
-from app.services.journal import JournalService
-from app.services.metrics import Metrics
-from app.services.responses import ResponsesService
-from app.services.streams import StreamsService
-from app.store import db
-from app.wire import openapi
+from responses_mock import __version__
+from responses_mock.config import Settings, get_settings
+from responses_mock.errors import install_error_handlers
+from responses_mock.queue.notify import Notifier
+from responses_mock.queue.pg_listen import EVENTS, FIXTURES, PgListener
+from responses_mock.queue.worker import WorkerPool
+from responses_mock.middleware import RequestContextMiddleware
+from responses_mock.routes import admin, api, health
+from responses_mock.backends import registry
+from responses_mock.services import catalog, tokens
+from responses_mock.services.background import BackgroundService
+from responses_mock.services.conversations import ConversationsService
+from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.journal import JournalService
+from responses_mock.services.metrics import Metrics
+from responses_mock.services.responses import ResponsesService
+from responses_mock.services.streams import StreamsService
+from responses_mock.store import db
+from responses_mock.wire import openapi
 
 log = logging.getLogger("responses_mock")
 
@@ -53,10 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Start-up, in order: store, schema, services, then the workers that use them.
-        engine = db.make_engine(settings.resolved_database_url)
-        if settings.migrate_on_start:
-            await db.migrate(engine)
-        db.direct(engine)  # SQLite: its WAL checkpointer runs from now on
+        engine = db.make_engine(settings.resolved_database_url, settings.db_max_connections)
+        try:
+            await db.open_store(engine, settings.migrate_on_start)  # SQLite: its WAL checkpointer runs from now on
+        except db.StoreUnavailable as exc:
+            log.error("responses-mock cannot start: %s", exc)
+            await db.dispose(engine)
+            raise
         notifier = Notifier()
         if settings.catalog:
             log.info("added %d models from %s", catalog.extend(settings.catalog), settings.catalog)
@@ -66,7 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tokens.encoding(model.encoding)  # built now (~0.2 s), not by somebody's first request
         fixtures = FixturesService(engine)
         listener = PgListener(engine)  # other replicas' writes wake us (Postgres)
-        await listener.start({EVENTS: notifier.notify, FIXTURES: lambda _: fixtures.changed()})
+        try:
+            await listener.start({EVENTS: notifier.notify, FIXTURES: lambda _: fixtures.changed()})
+        except Exception as exc:
+            log.error("responses-mock cannot start: %s", db.describe_failure(engine, exc))
+            await db.dispose(engine)
+            raise
         if settings.fixtures:
             loaded = await fixtures.load_file(settings.fixtures)
             log.info("loaded %d fixture rules from %s", loaded, settings.fixtures)
@@ -116,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def __getattr__(name: str):
-    # `app.main:app` for uvicorn, built on first access so importing this module has no side effects.
+    # `responses_mock.main:app` for uvicorn, built on first access so importing this module has no side effects.
     if name == "app":
         return create_app()
     raise AttributeError(name)

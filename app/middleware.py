@@ -11,13 +11,13 @@ import time
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import ids
-from app.errors import APIError, Disconnect, DroppedResponse, StreamCut, error_response
-from app.services import faults
-from app.services.fixtures import FixturesService
-from app.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
-from app.services.tenancy import bearer_key, tenant_of
-from app.routes.router import HEADERS, KEY, TENANT
+from responses_mock import ids
+from responses_mock.errors import APIError, Disconnect, DroppedResponse, StreamCut, error_response
+from responses_mock.services import faults
+from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
+from responses_mock.services.tenancy import bearer_key, tenant_of
+from responses_mock.routes.router import HEADERS, KEY, TENANT
 
 _STATIC_HEADERS = [
     (b"openai-version", b"2020-10-01"),

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from app.testing.server import free_port, wait_healthy
+from responses_mock.testing.server import free_port, wait_healthy
 from bench.loadgen import Connection, median, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ class Proc:
 
 def start_mock(database_url: str, extra: list[str] = ()) -> Proc:
     port = free_port()
-    return Proc([sys.executable, "-m", "app", "serve", "--port", str(port), "--database-url", database_url,
+    return Proc([sys.executable, "-m", "responses_mock", "serve", "--port", str(port), "--database-url", database_url,
                  "--log-level", "warning", *extra], port)
 
 
@@ -229,8 +229,8 @@ async def background_throughput(url: str, n: int = 400) -> dict:
 
 async def fill(database_url: str, n: int) -> float:
     """Store n synthetic responses straight through the store (as if created), for the scale run."""
-    from app.store import db
-    from app.store.tables import responses
+    from responses_mock.store import db
+    from responses_mock.store.tables import responses
 
     engine = db.make_engine(database_url)
     await db.migrate(engine)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from app.store.tables import metadata
+from responses_mock.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -23,10 +23,19 @@ import pytest
 import uvicorn
 from openai import AsyncOpenAI, OpenAI
 
-from app.config import Settings
-from app.main import create_app
-from app.testing.server import free_port, serve_in_thread, wait_healthy
+from responses_mock.config import Settings
+from responses_mock.main import create_app
+from responses_mock.testing.server import free_port, serve_in_thread, wait_healthy
 from tests import spec_check
+
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    try:
+        spec_check.require_spec()
+    except FileNotFoundError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
 
 PG_BASE = os.environ.get("RESPONSES_MOCK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
@@ -93,7 +102,7 @@ class LiveServer:
 
 @dataclass
 class ServerProcess(LiveServer):
-    """`python -m app serve` in a process of its own: for replicas sharing Postgres, and crashes."""
+    """`python -m responses_mock serve` in a process of its own: for replicas sharing Postgres, and crashes."""
 
     flags: dict = field(default_factory=dict)
     log_path: Path | None = None
@@ -101,7 +110,7 @@ class ServerProcess(LiveServer):
 
     def start(self) -> "ServerProcess":
         port = free_port()
-        args = [sys.executable, "-m", "app", "serve", "--port", str(port),
+        args = [sys.executable, "-m", "responses_mock", "serve", "--port", str(port),
                 "--database-url", self.settings.database_url, "--log-level", "info"]
         for name, value in self.flags.items():
             args += ["--" + name.replace("_", "-"), str(value)]
@@ -178,7 +187,7 @@ def make_server(tmp_path_factory):
 
 @pytest.fixture
 def spawn_server(tmp_path):
-    """Start `python -m app serve` on a given store URL: spawn_server(url, name, **settings)."""
+    """Start `python -m responses_mock serve` on a given store URL: spawn_server(url, name, **settings)."""
     started: list[ServerProcess] = []
 
     def spawn(url: str, name: str, **flags) -> ServerProcess:

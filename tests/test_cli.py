@@ -1,4 +1,4 @@
-"""The console script and `python -m app`: help, settings precedence, migrate."""
+"""The console script and `python -m responses_mock`: help, settings precedence, migrate."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.cli import _parser, settings_from
-from app.config import Settings
+from responses_mock.cli import _parser, settings_from
+from responses_mock.config import Settings
 
 
 def test_help_lists_every_serve_setting():
-    out = subprocess.run([sys.executable, "-m", "app", "serve", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "responses_mock", "serve", "--help"], capture_output=True, text=True,
                          check=True).stdout
     for name in Settings.model_fields:
         assert "--" + name.replace("_", "-") in out
@@ -48,7 +48,7 @@ def test_migrate_creates_the_schema(tmp_path):
         "SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"responses", "response_items", "alembic_version"} <= tables
     # Idempotent: a second run has nothing to do.
-    subprocess.run([sys.executable, "-m", "app", "migrate", "--data-dir", str(tmp_path / "d")], check=True,
+    subprocess.run([sys.executable, "-m", "responses_mock", "migrate", "--data-dir", str(tmp_path / "d")], check=True,
                    capture_output=True)
 
 
@@ -74,7 +74,7 @@ def test_config_file_precedence(tmp_path, monkeypatch):
 
 
 def test_workers_need_postgres(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "app", "serve", "--workers", "2", "--data-dir", str(tmp_path)],
+    out = subprocess.run([sys.executable, "-m", "responses_mock", "serve", "--workers", "2", "--data-dir", str(tmp_path)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "needs Postgres" in out.stderr
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from app.cli import _parser
-from app.config import Settings
+from responses_mock.cli import _parser
+from responses_mock.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def test_dockerfile_copies_what_exists_and_runs_the_cli():
     cmd = next(args for op, args in reversed(instructions) if op == "CMD")
     argv = yaml.safe_load(cmd)  # the exec form is a JSON array
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert argv[0] in scripts and scripts[argv[0]] == "app.cli:main"
+    assert argv[0] in scripts and scripts[argv[0]] == "responses_mock.cli:main"
     _parser().parse_args(argv[1:])  # a command the CLI accepts
     user = next(args for op, args in instructions if op == "USER")
     assert user not in ("root", "0")
@@ -47,6 +47,10 @@ def test_dockerfile_copies_what_exists_and_runs_the_cli():
         assert name.lower() in Settings.model_fields
     assert "EXPOSE" in dict(instructions) and dict(instructions)["EXPOSE"].strip() == "8000"
     assert any(op == "COPY" and args.split()[0] == "migrations" for op, args in instructions)
+    installs = [args for op, args in instructions if op == "RUN" and "pip install" in args]
+    assert installs and not any(re.search(r"pip install[^&]* -e\b", args) for args in installs), \
+        "the image installs the package normally, never editable"
+    assert any(re.search(r"pip install --no-deps \.(\s|$)", args) for args in installs)
 
 
 def test_compose_services_mounts_and_settings_are_real():
@@ -74,5 +78,10 @@ def test_compose_services_mounts_and_settings_are_real():
     assert url.startswith("postgresql+asyncpg://") and "@postgres:5432/" in url
     pg = services["postgres"]["environment"]
     assert f"{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@postgres:5432/{pg['POSTGRES_DB']}" in url
+    # The connection budget: every replica's most, times the README's --scale 4, fits with room.
+    command = services["postgres"]["command"]
+    allowed = int(next(a.split("=", 1)[1] for a in command if a.startswith("max_connections=")))
+    per_process = int(server["environment"]["RESPONSES_MOCK_DB_MAX_CONNECTIONS"])
+    assert per_process * 4 * 2 <= allowed, (per_process, allowed)
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "http://server:8000" in nginx and "proxy_buffering off" in nginx

@@ -1,5 +1,6 @@
 """The pytest plugin, as a user meets it: the README's example test file, run by pytest in a
-subprocess that finds the plugin through its `pytest11` entry point."""
+subprocess that finds the plugin through its `pytest11` entry point, in pytest-asyncio's default
+(strict) mode, in a project that has a package of its own called `app`."""
 
 from __future__ import annotations
 
@@ -8,16 +9,22 @@ from tests.test_readme import python_block_after
 pytest_plugins = ["pytester"]
 
 
-def test_readme_example_passes_with_the_plugin(pytester):
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = session\n"
-                     "asyncio_default_test_loop_scope = session\n")
+def user_project(pytester) -> None:
+    """A throwaway project shaped like a FastAPI app's: its own `app` package, its own conftest."""
+    pytester.mkpydir("app")
+    pytester.makepyfile(**{"app/main.py": "def create_app():\n    return 'the user app'\n"})
+    pytester.makeconftest("from app.main import create_app\n\nassert create_app() == 'the user app'\n")
     pytester.makepyfile(test_my_app=python_block_after("## Use it from pytest"))
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+
+
+def test_readme_example_passes_in_strict_mode_beside_a_user_app_package(pytester):
+    user_project(pytester)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-o", "asyncio_mode=strict")
     result.assert_outcomes(passed=4)
 
 
 def test_mock_server_as_a_context_manager():
-    from app.testing import MockServer
+    from responses_mock.testing import MockServer
 
     with MockServer() as server:
         key = server.new_key()

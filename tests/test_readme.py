@@ -28,7 +28,7 @@ def test_readme_starts_with_the_two_commands():
 
 
 def test_settings_table_lists_every_setting():
-    from app.config import Settings
+    from responses_mock.config import Settings
 
     rows = [line for line in README.read_text().splitlines() if line.startswith("| `--")]
     flags = {re.match(r"\| `--(?:\[no-\])?([a-z-]+)`", row).group(1) for row in rows}

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.queue.worker import ABANDONED
+from responses_mock.queue.worker import ABANDONED
 from tests.conftest import new_key
 from tests.routes.test_background import FAST, LONG, wait_for
 
@@ -93,7 +93,7 @@ def test_a_crashed_process_job_is_failed_by_another(make_server, spawn_server):
 
 
 def test_fixtures_and_journal_are_shared(replicas):
-    from app.testing import AdminClient
+    from responses_mock.testing import AdminClient
 
     _, a, b = replicas
     key = new_key()

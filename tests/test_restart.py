@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from app.queue.worker import SHUTDOWN
+from responses_mock.queue.worker import SHUTDOWN
 from tests.conftest import new_key
 from tests.routes.test_background import wait_for
 

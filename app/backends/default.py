@@ -14,9 +14,9 @@ from typing import AsyncIterator
 
 import orjson
 
-from app.backends import tools
-from app.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
-from app.backends.schema_values import SchemaValues
+from responses_mock.backends import tools
+from responses_mock.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
+from responses_mock.backends.schema_values import SchemaValues
 
 _STOP = set("""a an and are as at be been but by can could did do does for from had has have how i
 if in into is it its just let like me more most my no not of on or our please should so some

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import AsyncIterator
 
-from app.backends.base import Chunk, ModelContext, TextDelta
+from responses_mock.backends.base import Chunk, ModelContext, TextDelta
 
 
 class EchoBackend:

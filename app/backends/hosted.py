@@ -11,7 +11,7 @@ import zlib
 
 import orjson
 
-from app.backends.base import HostedCall
+from responses_mock.backends.base import HostedCall
 
 
 def _progress(kind: str, *steps: str) -> tuple[tuple[str, dict], ...]:

@@ -7,10 +7,10 @@ from functools import lru_cache
 from importlib import import_module
 from importlib.metadata import entry_points
 
-from app.backends.base import Backend
-from app.backends.default import DefaultBackend
-from app.backends.echo import EchoBackend
-from app.backends.scripted import ScriptedBackend
+from responses_mock.backends.base import Backend
+from responses_mock.backends.default import DefaultBackend
+from responses_mock.backends.echo import EchoBackend
+from responses_mock.backends.scripted import ScriptedBackend
 
 BUILTINS: dict[str, type] = {"default": DefaultBackend, "lorem": DefaultBackend, "echo": EchoBackend,
                              "scripted": ScriptedBackend}

@@ -7,9 +7,9 @@ from typing import AsyncIterator
 
 import orjson
 
-from app.backends.base import (Chunk, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta, TextDelta,
+from responses_mock.backends.base import (Chunk, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta, TextDelta,
                                Thinking, ToolCall, UsageOverride)
-from app.wire.fixtures import ModelError, Respond
+from responses_mock.wire.fixtures import ModelError, Respond
 
 
 class ScriptedBackend:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from app.backends import hosted
-from app.backends.base import Chunk, ModelContext, ToolCall
-from app.backends.schema_values import SchemaValues
+from responses_mock.backends import hosted
+from responses_mock.backends.base import Chunk, ModelContext, ToolCall
+from responses_mock.backends.schema_values import SchemaValues
 
 HOSTED_KEYWORDS = {
     "web_search": {"search", "web", "latest", "news", "today", "current", "online", "look", "find", "recent"},

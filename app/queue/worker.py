@@ -15,13 +15,13 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.store import db
-from app.config import Settings
-from app.services.background import BackgroundService
-from app.store import jobs as job_store
-from app.store import responses as response_store
-from app.store.db import is_sqlite
-from app.store.jobs import Job
+from responses_mock.store import db
+from responses_mock.config import Settings
+from responses_mock.services.background import BackgroundService
+from responses_mock.store import jobs as job_store
+from responses_mock.store import responses as response_store
+from responses_mock.store.db import is_sqlite
+from responses_mock.store.jobs import Job
 
 log = logging.getLogger("responses_mock.worker")
 

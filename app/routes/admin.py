@@ -13,11 +13,11 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from app.errors import InvalidRequest, Unauthorized
-from app.routes.render import json
-from app.services.fixtures import FixturesService
-from app.services.journal import JournalService
-from app.services.tenancy import bearer_key
+from responses_mock.errors import InvalidRequest, Unauthorized
+from responses_mock.routes.render import json
+from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.journal import JournalService
+from responses_mock.services.tenancy import bearer_key
 
 
 async def require_admin(request: Request) -> None:

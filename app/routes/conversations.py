@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from app.routes.render import json, raw_json
-from app.routes.router import Call, Router
-from app.wire import requests
+from responses_mock.routes.render import json, raw_json
+from responses_mock.routes.router import Call, Router
+from responses_mock.wire import requests
 
 routes = Router("/v1", tags=("conversations",))
 

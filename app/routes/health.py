@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 from starlette.responses import Response
 
-from app.routes.render import json
+from responses_mock.routes.render import json
 
 router = APIRouter(tags=["health"])
 

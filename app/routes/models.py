@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from app.errors import NotFound
-from app.routes.render import json
-from app.routes.router import Call, Router
-from app.services import catalog
-from app.wire import objects
+from responses_mock.errors import NotFound
+from responses_mock.routes.render import json
+from responses_mock.routes.router import Call, Router
+from responses_mock.services import catalog
+from responses_mock.wire import objects
 
 routes = Router("/v1", tags=("models",))
 

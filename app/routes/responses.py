@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from app.routes.render import json, raw_json
-from app.routes.router import Call, Router
-from app.routes.sse import EventStream
-from app.services import compaction, faults
-from app.wire import requests
+from responses_mock.routes.render import json, raw_json
+from responses_mock.routes.router import Call, Router
+from responses_mock.routes.sse import EventStream
+from responses_mock.services import compaction, faults
+from responses_mock.wire import requests
 
 routes = Router("/v1", tags=("responses",))
 

@@ -17,9 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from app.errors import APIError, Disconnect, DroppedResponse, ServerError, Unauthorized, error_response
-from app.services.tenancy import bearer_key, tenant_of
-from app.wire.requests import validation_error
+from responses_mock.errors import APIError, Disconnect, DroppedResponse, ServerError, Unauthorized, error_response
+from responses_mock.services.tenancy import bearer_key, tenant_of
+from responses_mock.wire.requests import validation_error
 
 log = logging.getLogger("responses_mock")
 

@@ -16,7 +16,7 @@ from typing import AsyncIterator
 
 from starlette.types import Receive, Scope, Send
 
-from app.services.responses import LiveEvent
+from responses_mock.services.responses import LiveEvent
 
 KEEPALIVE = 15.0  # seconds of silence before a `: keep-alive` comment (proxies drop idle sockets)
 _HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),

@@ -8,21 +8,21 @@ import logging
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.store import db
-from app.errors import InvalidRequest
-from app.queue.notify import Notifier
-from app.services import catalog, context, tokens
-from app.services.pacing import Pace
-from app.services.recorder import Recorder
-from app.services.conversations import conversation_id_of
-from app.services.responses import TERMINAL, append_turn, dumps, lifecycle_for, not_found
-from app.store import events as event_store
-from app.store.items import RESPONSE_ITEMS
-from app.store import jobs as job_store
-from app.store import responses as response_store
-from app.store.jobs import Job
-from app.wire import objects
-from app.wire.events import EventNumberer, fold_output
+from responses_mock.store import db
+from responses_mock.errors import InvalidRequest
+from responses_mock.queue.notify import Notifier
+from responses_mock.services import catalog, context, tokens
+from responses_mock.services.pacing import Pace
+from responses_mock.services.recorder import Recorder
+from responses_mock.services.conversations import conversation_id_of
+from responses_mock.services.responses import TERMINAL, append_turn, dumps, lifecycle_for, not_found
+from responses_mock.store import events as event_store
+from responses_mock.store.items import RESPONSE_ITEMS
+from responses_mock.store import jobs as job_store
+from responses_mock.store import responses as response_store
+from responses_mock.store.jobs import Job
+from responses_mock.wire import objects
+from responses_mock.wire.events import EventNumberer, fold_output
 
 log = logging.getLogger("responses_mock.background")
 

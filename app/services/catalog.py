@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from app import datafiles
-from app.errors import InvalidRequest
+from responses_mock import datafiles
+from responses_mock.errors import InvalidRequest
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +54,7 @@ def _entry(raw: dict) -> CatalogModel:
 
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, CatalogModel], list[str]]:
-    shipped = json.loads((resources.files("app") / "catalog" / "models.json").read_text())["models"]
+    shipped = json.loads((resources.files("responses_mock") / "catalog" / "models.json").read_text())["models"]
     by_name: dict[str, CatalogModel] = {}
     listed: list[str] = []
     for raw in shipped + _extra:

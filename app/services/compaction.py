@@ -13,9 +13,9 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import ids
-from app.services import catalog, context, tokens
-from app.wire import compaction, objects
+from responses_mock import ids
+from responses_mock.services import catalog, context, tokens
+from responses_mock.wire import compaction, objects
 
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.backends.base import Message
-from app.errors import InvalidRequest
-from app.services import conversations, tokens
-from app.wire import compaction
-from app.store import db
-from app.store.items import RESPONSE_ITEMS
-from app.store import responses as response_store
-from app.wire import objects
+from responses_mock.backends.base import Message
+from responses_mock.errors import InvalidRequest
+from responses_mock.services import conversations, tokens
+from responses_mock.wire import compaction
+from responses_mock.store import db
+from responses_mock.store.items import RESPONSE_ITEMS
+from responses_mock.store import responses as response_store
+from responses_mock.wire import objects
 
 # Placeholder text the counter uses for an image or file part; real costs depend on the pixels.
 _PART_TEXT = {"input_text": "text", "output_text": "text", "refusal": "refusal", "summary_text": "text"}

@@ -12,13 +12,13 @@ import time
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app import ids
-from app.store import db
-from app.errors import NotFound
-from app.services.paging import item_page
-from app.store import conversations as store
-from app.store.items import CONVERSATION_ITEMS
-from app.wire import objects
+from responses_mock import ids
+from responses_mock.store import db
+from responses_mock.errors import NotFound
+from responses_mock.services.paging import item_page
+from responses_mock.store import conversations as store
+from responses_mock.store.items import CONVERSATION_ITEMS
+from responses_mock.wire import objects
 
 
 def not_found(conversation_id: str) -> NotFound:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import math
 
-from app.errors import APIError, Disconnect, StreamCut  # noqa: F401 (re-exported for services)
-from app.wire.fixtures import HttpError
+from responses_mock.errors import APIError, Disconnect, StreamCut  # noqa: F401 (re-exported for services)
+from responses_mock.wire.fixtures import HttpError
 
 _DEFAULTS = {
     400: ("invalid_request_error", None, "Invalid request."),
@@ -65,7 +65,7 @@ async def cut_after(events, n: int):
 
 def maybe_cut(events):
     """The stream of this request, cut if a fixture rule said so."""
-    from app.services.journal import current  # local: journal imports nothing from here
+    from responses_mock.services.journal import current  # local: journal imports nothing from here
 
     note = current.get()
     n = note.extra.get("cut_after") if note is not None else None

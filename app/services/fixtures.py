@@ -18,14 +18,14 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import datafiles, ids
-from app.store import db
-from app.backends.base import ModelContext
-from app.errors import InvalidRequest, NotFound
-from app.queue import pg_listen
-from app.services.tenancy import tenant_of
-from app.store import fixtures as store
-from app.wire.fixtures import Rule
+from responses_mock import datafiles, ids
+from responses_mock.store import db
+from responses_mock.backends.base import ModelContext
+from responses_mock.errors import InvalidRequest, NotFound
+from responses_mock.queue import pg_listen
+from responses_mock.services.tenancy import tenant_of
+from responses_mock.store import fixtures as store
+from responses_mock.wire.fixtures import Rule
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.store import db
-from app.services.tenancy import tenant_of
-from app.store import journal as store
+from responses_mock.store import db
+from responses_mock.services.tenancy import tenant_of
+from responses_mock.store import journal as store
 
 log = logging.getLogger("responses_mock.journal")
 

@@ -11,13 +11,13 @@ import asyncio
 import time
 from typing import Awaitable, Protocol
 
-from app import ids
-from app.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
+from responses_mock import ids
+from responses_mock.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
                                TextDelta, Thinking, ToolCall, UsageOverride)
-from app.services import tokens
-from app.services.pacing import Pace
-from app.wire import objects
-from app.wire.events import EventNumberer
+from responses_mock.services import tokens
+from responses_mock.services.pacing import Pace
+from responses_mock.wire import objects
+from responses_mock.wire.events import EventNumberer
 
 
 class _Cancelled(Exception):

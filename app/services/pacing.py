@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from app.config import Settings
-from app.errors import InvalidRequest
+from responses_mock.config import Settings
+from responses_mock.errors import InvalidRequest
 
 HEADERS = {
     "x-mock-queue-delay": "queue_delay",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.errors import InvalidRequest
-from app.store.items import ItemList
-from app.wire import objects
+from responses_mock.errors import InvalidRequest
+from responses_mock.store.items import ItemList
+from responses_mock.wire import objects
 
 
 async def item_page(source, items: ItemList, owner_id: str, *, limit: int, order: str,

@@ -12,9 +12,9 @@ import time
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.store import db
-from app.queue.notify import Notifier
-from app.store import events as event_store
+from responses_mock.store import db
+from responses_mock.queue.notify import Notifier
+from responses_mock.store import events as event_store
 
 TERMINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 

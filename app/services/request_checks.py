@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from app.errors import InvalidRequest
+from responses_mock.errors import InvalidRequest
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 

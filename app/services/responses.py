@@ -15,27 +15,27 @@ from typing import AsyncIterator, Callable, Mapping
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import ids
-from app.backends import registry
-from app.backends.base import ModelContext
-from app.backends.scripted import ScriptedBackend
-from app.config import Settings
-from app.errors import Disconnect, InvalidRequest, NotFound
-from app.queue.notify import Notifier
-from app.services import catalog, context, conversations, faults, fixtures, journal, pacing, request_checks
-from app.services.catalog import CatalogModel
-from app.services.fixtures import FixturesService
-from app.services.lifecycle import Lifecycle, output_limit
-from app.services.pacing import Pace
-from app.services.paging import item_page
-from app.services.recorder import Recorder
-from app.store import db
-from app.store import events as event_store
-from app.store import jobs as job_store
-from app.store import responses as response_store
-from app.store.items import RESPONSE_ITEMS
-from app.wire import objects
-from app.wire.events import EventNumberer
+from responses_mock import ids
+from responses_mock.backends import registry
+from responses_mock.backends.base import ModelContext
+from responses_mock.backends.scripted import ScriptedBackend
+from responses_mock.config import Settings
+from responses_mock.errors import Disconnect, InvalidRequest, NotFound
+from responses_mock.queue.notify import Notifier
+from responses_mock.services import catalog, context, conversations, faults, fixtures, journal, pacing, request_checks
+from responses_mock.services.catalog import CatalogModel
+from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.lifecycle import Lifecycle, output_limit
+from responses_mock.services.pacing import Pace
+from responses_mock.services.paging import item_page
+from responses_mock.services.recorder import Recorder
+from responses_mock.store import db
+from responses_mock.store import events as event_store
+from responses_mock.store import jobs as job_store
+from responses_mock.store import responses as response_store
+from responses_mock.store.items import RESPONSE_ITEMS
+from responses_mock.wire import objects
+from responses_mock.wire.events import EventNumberer
 
 log = logging.getLogger("responses_mock")
 

@@ -11,14 +11,14 @@ from typing import AsyncIterator, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.errors import InvalidRequest
-from app.queue.notify import Notifier
-from app.services.recorder import TERMINAL_EVENTS
-from app.services.responses import TERMINAL, LiveEvent, not_found
-from app.store import db
-from app.store import events as event_store
-from app.store.direct import Direct
-from app.store import responses as response_store
+from responses_mock.errors import InvalidRequest
+from responses_mock.queue.notify import Notifier
+from responses_mock.services.recorder import TERMINAL_EVENTS
+from responses_mock.services.responses import TERMINAL, LiveEvent, not_found
+from responses_mock.store import db
+from responses_mock.store import events as event_store
+from responses_mock.store.direct import Direct
+from responses_mock.store import responses as response_store
 
 
 class StreamsService:

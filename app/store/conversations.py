@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.store import direct
-from app.store.items import CONVERSATION_ITEMS
-from app.store.tables import conversations as t
+from responses_mock.store import direct
+from responses_mock.store.items import CONVERSATION_ITEMS
+from responses_mock.store.tables import conversations as t
 
 
 @dataclass(frozen=True)

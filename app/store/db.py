@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from dataclasses import dataclass, field
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -14,10 +16,11 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.store import sqlite_inline, wal
-from app.store.direct import Direct, PostgresDirect, SQLiteDirect
+from responses_mock.store import sqlite_inline, wal
+from responses_mock.store.direct import Direct, PostgresDirect, SQLiteDirect
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Shipped inside the package (pyproject maps the top-level migrations/ folder to it).
+MIGRATIONS = Path(resources.files("responses_mock.migrations"))
 # Any constant will do: it serialises concurrent `migrate` runs of several replicas on Postgres.
 _MIGRATION_LOCK = 72_007_001
 
@@ -27,6 +30,35 @@ _MIGRATION_LOCK = 72_007_001
 _WRITE_LOCKS: "weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock]" = weakref.WeakKeyDictionary()
 # The driver-level access for hot statements (direct.py), one per engine.
 _DIRECT: "weakref.WeakKeyDictionary[AsyncEngine, Direct]" = weakref.WeakKeyDictionary()
+# Postgres: how one process's connection budget is shared out, per engine.
+_BUDGETS: "weakref.WeakKeyDictionary[AsyncEngine, Budget]" = weakref.WeakKeyDictionary()
+
+MIN_CONNECTIONS = 3  # one each: the SQLAlchemy pool, the driver pool, the LISTEN connection
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Every Postgres connection one server process may open, shared out among its users: the
+    LISTEN connection (1), the driver pool of the hot statements, and SQLAlchemy's pool for the rest.
+    Nothing opens a connection outside these three, so `total` is a hard bound."""
+
+    total: int
+    listen: int = field(init=False)
+    direct: int = field(init=False)
+    pool: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.total < MIN_CONNECTIONS:
+            raise ValueError(f"db_max_connections must be at least {MIN_CONNECTIONS} (got {self.total})")
+        rest = self.total - 1
+        object.__setattr__(self, "listen", 1)
+        object.__setattr__(self, "direct", max(1, rest // 2))
+        object.__setattr__(self, "pool", rest - self.direct)
+
+
+def budget(engine: AsyncEngine) -> Budget | None:
+    """The engine's connection budget (Postgres), or None (SQLite opens files, not connections)."""
+    return _BUDGETS.get(engine)
 
 
 @asynccontextmanager
@@ -49,7 +81,8 @@ def direct(engine: AsyncEngine) -> Direct:
         if url.get_backend_name() == "sqlite":
             found = SQLiteDirect(url.database or ":memory:", _WRITE_LOCKS[engine])
         else:
-            found = PostgresDirect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+            found = PostgresDirect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                   _BUDGETS[engine].direct)
         _DIRECT[engine] = found
     return found
 
@@ -75,7 +108,8 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, max_connections: int = 10) -> AsyncEngine:
+    """The engine for `url`; on Postgres, one process opens at most `max_connections` in all."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
@@ -101,9 +135,51 @@ def make_engine(url: str) -> AsyncEngine:
 
         return engine
     # No pre-ping (a round trip per checkout); stale connections are recycled instead. The hot
-    # statements have their own small asyncpg pool (direct.py): this one serves the rest, and a
-    # few replicas stay well inside Postgres's default 100 connections.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=300)
+    # statements have their own asyncpg pool (direct.py): this one serves the rest. No overflow:
+    # the budget is a bound, and a request waits for a connection rather than exceed it.
+    share = Budget(max_connections)
+    engine = create_async_engine(url, pool_size=share.pool, max_overflow=0, pool_recycle=300, pool_timeout=30)
+    _BUDGETS[engine] = share
+    return engine
+
+
+class StoreUnavailable(RuntimeError):
+    """The store refused this process at start; the message says why and what to change."""
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The Postgres error code behind an error, through SQLAlchemy's and the driver's wrapping."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return None
+
+
+async def open_store(engine: AsyncEngine, migrate_first: bool) -> None:
+    """Connect (and migrate) at start, so a store that refuses us fails the start with a clear
+    reason instead of failing requests later."""
+    try:
+        if migrate_first:
+            await migrate(engine)
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+        await direct(engine).all("SELECT 1")
+    except Exception as exc:
+        raise StoreUnavailable(describe_failure(engine, exc)) from exc
+
+
+def describe_failure(engine: AsyncEngine, exc: BaseException) -> str:
+    where = display_url(engine.url.render_as_string(hide_password=False))
+    share = budget(engine)
+    if share is not None and _sqlstate(exc) == "53300":  # too_many_connections
+        return (f"Postgres at {where} refused a connection: too many connections ({exc}). This server process "
+                f"opens at most {share.total} (db_max_connections); lower --db-max-connections, run fewer "
+                "processes, or raise Postgres's max_connections.")
+    return f"cannot open the store at {where}: {type(exc).__name__}: {exc}"
 
 
 def _alembic_config(connection: Connection) -> Config:

@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, AsyncIterator, Sequence
 
-from app.store import wal
+from responses_mock.store import wal
 
 _DOLLAR = re.compile(r"\$\d+")
 
@@ -177,16 +177,19 @@ class PostgresDirect(_GroupCommit):
 
     dialect = _Dialect("postgresql")
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, max_size: int) -> None:
         super().__init__(asyncio.Lock())
-        self._dsn = dsn
+        self._dsn, self._max_size = dsn, max_size
         self._pool = None
+        self._opening = asyncio.Lock()  # one pool, however many first callers race for it
 
     async def _get_pool(self):
         if self._pool is None:
-            import asyncpg
+            async with self._opening:
+                if self._pool is None:
+                    import asyncpg
 
-            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=8)
+                    self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size)
         return self._pool
 
     async def all(self, sql: str, *args: Any) -> list[tuple]:

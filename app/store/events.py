@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queue import pg_listen
-from app.store import direct
-from app.store.tables import response_events as t
+from responses_mock.queue import pg_listen
+from responses_mock.store import direct
+from responses_mock.store.tables import response_events as t
 
 
 async def append(conn: AsyncConnection, response_id: str, events: list[tuple[int, str, str]]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.store.tables import fixtures as t
+from responses_mock.store.tables import fixtures as t
 
 
 @dataclass(frozen=True)

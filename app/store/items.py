@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.store import direct
-from app.store.tables import conversation_items, response_items
+from responses_mock.store import direct
+from responses_mock.store.tables import conversation_items, response_items
 
 
 class ItemList:

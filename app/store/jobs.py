@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.store import direct
-from app.store.tables import jobs as t
+from responses_mock.store import direct
+from responses_mock.store.tables import jobs as t
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.store import direct
-from app.store.tables import journal as t
+from responses_mock.store import direct
+from responses_mock.store.tables import journal as t
 
 COLUMNS = (t.c.seq, t.c.id, t.c.tenant, t.c.at, t.c.method, t.c.path, t.c.query, t.c.headers, t.c.body,
            t.c.status, t.c.fixture_id, t.c.duration_ms)

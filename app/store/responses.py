@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queue import pg_listen
-from app.store import direct, events, jobs
-from app.store.tables import response_items, responses
+from responses_mock.queue import pg_listen
+from responses_mock.store import direct, events, jobs
+from responses_mock.store.tables import response_items, responses
 
 
 # The hot statements, in driver SQL (store/direct.py): every create and retrieve runs them.

@@ -15,9 +15,9 @@ import httpx
 import uvicorn
 from openai import AsyncOpenAI, OpenAI
 
-from app.config import Settings
-from app.main import create_app
-from app.testing.admin import AdminClient
+from responses_mock.config import Settings
+from responses_mock.main import create_app
+from responses_mock.testing.admin import AdminClient
 
 
 def free_port() -> int:

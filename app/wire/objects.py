@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from app import ids
-from app.services.catalog import CatalogModel
+from responses_mock import ids
+from responses_mock.services.catalog import CatalogModel
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
 

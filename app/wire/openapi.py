@@ -13,8 +13,8 @@ from openai.types.responses.input_token_count_response import InputTokenCountRes
 from openai.types.responses.response_item_list import ResponseItemList
 from pydantic import TypeAdapter
 
-from app.routes.router import Route, Router
-from app.wire import requests
+from responses_mock.routes.router import Route, Router
+from responses_mock.wire import requests
 
 REF = "#/components/schemas/{model}"
 

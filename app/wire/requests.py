@@ -19,7 +19,7 @@ from openai.types.responses.response_input_item_param import ResponseInputItemPa
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import Required, TypedDict
 
-from app.errors import InvalidRequest
+from responses_mock.errors import InvalidRequest
 
 # Strict, like the real API: "yes" is not a boolean and "5" is not an integer.
 _FORBID = ConfigDict(extra="forbid", strict=True)

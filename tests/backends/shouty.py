@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.backends.base import TextDelta
+from responses_mock.backends.base import TextDelta
 
 
 class Shouty:

@@ -31,6 +31,6 @@ def test_a_catalog_naming_a_missing_backend_fails_the_start(make_server, tmp_pat
     path.write_text('{"models": [{"id": "broken", "backend": "no.such.module:Thing"}]}')
     with pytest.raises(RuntimeError):
         make_server("sqlite", catalog=path)
-    from app.services import catalog
+    from responses_mock.services import catalog
     catalog._extra.clear()
     catalog._index.cache_clear()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.backends.base import Message, ModelContext, SummaryDelta, TextDelta, Thinking
-from app.backends.default import DefaultBackend
-from app.backends.registry import get
+from responses_mock.backends.base import Message, ModelContext, SummaryDelta, TextDelta, Thinking
+from responses_mock.backends.default import DefaultBackend
+from responses_mock.backends.registry import get
 
 
 def ctx(text: str, thinks: bool = False, **request) -> ModelContext:

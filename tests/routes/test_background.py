@@ -9,7 +9,7 @@ import time
 import openai
 import pytest
 
-from app.backends import registry
+from responses_mock.backends import registry
 from tests.conftest import new_key, sse
 from tests.routes.test_streaming import Exploding, collapse
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from app.services import tokens
+from responses_mock.services import tokens
 from tests.routes.test_conversations import user
 
 

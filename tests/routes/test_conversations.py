@@ -7,7 +7,7 @@ import asyncio
 import openai
 import pytest
 
-from app.services import tokens
+from responses_mock.services import tokens
 from tests.conftest import new_key
 from tests.routes.test_background import wait_for
 

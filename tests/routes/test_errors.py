@@ -168,7 +168,7 @@ def test_wrong_method_is_named(server):
 
 
 def test_a_bug_is_still_an_envelope(server, monkeypatch):
-    from app.services import catalog
+    from responses_mock.services import catalog
 
     def broken():
         raise RuntimeError("boom")

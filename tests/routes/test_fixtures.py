@@ -12,7 +12,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from app.testing import AdminClient
+from responses_mock.testing import AdminClient
 from tests.conftest import new_key
 from tests.routes.test_background import wait_for
 

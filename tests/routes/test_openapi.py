@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from app.wire.openapi import OPERATIONS
+from responses_mock.wire.openapi import OPERATIONS
 
 
 def _refs(node, found):

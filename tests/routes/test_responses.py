@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from app.services import tokens
+from responses_mock.services import tokens
 
 
 def test_create_basic_shape(client):

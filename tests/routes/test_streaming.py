@@ -10,9 +10,9 @@ import httpx
 import openai
 import pytest
 
-from app.backends import registry
-from app.backends.base import TextDelta
-from app.routes import sse as sse_module
+from responses_mock.backends import registry
+from responses_mock.backends.base import TextDelta
+from responses_mock.routes import sse as sse_module
 from tests.conftest import new_key, read_sse, sse
 
 REASONING_ORDER = [

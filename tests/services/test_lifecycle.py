@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.backends.base import Message, ModelContext, TextDelta
-from app.services import catalog, tokens
-from app.services.lifecycle import Lifecycle
-from app.services.pacing import Pace
-from app.wire import objects
+from responses_mock.backends.base import Message, ModelContext, TextDelta
+from responses_mock.services import catalog, tokens
+from responses_mock.services.lifecycle import Lifecycle
+from responses_mock.services.pacing import Pace
+from responses_mock.wire import objects
 
 TEXT = "Rain 🌧️ over 東京 tonight: naïve cafés close early, and the river rises."
 

@@ -6,7 +6,7 @@ import hashlib
 from importlib import resources
 import gzip
 
-from app.services import tokens
+from responses_mock.services import tokens
 
 
 def test_known_token_ids():

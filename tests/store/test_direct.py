@@ -8,9 +8,9 @@ import os
 
 import pytest
 
-from app import ids
-from app.store import db, direct, wal
-from app.store.direct import driver_sql, execute
+from responses_mock import ids
+from responses_mock.store import db, direct, wal
+from responses_mock.store.direct import driver_sql, execute
 
 INSERT = "INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, " \
          "request, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -101,7 +101,7 @@ def test_ids_look_real_and_differ():
 
 
 def test_postgres_batches_send_each_inserts_rows_together():
-    from app.store.direct import _merged
+    from responses_mock.store.direct import _merged
 
     a, b = "INSERT INTO a (x) VALUES ($1)", "INSERT INTO b (y) VALUES ($1)"
     assert _merged([(a, (1,)), (b, [(2,), (3,)]), (a, (4,))]) == [(a, [(1,), (4,)]), (b, [(2,), (3,)])]

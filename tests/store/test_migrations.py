@@ -9,8 +9,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.store import db
-from app.store.tables import metadata
+from responses_mock.store import db
+from responses_mock.store.tables import metadata
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])

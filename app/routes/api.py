@@ -1,0 +1,138 @@
+"""What every /v1 endpoint shares: declaring it as a FastAPI route, the caller's tenant, its
+query parameters.
+
+Endpoints are plain FastAPI routes added with `app.add_api_route` (an included APIRouter is
+matched as a unit, one level more per request). They take `request: Request` and their path
+parameters and return a `Response` they built, so FastAPI solves no dependency graph and
+encodes nothing again. Query parameters are validated by one TypeAdapter per shape, in the real
+API's words; the OpenAPI document describes them, and the request and response bodies, from the
+same SDK types (wire/openapi.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from pydantic import TypeAdapter, ValidationError
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
+
+from responses_mock.errors import Disconnect, Unauthorized
+from responses_mock.services.tenancy import bearer_key, tenant_of
+from responses_mock.wire.requests import validation_error
+
+PREFIX = "/v1"
+# Scope keys under which the middleware leaves what it parsed: the headers (a dict), the bearer
+# key and its tenant.
+HEADERS, KEY, TENANT = "responses_mock.headers", "responses_mock.key", "responses_mock.tenant"
+
+_NO_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header "
+    "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank "
+    "username) if you're accessing the API from your browser and are prompted for a username and "
+    "password. You can obtain an API key from https://platform.openai.com/account/api-keys."
+)
+
+
+def _mask(key: str) -> str:
+    return key[:3] + "*" * max(len(key) - 7, 0) + key[-4:] if len(key) > 7 else "*" * len(key)
+
+
+def headers(request: Request) -> dict[str, str]:
+    """The request's headers as a dict of lower-case names (parsed once, by the middleware)."""
+    found = request.scope.get(HEADERS)
+    if found is None:
+        found = request.scope[HEADERS] = {k.decode("latin-1").lower(): v.decode("latin-1")
+                                          for k, v in request.scope["headers"]}
+    return found
+
+
+def tenant(request: Request) -> str:
+    """Any bearer key is accepted unless `api_keys` is set; each key sees only its own objects."""
+    scope = request.scope
+    key = scope[KEY] if KEY in scope else bearer_key(headers(request).get("authorization", ""))
+    if key is None:
+        raise Unauthorized(_NO_KEY)
+    allowed = request.app.state.settings.api_keys
+    if allowed and key not in allowed:
+        raise Unauthorized(f"Incorrect API key provided: {_mask(key)}. You can find your API key at "
+                           "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
+    return scope.get(TENANT) or tenant_of(key)
+
+
+async def body(request: Request) -> bytes:
+    try:
+        return await request.body()
+    except ClientDisconnect:
+        raise Disconnect from None
+
+
+class Query:
+    """One shape of query parameters: a TypedDict keyed as sent (`include[]` repeats)."""
+
+    def __init__(self, shape: type) -> None:
+        self.adapter = TypeAdapter(shape)
+        self.lists = frozenset(k for k, v in shape.__annotations__.items() if getattr(v, "__origin__", None) is list)
+
+    def __call__(self, request: Request) -> dict:
+        raw = request.scope.get("query_string", b"")
+        values: dict[str, Any] = {}
+        if raw:
+            for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+                if name in self.lists:
+                    values.setdefault(name, []).append(value)
+                else:
+                    values[name] = value
+        try:
+            return self.adapter.validate_python(values)
+        except ValidationError as exc:
+            raise validation_error([{**e, "loc": ("query", *e["loc"])} for e in exc.errors()], None) from None
+
+    def openapi_parameters(self) -> list[dict]:
+        schema = self.adapter.json_schema()
+        return [{"name": name, "in": "query", "required": False, "schema": prop}
+                for name, prop in schema["properties"].items()]
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str  # the full path, /v1 included
+    endpoint: Callable
+    tags: tuple[str, ...]
+    query: Query | None = None
+    body: TypeAdapter | None = None  # the request body's shape, for the OpenAPI document
+    reply: type | None = None  # the 200 reply's SDK model, for the OpenAPI document
+
+
+class Endpoints:
+    """The /v1 endpoints of one module, declared with decorators and added to the app by install()."""
+
+    def __init__(self, *tags: str) -> None:
+        self.tags = tags
+        self.operations: list[Operation] = []
+
+    def route(self, method: str, path: str, *, query: Query | None = None, body: TypeAdapter | None = None,
+              reply: type | None = None):
+        def register(endpoint: Callable) -> Callable:
+            self.operations.append(Operation(method, PREFIX + path, endpoint, self.tags, query, body, reply))
+            return endpoint
+        return register
+
+    def get(self, path: str, **kw):
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw):
+        return self.route("POST", path, **kw)
+
+    def delete(self, path: str, **kw):
+        return self.route("DELETE", path, **kw)
+
+    def install(self, app: FastAPI) -> None:
+        for op in self.operations:
+            extra = {"parameters": op.query.openapi_parameters()} if op.query is not None else None
+            app.add_api_route(op.path, op.endpoint, methods=[op.method], tags=list(op.tags),
+                              response_class=Response, openapi_extra=extra)
