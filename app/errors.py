@@ -88,8 +88,13 @@ def _request_validation(request: Request, exc: RequestValidationError) -> Respon
     return error_response(validation_error(exc.errors(), None))
 
 
+def _unhandled(request: Request, exc: Exception) -> Response:
+    return error_response(ServerError("The server had an error while processing your request."))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, lambda req, exc: error_response(exc, exc.headers))
+    app.add_exception_handler(Exception, _unhandled)  # still the envelope (the error is logged too)
     app.add_exception_handler(Disconnect, lambda req, exc: DroppedResponse())
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _request_validation)

@@ -8,6 +8,7 @@ import socket
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from responses_mock import __version__
 from responses_mock.config import Settings, get_settings
@@ -16,7 +17,7 @@ from responses_mock.queue.notify import Notifier
 from responses_mock.queue.pg_listen import EVENTS, FIXTURES, PgListener
 from responses_mock.queue.worker import WorkerPool
 from responses_mock.middleware import RequestContextMiddleware
-from responses_mock.routes import admin, api, health
+from responses_mock.routes import V1, admin, health
 from responses_mock.backends import registry
 from responses_mock.services import catalog, tokens
 from responses_mock.services.background import BackgroundService
@@ -30,21 +31,6 @@ from responses_mock.store import db
 from responses_mock.wire import openapi
 
 log = logging.getLogger("responses_mock")
-
-
-class ResponsesMock(FastAPI):
-    """FastAPI for health, metrics, admin and the docs; every /v1 request goes straight to our
-    middleware and router instead, past FastAPI's own layers (its telemetry checks alone read
-    os.environ on every request)."""
-
-    _v1 = RequestContextMiddleware(api)
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
-            scope["app"] = self
-            await self._v1(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -114,12 +100,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await listener.close()
             await db.dispose(engine)
 
-    app = ResponsesMock(title="responses-mock", version=__version__, lifespan=lifespan)
+    # Docs load their assets from the installed package (fastapi-offline), never from a CDN.
+    # FastAPI's own telemetry stays off: it would look up tracer and meter providers per request.
+    app = FastAPIOffline(title="responses-mock", version=__version__, lifespan=lifespan,
+                         swagger_ui_parameters={"validatorUrl": None},
+                         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(admin.router)
-    openapi.install(app, api)
+    for endpoints in V1:
+        endpoints.install(app)
+    openapi.install(app, (op for endpoints in V1 for op in endpoints.operations))
     return app
 
 

@@ -1,23 +1,26 @@
 """One ASGI middleware for what every /v1 request shares: the real API's response headers
-(x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, and the
-request journal. Pure ASGI, so streamed replies pass through untouched. It wraps the API's own
-router (routes/router.py); the app hands it every /v1 request (main.py).
+(x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, metrics, and
+the request journal. Pure ASGI, so streamed replies pass through untouched; other paths (health,
+admin, docs) pass straight through.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from responses_mock import ids
-from responses_mock.errors import APIError, Disconnect, DroppedResponse, StreamCut, error_response
+from responses_mock.errors import APIError, Disconnect, DroppedResponse, ServerError, StreamCut, error_response
 from responses_mock.services import faults
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
 from responses_mock.services.tenancy import bearer_key, tenant_of
-from responses_mock.routes.router import HEADERS, KEY, TENANT
+from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
+
+log = logging.getLogger("responses_mock")
 
 _STATIC_HEADERS = [
     (b"openai-version", b"2020-10-01"),
@@ -31,10 +34,13 @@ _STATIC_HEADERS = [
 
 
 class RequestContextMiddleware:
-    def __init__(self, api: ASGIApp) -> None:
-        self.api = api
+    def __init__(self, app: ASGIApp) -> None:
+        self.api = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX + "/"):
+            await self.api(scope, receive, send)
+            return
         state = scope["app"].state  # the services live from the lifespan on
         journal: JournalService = state.journal
         fixtures: FixturesService = state.fixtures
@@ -81,12 +87,17 @@ class RequestContextMiddleware:
             await self.api(scope, receive_and_keep, send_with_headers)
         except (Disconnect, StreamCut):
             pass  # the reply stops here; the server closes the connection
+        except Exception:  # a bug, not the client's fault: still the envelope, never a bare 500
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not status:
+                await error_response(ServerError("The server had an error while processing your request."))(
+                    scope, receive, send_with_headers)
         finally:
             current.reset(token)
             if streaming:
                 metrics.streams.dec()
             route = scope.get("route")  # its template keeps label values few
-            template = "/v1" + route.path if route is not None else "unmatched"
+            template = route.path if route is not None else "unmatched"
             metrics.observe(scope["method"], template, status, time.perf_counter() - started)
             if journal.enabled:
                 journal.record({

@@ -1,11 +1,8 @@
-"""HTTP glue only: parse, call one service function, render. The API lives under /v1 (our own
-router, router.py); health, metrics and the admin API are FastAPI routes outside it."""
+"""HTTP glue only: parse, call one service function, render. The API lives under /v1 (FastAPI
+routes declared per module, routes/api.py); health, metrics and the admin API sit outside it."""
 
 from responses_mock.routes import conversations, health, models, responses
-from responses_mock.routes.router import Router
 
-api = Router("/v1")
-for module in (responses, models, conversations):
-    api.include(module.routes)
+V1 = (responses.endpoints, models.endpoints, conversations.endpoints)
 
-__all__ = ["api", "health"]
+__all__ = ["V1", "health"]

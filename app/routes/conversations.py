@@ -2,63 +2,74 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+from openai.types.conversations import Conversation, ConversationDeletedResource, ConversationItem
+from openai.types.conversations.conversation_item_list import ConversationItemList
 from starlette.responses import Response
 
+from responses_mock.routes import api
 from responses_mock.routes.render import json, raw_json
-from responses_mock.routes.router import Call, Router
 from responses_mock.wire import requests
 
-routes = Router("/v1", tags=("conversations",))
+endpoints = api.Endpoints("conversations")
+INCLUDE, PAGE = api.Query(requests.IncludeQuery), api.Query(requests.PageQuery)
 
 
-@routes.post("/conversations")
-async def create_conversation(call: Call) -> Response:
+@endpoints.post("/conversations", body=requests.CREATE_CONVERSATION, reply=Conversation)
+async def create_conversation(request: Request) -> Response:
     """Create a conversation, with up to 20 initial items."""
-    return json(await call.state.conversations.create(call.tenant, requests.create_conversation(await call.body())))
+    tenant = api.tenant(request)
+    return json(await request.app.state.conversations.create(
+        tenant, requests.create_conversation(await api.body(request))))
 
 
-@routes.get("/conversations/{conversation_id}")
-async def retrieve_conversation(call: Call) -> Response:
+@endpoints.get("/conversations/{conversation_id}", reply=Conversation)
+async def retrieve_conversation(request: Request, conversation_id: str) -> Response:
     """Retrieve a conversation."""
-    return json(await call.state.conversations.retrieve(call.tenant, call.params["conversation_id"]))
+    return json(await request.app.state.conversations.retrieve(api.tenant(request), conversation_id))
 
 
-@routes.post("/conversations/{conversation_id}")
-async def update_conversation(call: Call) -> Response:
+@endpoints.post("/conversations/{conversation_id}", body=requests.UPDATE_CONVERSATION, reply=Conversation)
+async def update_conversation(request: Request, conversation_id: str) -> Response:
     """Update a conversation's metadata."""
-    return json(await call.state.conversations.update(call.tenant, call.params["conversation_id"],
-                                                      requests.update_conversation(await call.body())))
+    tenant = api.tenant(request)
+    return json(await request.app.state.conversations.update(
+        tenant, conversation_id, requests.update_conversation(await api.body(request))))
 
 
-@routes.delete("/conversations/{conversation_id}")
-async def delete_conversation(call: Call) -> Response:
+@endpoints.delete("/conversations/{conversation_id}", reply=ConversationDeletedResource)
+async def delete_conversation(request: Request, conversation_id: str) -> Response:
     """Delete a conversation and its items."""
-    return json(await call.state.conversations.delete(call.tenant, call.params["conversation_id"]))
+    return json(await request.app.state.conversations.delete(api.tenant(request), conversation_id))
 
 
-@routes.post("/conversations/{conversation_id}/items", query=requests.IncludeQuery)
-async def create_items(call: Call) -> Response:
+@endpoints.post("/conversations/{conversation_id}/items", query=INCLUDE, body=requests.CREATE_ITEMS,
+                reply=ConversationItemList)
+async def create_items(request: Request, conversation_id: str) -> Response:
     """Add items to a conversation."""
-    return raw_json(await call.state.conversations.add_items(call.tenant, call.params["conversation_id"],
-                                                             requests.create_items(await call.body())))
+    tenant = api.tenant(request)
+    INCLUDE(request)
+    return raw_json(await request.app.state.conversations.add_items(
+        tenant, conversation_id, requests.create_items(await api.body(request))))
 
 
-@routes.get("/conversations/{conversation_id}/items", query=requests.PageQuery)
-async def list_items(call: Call) -> Response:
+@endpoints.get("/conversations/{conversation_id}/items", query=PAGE, reply=ConversationItemList)
+async def list_items(request: Request, conversation_id: str) -> Response:
     """List a conversation's items, a page at a time."""
-    return raw_json(await call.state.conversations.list_items(call.tenant, call.params["conversation_id"],
-                                                              **requests.page(call.query)))
+    tenant = api.tenant(request)
+    return raw_json(await request.app.state.conversations.list_items(tenant, conversation_id,
+                                                                     **requests.page(PAGE(request))))
 
 
-@routes.get("/conversations/{conversation_id}/items/{item_id}", query=requests.IncludeQuery)
-async def retrieve_item(call: Call) -> Response:
+@endpoints.get("/conversations/{conversation_id}/items/{item_id}", query=INCLUDE, reply=ConversationItem)
+async def retrieve_item(request: Request, conversation_id: str, item_id: str) -> Response:
     """Retrieve one item of a conversation."""
-    return raw_json(await call.state.conversations.get_item(call.tenant, call.params["conversation_id"],
-                                                            call.params["item_id"]))
+    tenant = api.tenant(request)
+    INCLUDE(request)
+    return raw_json(await request.app.state.conversations.get_item(tenant, conversation_id, item_id))
 
 
-@routes.delete("/conversations/{conversation_id}/items/{item_id}")
-async def delete_item(call: Call) -> Response:
+@endpoints.delete("/conversations/{conversation_id}/items/{item_id}", reply=Conversation)
+async def delete_item(request: Request, conversation_id: str, item_id: str) -> Response:
     """Delete one item of a conversation; returns the conversation."""
-    return json(await call.state.conversations.delete_item(call.tenant, call.params["conversation_id"],
-                                                           call.params["item_id"]))
+    return json(await request.app.state.conversations.delete_item(api.tenant(request), conversation_id, item_id))

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+from openai.types import Model
 from starlette.responses import Response
 
 from responses_mock.errors import NotFound
+from responses_mock.routes import api
 from responses_mock.routes.render import json
-from responses_mock.routes.router import Call, Router
 from responses_mock.services import catalog
 from responses_mock.wire import objects
 
-routes = Router("/v1", tags=("models",))
+endpoints = api.Endpoints("models")
 
 
-@routes.get("/models")
-async def list_models(call: Call) -> Response:
+@endpoints.get("/models")
+async def list_models(request: Request) -> Response:
     """List the catalog's models."""
+    api.tenant(request)
     return json(objects.model_list([catalog.find(m).wire(m) for m in catalog.listed()]))
 
 
-@routes.get("/models/{model_id}")
-async def retrieve_model(call: Call) -> Response:
+@endpoints.get("/models/{model_id}", reply=Model)
+async def retrieve_model(request: Request, model_id: str) -> Response:
     """Retrieve a model (any alias or dated snapshot the catalog knows)."""
-    model_id = call.params["model_id"]
+    api.tenant(request)
     model = catalog.find(model_id)
     if model is None:
         raise NotFound(f"The model '{model_id}' does not exist", param="model", code="model_not_found")

@@ -3,66 +3,77 @@ cancel, input items, input token counts."""
 
 from __future__ import annotations
 
+from fastapi import Request
+from openai.types.responses import CompactedResponse
+from openai.types.responses import Response as ResponseObject
+from openai.types.responses.input_token_count_response import InputTokenCountResponse
+from openai.types.responses.response_item_list import ResponseItemList
 from starlette.responses import Response
 
+from responses_mock.routes import api
 from responses_mock.routes.render import json, raw_json
-from responses_mock.routes.router import Call, Router
-from responses_mock.routes.sse import EventStream
+from responses_mock.routes.sse import event_stream
 from responses_mock.services import compaction, faults
 from responses_mock.wire import requests
 
-routes = Router("/v1", tags=("responses",))
+endpoints = api.Endpoints("responses")
+RETRIEVE, PAGE = api.Query(requests.RetrieveQuery), api.Query(requests.PageQuery)
 
 
-@routes.post("/responses")
-async def create_response(call: Call) -> Response:
+@endpoints.post("/responses", body=requests.CREATE, reply=ResponseObject)
+async def create_response(request: Request) -> Response:
     """Create a model response."""
-    state = call.state
-    params = requests.create_response(await call.body())
-    result = await state.responses.create(call.tenant, params, call.headers)
+    tenant, state = api.tenant(request), request.app.state
+    params = requests.create_response(await api.body(request))
+    result = await state.responses.create(tenant, params, api.headers(request))
     if not params.get("stream"):
         return json(result)
     if params.get("background"):  # background + stream: follow the job's log from the start
-        result = await state.streams.follow(call.tenant, result["id"], None)
-    return EventStream(faults.maybe_cut(result))
+        result = await state.streams.follow(tenant, result["id"], None)
+    return event_stream(faults.maybe_cut(result), state.settings.shutdown_grace)
 
 
-@routes.post("/responses/compact")
-async def compact_response(call: Call) -> Response:
+@endpoints.post("/responses/compact", body=requests.COMPACT, reply=CompactedResponse)
+async def compact_response(request: Request) -> Response:
     """Compact a conversation's context into one encrypted item."""
-    return json(await compaction.compact(call.state.responses.engine, call.tenant,
-                                         requests.compact(await call.body())))
+    tenant = api.tenant(request)
+    return json(await compaction.compact(request.app.state.responses.engine, tenant,
+                                         requests.compact(await api.body(request))))
 
 
-@routes.post("/responses/input_tokens")
-async def count_input_tokens(call: Call) -> Response:
+@endpoints.post("/responses/input_tokens", body=requests.COUNT, reply=InputTokenCountResponse)
+async def count_input_tokens(request: Request) -> Response:
     """Count a request's input tokens."""
-    return json(await call.state.responses.count_input_tokens(call.tenant, requests.count_tokens(await call.body())))
+    tenant = api.tenant(request)
+    return json(await request.app.state.responses.count_input_tokens(
+        tenant, requests.count_tokens(await api.body(request))))
 
 
-@routes.get("/responses/{response_id}", query=requests.RetrieveQuery)
-async def retrieve_response(call: Call) -> Response:
+@endpoints.get("/responses/{response_id}", query=RETRIEVE, reply=ResponseObject)
+async def retrieve_response(request: Request, response_id: str) -> Response:
     """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
-    response_id = call.params["response_id"]
-    if call.query.get("stream"):
-        return EventStream(await call.state.streams.follow(call.tenant, response_id, call.query.get("starting_after")))
-    return raw_json(await call.state.responses.retrieve(call.tenant, response_id))
+    tenant, state = api.tenant(request), request.app.state
+    query = RETRIEVE(request)
+    if query.get("stream"):
+        return event_stream(await state.streams.follow(tenant, response_id, query.get("starting_after")),
+                            state.settings.shutdown_grace)
+    return raw_json(await state.responses.retrieve(tenant, response_id))
 
 
-@routes.delete("/responses/{response_id}")
-async def delete_response(call: Call) -> Response:
+@endpoints.delete("/responses/{response_id}")
+async def delete_response(request: Request, response_id: str) -> Response:
     """Delete a stored response."""
-    return json(await call.state.responses.delete(call.tenant, call.params["response_id"]))
+    return json(await request.app.state.responses.delete(api.tenant(request), response_id))
 
 
-@routes.post("/responses/{response_id}/cancel")
-async def cancel_response(call: Call) -> Response:
+@endpoints.post("/responses/{response_id}/cancel", reply=ResponseObject)
+async def cancel_response(request: Request, response_id: str) -> Response:
     """Cancel a background response."""
-    return raw_json(await call.state.background.cancel(call.tenant, call.params["response_id"]))
+    return raw_json(await request.app.state.background.cancel(api.tenant(request), response_id))
 
 
-@routes.get("/responses/{response_id}/input_items", query=requests.PageQuery)
-async def list_input_items(call: Call) -> Response:
+@endpoints.get("/responses/{response_id}/input_items", query=PAGE, reply=ResponseItemList)
+async def list_input_items(request: Request, response_id: str) -> Response:
     """List a response's input items, a page at a time."""
-    return raw_json(await call.state.responses.input_items(call.tenant, call.params["response_id"],
-                                                           **requests.page(call.query)))
+    tenant = api.tenant(request)
+    return raw_json(await request.app.state.responses.input_items(tenant, response_id, **requests.page(PAGE(request))))

@@ -1,59 +1,33 @@
 """Server-sent events as the real API sends them: `event: <type>` and `data: <json>`, LF line
-ends, one body message per event.
+ends, one body message per event — an sse-starlette EventSourceResponse fed pre-encoded frames.
 
-Our own response rather than sse-starlette's: that one runs a task group of four tasks for every
-connection, ~38 KB per open stream (measured, bench/RESULTS.md) — most of the 50 MB a thousand
-idle streams may cost. Here an open stream is its request's task plus one watcher, which reads
-the socket for the client's disconnect (and then cancels the stream) and sends a keep-alive
-comment while nothing else flows. At shutdown, uvicorn cuts streams still open after
-`shutdown_grace` seconds.
+A disconnect stops only this socket: the run it watches is detached and finishes (and stays
+resumable). A slow reader is throttled by flow control, never cut (no send timeout). At shutdown
+an open stream gets `shutdown_grace` seconds to end before it is cut; its run resumes on restart.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncIterator
 
-from starlette.types import Receive, Scope, Send
+from sse_starlette import EventSourceResponse
 
 from responses_mock.services.responses import LiveEvent
 
-KEEPALIVE = 15.0  # seconds of silence before a `: keep-alive` comment (proxies drop idle sockets)
-_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no")]  # nginx: pass events on as they come
+KEEPALIVE = 15.0  # seconds between `: keep-alive` comments (proxies drop idle sockets)
+_KEEPALIVE_FRAME = b": keep-alive\n\n"
+_HEADERS = {"cache-control": "no-cache"}  # the real API's; sse-starlette adds x-accel-buffering: no
 
 
-class EventStream:
-    def __init__(self, events: AsyncIterator[LiveEvent]) -> None:
-        self.events = events
+def _keepalive() -> bytes:
+    return _KEEPALIVE_FRAME
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
-        stream = asyncio.current_task()
-        gone = False
 
-        async def watch() -> None:
-            nonlocal gone
-            while True:
-                try:
-                    message = await asyncio.wait_for(receive(), KEEPALIVE)
-                except asyncio.TimeoutError:
-                    await send({"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True})
-                    continue
-                if message["type"] == "http.disconnect":
-                    gone = True
-                    stream.cancel()  # a disconnect only stops this socket: the run itself is detached
-                    return
+async def _frames(events: AsyncIterator[LiveEvent]) -> AsyncIterator[bytes]:
+    async for _, type_, data in events:
+        yield b"event: " + type_.encode() + b"\ndata: " + data.encode() + b"\n\n"
 
-        watcher = asyncio.create_task(watch())
-        try:
-            async for _, type_, data in self.events:
-                await send({"type": "http.response.body", "more_body": True,
-                            "body": b"event: " + type_.encode() + b"\ndata: " + data.encode() + b"\n\n"})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except asyncio.CancelledError:
-            if not gone:
-                raise  # cancelled from outside (shutdown): let it go on
-            stream.uncancel()
-        finally:
-            watcher.cancel()
+
+def event_stream(events: AsyncIterator[LiveEvent], grace: float) -> EventSourceResponse:
+    return EventSourceResponse(_frames(events), headers=_HEADERS, sep="\n", ping=KEEPALIVE,
+                               ping_message_factory=_keepalive, shutdown_grace_period=grace)

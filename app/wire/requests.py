@@ -52,12 +52,12 @@ class CreateItemsBody(TypedDict, total=False):
     __pydantic_config__ = _FORBID  # type: ignore[misc]
 
 
-_CREATE = TypeAdapter(CreateResponseBody)
-_COUNT = TypeAdapter(CountTokensBody)
-_COMPACT = TypeAdapter(CompactBody)
-_CREATE_CONVERSATION = TypeAdapter(CreateConversationBody)
-_UPDATE_CONVERSATION = TypeAdapter(UpdateConversationBody)
-_CREATE_ITEMS = TypeAdapter(CreateItemsBody)
+CREATE = TypeAdapter(CreateResponseBody)
+COUNT = TypeAdapter(CountTokensBody)
+COMPACT = TypeAdapter(CompactBody)
+CREATE_CONVERSATION = TypeAdapter(CreateConversationBody)
+UPDATE_CONVERSATION = TypeAdapter(UpdateConversationBody)
+CREATE_ITEMS = TypeAdapter(CreateItemsBody)
 
 MAX_ITEMS_PER_CALL = 20  # conversations: items on create, and per items.create call
 
@@ -282,7 +282,7 @@ def check_metadata(metadata: dict | None, param: str = "metadata") -> None:
 def create_response(raw: bytes) -> dict:
     data = parse_json(raw)
     _required_model(data)
-    params = _validate(_CREATE, data)
+    params = _validate(CREATE, data)
     _range(params, "temperature", 0, 2, "decimal")
     _range(params, "top_p", 0, 1, "decimal")
     _range(params, "max_output_tokens", 16, None)
@@ -293,7 +293,7 @@ def create_response(raw: bytes) -> dict:
 
 
 def count_tokens(raw: bytes) -> dict:
-    return _validate(_COUNT, parse_json(raw))
+    return _validate(COUNT, parse_json(raw))
 
 
 def _required_model(data: dict) -> None:
@@ -305,7 +305,7 @@ def _required_model(data: dict) -> None:
 def compact(raw: bytes) -> dict:
     data = parse_json(raw)
     _required_model(data)
-    return _validate(_COMPACT, data)
+    return _validate(COMPACT, data)
 
 
 def _max_items(items: list | None, key: str = "items") -> None:
@@ -316,20 +316,20 @@ def _max_items(items: list | None, key: str = "items") -> None:
 
 
 def create_conversation(raw: bytes) -> dict:
-    params = _validate(_CREATE_CONVERSATION, parse_json(raw) if raw else {})
+    params = _validate(CREATE_CONVERSATION, parse_json(raw) if raw else {})
     _max_items(params.get("items"))
     check_metadata(params.get("metadata"))
     return params
 
 
 def update_conversation(raw: bytes) -> dict:
-    params = _validate(_UPDATE_CONVERSATION, parse_json(raw))
+    params = _validate(UPDATE_CONVERSATION, parse_json(raw))
     check_metadata(params.get("metadata"))
     return params
 
 
 def create_items(raw: bytes) -> list[dict]:
-    params = _validate(_CREATE_ITEMS, parse_json(raw))
+    params = _validate(CREATE_ITEMS, parse_json(raw))
     _max_items(params["items"])
     return params["items"]
 
@@ -337,7 +337,7 @@ def create_items(raw: bytes) -> list[dict]:
 # What `include` may name (accepted on input-item listing; our stored items are already complete).
 from openai.types.responses.response_includable import ResponseIncludable as Includable  # noqa: E402
 
-# Query parameters, keyed as sent (routes/router.py validates them).
+# Query parameters, keyed as sent (routes/api.py validates them).
 IncludeQuery = TypedDict("IncludeQuery", {"include[]": list[Includable]}, total=False)
 RetrieveQuery = TypedDict("RetrieveQuery", {
     "stream": bool, "starting_after": int, "include_obfuscation": bool, "include[]": list[Includable]}, total=False)
