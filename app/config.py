@@ -33,7 +33,11 @@ class Settings(BaseSettings):
         None, description="A JSON or YAML model catalog whose models are added to (or replace) the shipped ones.")
     fixtures: Path | None = Field(None, description="A JSON or YAML file of fixture rules to load at start.")
     admin_token: str | None = Field(
-        None, description="If set, /__admin/* requires 'Authorization: Bearer <admin_token>'.")
+        None, description="The token that acts on every tenant in /__admin/* ('Authorization: Bearer <token>'); "
+        "an API key reaches only its own rules and journal.")
+    max_body_bytes: int = Field(
+        72 * 1024 * 1024, ge=1024, description="The largest request body accepted (413 above it): room for the "
+        "real API's largest requests, a 50 MB file sent as base64.")
     journal: bool = Field(True, description="Keep a journal of every /v1 request, readable at /__admin/requests.")
     journal_keep: int = Field(10000, description="How many of the newest journal entries are kept.")
     migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the server starts.")

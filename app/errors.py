@@ -70,6 +70,12 @@ def error_response(err: APIError, headers: dict | None = None) -> Response:
                     headers=headers)
 
 
+def too_large(limit: int, size: int | None = None) -> APIError:
+    got = f" (this one has {size:,})" if size is not None else ""
+    return APIError(f"The request body is too large: at most {limit:,} bytes are accepted{got}.", status=413,
+                    code="request_too_large")
+
+
 # Route-level messages in the real API's words (unknown URL, wrong method).
 def _http_exception(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 404:

@@ -108,10 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
+    for endpoints in V1:  # first: a request is matched against the routes in order, and /v1 is the hot path
+        endpoints.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
-    for endpoints in V1:
-        endpoints.install(app)
     openapi.install(app, (op for endpoints in V1 for op in endpoints.operations))
     return app
 

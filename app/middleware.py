@@ -13,10 +13,12 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from responses_mock import ids
-from responses_mock.errors import APIError, Disconnect, DroppedResponse, ServerError, StreamCut, error_response
+from responses_mock.errors import (APIError, Disconnect, DroppedResponse, ServerError, StreamCut, error_response,
+                                   too_large)
 from responses_mock.services import faults
 from responses_mock.services.fixtures import FixturesService
-from responses_mock.services.journal import MAX_BODY, SECRET_HEADERS, JournalService, RequestNote, current
+from responses_mock.services.journal import (MAX_BODY, JournalService, RequestNote, current, redact_headers,
+                                             redact_query)
 from responses_mock.services.tenancy import bearer_key, tenant_of
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
 
@@ -31,6 +33,13 @@ _STATIC_HEADERS = [
     (b"x-ratelimit-remaining-tokens", b"29999000"),
     (b"x-ratelimit-reset-tokens", b"2ms"),
 ]
+
+
+def _content_length(headers: dict[str, str]) -> int | None:
+    try:
+        return int(headers["content-length"])
+    except (KeyError, ValueError):
+        return None
 
 
 class RequestContextMiddleware:
@@ -55,10 +64,19 @@ class RequestContextMiddleware:
         body = bytearray()
         status = 0
 
+        limit = state.settings.max_body_bytes
+        received = 0
+
         async def receive_and_keep() -> Message:
+            nonlocal received
             message = await receive()
-            if message["type"] == "http.request" and len(body) < MAX_BODY:
-                body.extend(message.get("body", b"")[: MAX_BODY - len(body)])
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:  # a body without Content-Length, refused as soon as it passes
+                    raise too_large(limit)
+                if len(body) < MAX_BODY:
+                    body.extend(chunk[: MAX_BODY - len(body)])
             return message
 
         async def send_with_headers(message: Message) -> None:
@@ -77,6 +95,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            size = _content_length(headers)
+            if size is not None and size > limit:  # refused before a byte of it is read
+                await error_response(too_large(limit, size))(scope, receive, send_with_headers)
+                return
             if key is not None:
                 note.rules = await fixtures.candidates(note.tenant)
                 rule = note.rules and await fixtures.for_request(note.rules, scope["method"], scope["path"])
@@ -102,8 +124,8 @@ class RequestContextMiddleware:
             if journal.enabled:
                 journal.record({
                     "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
-                    "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
-                    "headers": orjson.dumps({k: v for k, v in headers.items() if k not in SECRET_HEADERS}).decode(),
+                    "path": scope["path"], "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
+                    "headers": orjson.dumps(redact_headers(headers)).decode(),
                     "body": bytes(body).decode("utf-8", "replace"), "status": status, "fixture_id": note.fixture_id,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 })

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,6 +31,12 @@ ABANDONED = "The server process running this response stopped; the response was 
 CANCEL_CHECK = 0.2  # seconds between checks for cancels requested through another process
 
 
+def fair_share(slots: int) -> int:
+    """The most worker slots of one process a single tenant may hold: half (at least one), so a
+    tenant that queues many slow jobs never starves the others."""
+    return max(1, slots // 2)
+
+
 class WorkerPool:
     def __init__(self, engine: AsyncEngine, service: BackgroundService, settings: Settings) -> None:
         self.engine = engine
@@ -39,6 +46,7 @@ class WorkerPool:
         self._tasks: list[asyncio.Task] = []
         self._job_tasks: dict[int, asyncio.Task] = {}
         self._wake = asyncio.Event()
+        self._claiming = asyncio.Lock()
         self._stopping = False
 
     def wake(self) -> None:
@@ -60,13 +68,23 @@ class WorkerPool:
             await self.service.fail_orphan(job.response_id, SHUTDOWN)
         self.running.clear()
 
+    def _full(self) -> list[str]:
+        """Tenants that already hold their fair share of this process's slots."""
+        held = Counter(job.tenant for job in self.running.values())
+        share = fair_share(self.settings.worker_concurrency)
+        return [tenant for tenant, n in held.items() if n >= share]
+
     async def _loop(self) -> None:
         while not self._stopping:
             try:
                 job = None
-                if await job_store.any_due(db.direct(self.engine), time.time()):
-                    async with db.begin(self.engine) as conn:
-                        job = await job_store.claim(conn, self.service.worker_id, time.time())
+                async with self._claiming:  # one claim at a time here, so the shares hold
+                    full = self._full()
+                    if await job_store.any_due(db.direct(self.engine), time.time(), full):
+                        async with db.begin(self.engine) as conn:
+                            job = await job_store.claim(conn, self.service.worker_id, time.time(), full)
+                    if job is not None:
+                        self.running[job.id] = job
             except Exception:  # the store is briefly unavailable: back off, do not die
                 log.exception("claiming a job failed")
                 job = None
@@ -75,7 +93,6 @@ class WorkerPool:
                     await asyncio.wait_for(self._wake.wait(), self.settings.worker_poll_interval)
                 self._wake.clear()
                 continue
-            self.running[job.id] = job
             task = asyncio.create_task(self.service.run_job(job))
             self._job_tasks[job.id] = task
             try:

@@ -24,29 +24,33 @@ async def create_conversation(request: Request) -> Response:
 
 
 @endpoints.get("/conversations/{conversation_id}", reply=Conversation)
-async def retrieve_conversation(request: Request, conversation_id: str) -> Response:
+async def retrieve_conversation(request: Request) -> Response:
     """Retrieve a conversation."""
+    conversation_id = request.path_params["conversation_id"]
     return json(await request.app.state.conversations.retrieve(api.tenant(request), conversation_id))
 
 
 @endpoints.post("/conversations/{conversation_id}", body=requests.UPDATE_CONVERSATION, reply=Conversation)
-async def update_conversation(request: Request, conversation_id: str) -> Response:
+async def update_conversation(request: Request) -> Response:
     """Update a conversation's metadata."""
+    conversation_id = request.path_params["conversation_id"]
     tenant = api.tenant(request)
     return json(await request.app.state.conversations.update(
         tenant, conversation_id, requests.update_conversation(await api.body(request))))
 
 
 @endpoints.delete("/conversations/{conversation_id}", reply=ConversationDeletedResource)
-async def delete_conversation(request: Request, conversation_id: str) -> Response:
+async def delete_conversation(request: Request) -> Response:
     """Delete a conversation and its items."""
+    conversation_id = request.path_params["conversation_id"]
     return json(await request.app.state.conversations.delete(api.tenant(request), conversation_id))
 
 
 @endpoints.post("/conversations/{conversation_id}/items", query=INCLUDE, body=requests.CREATE_ITEMS,
                 reply=ConversationItemList)
-async def create_items(request: Request, conversation_id: str) -> Response:
+async def create_items(request: Request) -> Response:
     """Add items to a conversation."""
+    conversation_id = request.path_params["conversation_id"]
     tenant = api.tenant(request)
     INCLUDE(request)
     return raw_json(await request.app.state.conversations.add_items(
@@ -54,22 +58,25 @@ async def create_items(request: Request, conversation_id: str) -> Response:
 
 
 @endpoints.get("/conversations/{conversation_id}/items", query=PAGE, reply=ConversationItemList)
-async def list_items(request: Request, conversation_id: str) -> Response:
+async def list_items(request: Request) -> Response:
     """List a conversation's items, a page at a time."""
+    conversation_id = request.path_params["conversation_id"]
     tenant = api.tenant(request)
     return raw_json(await request.app.state.conversations.list_items(tenant, conversation_id,
                                                                      **requests.page(PAGE(request))))
 
 
 @endpoints.get("/conversations/{conversation_id}/items/{item_id}", query=INCLUDE, reply=ConversationItem)
-async def retrieve_item(request: Request, conversation_id: str, item_id: str) -> Response:
+async def retrieve_item(request: Request) -> Response:
     """Retrieve one item of a conversation."""
+    conversation_id, item_id = request.path_params["conversation_id"], request.path_params["item_id"]
     tenant = api.tenant(request)
     INCLUDE(request)
     return raw_json(await request.app.state.conversations.get_item(tenant, conversation_id, item_id))
 
 
 @endpoints.delete("/conversations/{conversation_id}/items/{item_id}", reply=Conversation)
-async def delete_item(request: Request, conversation_id: str, item_id: str) -> Response:
+async def delete_item(request: Request) -> Response:
     """Delete one item of a conversation; returns the conversation."""
+    conversation_id, item_id = request.path_params["conversation_id"], request.path_params["item_id"]
     return json(await request.app.state.conversations.delete_item(api.tenant(request), conversation_id, item_id))

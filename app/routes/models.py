@@ -23,8 +23,9 @@ async def list_models(request: Request) -> Response:
 
 
 @endpoints.get("/models/{model_id}", reply=Model)
-async def retrieve_model(request: Request, model_id: str) -> Response:
+async def retrieve_model(request: Request) -> Response:
     """Retrieve a model (any alias or dated snapshot the catalog knows)."""
+    model_id = request.path_params["model_id"]
     api.tenant(request)
     model = catalog.find(model_id)
     if model is None:

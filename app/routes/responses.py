@@ -50,8 +50,9 @@ async def count_input_tokens(request: Request) -> Response:
 
 
 @endpoints.get("/responses/{response_id}", query=RETRIEVE, reply=ResponseObject)
-async def retrieve_response(request: Request, response_id: str) -> Response:
+async def retrieve_response(request: Request) -> Response:
     """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
+    response_id = request.path_params["response_id"]
     tenant, state = api.tenant(request), request.app.state
     query = RETRIEVE(request)
     if query.get("stream"):
@@ -61,19 +62,22 @@ async def retrieve_response(request: Request, response_id: str) -> Response:
 
 
 @endpoints.delete("/responses/{response_id}")
-async def delete_response(request: Request, response_id: str) -> Response:
+async def delete_response(request: Request) -> Response:
     """Delete a stored response."""
+    response_id = request.path_params["response_id"]
     return json(await request.app.state.responses.delete(api.tenant(request), response_id))
 
 
 @endpoints.post("/responses/{response_id}/cancel", reply=ResponseObject)
-async def cancel_response(request: Request, response_id: str) -> Response:
+async def cancel_response(request: Request) -> Response:
     """Cancel a background response."""
+    response_id = request.path_params["response_id"]
     return raw_json(await request.app.state.background.cancel(api.tenant(request), response_id))
 
 
 @endpoints.get("/responses/{response_id}/input_items", query=PAGE, reply=ResponseItemList)
-async def list_input_items(request: Request, response_id: str) -> Response:
+async def list_input_items(request: Request) -> Response:
     """List a response's input items, a page at a time."""
+    response_id = request.path_params["response_id"]
     tenant = api.tenant(request)
     return raw_json(await request.app.state.responses.input_items(tenant, response_id, **requests.page(PAGE(request))))

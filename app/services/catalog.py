@@ -13,6 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 from responses_mock import datafiles
+from responses_mock.services import pacing
 from responses_mock.errors import InvalidRequest
 
 
@@ -46,6 +47,12 @@ def _entry(raw: dict) -> CatalogModel:
     entry = {**_DEFAULTS, "snapshot": raw["id"], **raw}
     if not entry["reasoning"]:
         entry["default_effort"] = None
+    for field, value in (entry.get("pace") or {}).items():
+        if field not in pacing.FIELDS:
+            raise ValueError(f"catalog entry {raw.get('id')!r}: pace.{field} is not one of {', '.join(pacing.FIELDS)}")
+        why = pacing.problem(field, float(value))
+        if why:
+            raise ValueError(f"catalog entry {raw.get('id')!r}: pace.{field}: {why}, but got {value}")
     try:
         return CatalogModel(**entry)
     except TypeError as exc:

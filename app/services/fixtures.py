@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from responses_mock import datafiles, ids
 from responses_mock.store import db
 from responses_mock.backends.base import ModelContext
-from responses_mock.errors import InvalidRequest, NotFound
+from responses_mock.errors import APIError, InvalidRequest, NotFound
 from responses_mock.queue import pg_listen
 from responses_mock.services.tenancy import tenant_of
 from responses_mock.store import fixtures as store
@@ -146,9 +146,19 @@ class FixturesService:
                 "priority": rule.priority, "source": source, "created_at": time.time(),
                 "rule": stored.model_dump_json(by_alias=True, exclude_none=True)}
 
-    async def add(self, data: object) -> list[dict]:
+    async def add(self, data: object, *, owner: str | None, admin: bool) -> list[dict]:
+        """Add rules. A key's rules apply to that key alone (`owner`); only the admin token adds
+        rules for every tenant (no `api_key`) or for a key of its choosing."""
         rules = parse_rules(data)
+        for i, rule in enumerate(rules):
+            if not admin and rule.api_key is not None and tenant_of(rule.api_key) != owner:
+                raise APIError("A rule added with an API key applies to that key alone; scoping it to "
+                               "another key needs the admin token.", status=403, param=f"rules[{i}].api_key",
+                               code="forbidden")
         rows = [self._row(rule, rule.id or ids.new_id("fx"), "admin") for rule in rules]
+        if owner is not None:
+            for row in rows:
+                row["tenant"] = owner
         async with db.begin(self.engine) as conn:
             taken = await store.existing_ids(conn, [r["id"] for r in rows])
             if taken:
@@ -163,21 +173,22 @@ class FixturesService:
         return {"id": row.id, "object": "fixture", "scoped": bool(row.tenant), "priority": row.priority,
                 "source": row.source, "seen": row.seen, "rule": orjson.loads(row.rule)}
 
-    async def listing(self, api_key: str | None) -> list[dict]:
+    # `tenant`: one tenant's rules, or None for every tenant's (the admin token only).
+    async def listing(self, tenant: str | None) -> list[dict]:
         async with self.engine.connect() as conn:
-            rows = await store.listing(conn, tenant_of(api_key) if api_key else None)
+            rows = await store.listing(conn, tenant)
         return [self.render(r) for r in rows]
 
-    async def remove(self, fixture_id: str) -> None:
+    async def remove(self, fixture_id: str, tenant: str | None) -> None:
         async with db.begin(self.engine) as conn:
-            if not await store.remove(conn, fixture_id=fixture_id):
+            if not await store.remove(conn, fixture_id=fixture_id, tenant=tenant):
                 raise NotFound(f"No fixture with id '{fixture_id}'.")
             await self._announce(conn)
         self.changed()
 
-    async def clear(self, api_key: str | None) -> int:
+    async def clear(self, tenant: str | None) -> int:
         async with db.begin(self.engine) as conn:
-            removed = await store.remove(conn, tenant=tenant_of(api_key) if api_key else None)
+            removed = await store.remove(conn, tenant=tenant)
             await self._announce(conn)
         self.changed()
         return removed

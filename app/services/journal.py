@@ -8,20 +8,39 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.store import db
-from responses_mock.services.tenancy import tenant_of
 from responses_mock.store import journal as store
 
 log = logging.getLogger("responses_mock.journal")
 
 # Never journaled: they carry credentials.
-SECRET_HEADERS = frozenset({"authorization", "cookie", "x-admin-token", "proxy-authorization", "openai-organization"})
+# Credentials never reach the journal: these headers, and query parameters whose names look like
+# keys, keep their names with the value masked (what was sent stays visible, not what it was).
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "x-admin-token",
+                            "cookie", "set-cookie", "openai-organization", "openai-project"})
+_SECRET_PARAM = re.compile(r"key|token|secret|passw|signature|sig$|auth|credential|session", re.I)
+MASK = "[redacted]"
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: MASK if k in SECRET_HEADERS else v for k, v in headers.items()}
+
+
+def redact_query(query: str) -> str:
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(_SECRET_PARAM.search(name) for name, _ in pairs):
+        return query
+    return urlencode([(name, MASK if _SECRET_PARAM.search(name) else value) for name, value in pairs])
 MAX_BODY = 1 << 20
 
 
@@ -95,21 +114,22 @@ class JournalService:
                 self._pending[:0] = batch
                 raise
 
-    async def read(self, *, api_key: str | None, method: str | None, path: str | None, status: int | None,
+    # `tenant`: one tenant's entries, or None for every tenant's (the admin token only).
+    async def read(self, *, tenant: str | None, method: str | None, path: str | None, status: int | None,
                    fixture_id: str | None, after: int | None, limit: int, order: str) -> dict:
         await self.flush()  # what this process answered is readable at once
         async with self.engine.connect() as conn:
-            rows = await store.read(conn, tenant=tenant_of(api_key) if api_key else None, method=method, path=path,
+            rows = await store.read(conn, tenant=tenant, method=method, path=path,
                                     status=status, fixture_id=fixture_id, after=after, limit=limit + 1,
                                     descending=order == "desc")
         data = [render(r) for r in rows[:limit]]
         return {"object": "list", "data": data, "has_more": len(rows) > limit,
                 "last_cursor": rows[:limit][-1][0] if data else None}
 
-    async def clear(self, api_key: str | None) -> int:
+    async def clear(self, tenant: str | None) -> int:
         await self.flush()
         async with db.begin(self.engine) as conn:
-            return await store.clear(conn, tenant_of(api_key) if api_key else None)
+            return await store.clear(conn, tenant)
 
 
 def render(row: tuple) -> dict:

@@ -186,7 +186,7 @@ class ResponsesService:
         async with db.begin(self.engine) as conn:
             await self._insert(conn, tenant, params, pace, response, ctx, script)
             await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
-            await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay)
+            await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay, tenant)
             await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)
         self.wake_workers()
 

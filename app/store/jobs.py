@@ -19,28 +19,34 @@ class Job:
     id: int
     response_id: str
     attempts: int
+    tenant: str = ""
 
 
-async def enqueue(conn: AsyncConnection, response_id: str, run_after: float) -> None:
-    await conn.execute(t.insert(), {"response_id": response_id, "status": "queued", "run_after": run_after})
+async def enqueue(conn: AsyncConnection, response_id: str, run_after: float, tenant: str) -> None:
+    await conn.execute(t.insert(), {"response_id": response_id, "status": "queued", "run_after": run_after,
+                                    "tenant": tenant})
 
 
-_DUE = "SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= $1 LIMIT 1"
+_DUE = "SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= $1"
 
 
-async def any_due(source, now: float) -> bool:
-    """Whether a claim could find a job: a read, so idle workers poll without a write transaction."""
-    return bool(await direct.rows(source, _DUE, now))
+async def any_due(source, now: float, exclude: list[str] = ()) -> bool:
+    """Whether a claim could find a job (of a tenant not in `exclude`): a read, so idle workers
+    poll without a write transaction."""
+    sql = _DUE + "".join(f" AND tenant <> ${i}" for i in range(2, len(exclude) + 2)) + " LIMIT 1"
+    return bool(await direct.rows(source, sql, now, *exclude))
 
 
-async def claim(conn: AsyncConnection, worker: str, now: float) -> Job | None:
-    due = (select(t.c.id).where(t.c.status == "queued", t.c.run_after <= now)
-           .order_by(t.c.run_after, t.c.id).limit(1).with_for_update(skip_locked=True)
-           .scalar_subquery())
+async def claim(conn: AsyncConnection, worker: str, now: float, exclude: list[str] = ()) -> Job | None:
+    """The oldest due job of a tenant not in `exclude` (those already hold their share here)."""
+    due = select(t.c.id).where(t.c.status == "queued", t.c.run_after <= now)
+    if exclude:
+        due = due.where(t.c.tenant.not_in(exclude))
+    due = due.order_by(t.c.run_after, t.c.id).limit(1).with_for_update(skip_locked=True).scalar_subquery()
     row = (await conn.execute(
         update(t).where(t.c.id == due)
         .values(status="running", worker=worker, heartbeat_at=now, attempts=t.c.attempts + 1)
-        .returning(t.c.id, t.c.response_id, t.c.attempts))).first()
+        .returning(t.c.id, t.c.response_id, t.c.attempts, t.c.tenant))).first()
     return Job(*row) if row else None
 
 

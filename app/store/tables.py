@@ -63,6 +63,7 @@ jobs = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("worker", String(64)),
     Column("heartbeat_at", Float),
+    Column("tenant", String(64), nullable=False, server_default=""),  # for fair shares of worker slots
     Index("ix_jobs_claim", "status", "run_after", "id"),
 )
 

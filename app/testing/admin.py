@@ -1,4 +1,7 @@
-"""A small client of /__admin: fixture rules, the request journal, faults — scoped to one API key."""
+"""A small client of /__admin: fixture rules, the request journal, faults — scoped to one API key.
+
+It authenticates as the key itself (admin follows the key, like /v1); given the admin token, it
+acts with that instead, on `api_key`'s tenant if given, else on every tenant."""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ import httpx
 
 class AdminClient:
     def __init__(self, base_url: str, api_key: str | None = None, token: str | None = None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.api_key = api_key
+        credential = token or api_key
+        headers = {"Authorization": f"Bearer {credential}"} if credential else {}
+        self.api_key, self.token = api_key, token
         self.http = httpx.Client(base_url=f"{base_url.rstrip('/')}/__admin", headers=headers, timeout=30)
 
     def _scope(self) -> dict:
-        return {"api_key": self.api_key} if self.api_key else {}
+        return {"api_key": self.api_key} if self.api_key and self.token else {}
 
     def _ok(self, response: httpx.Response) -> dict:
         if response.status_code >= 400:
@@ -21,7 +25,7 @@ class AdminClient:
 
     def add(self, *rules: dict) -> list[dict]:
         """Add fixture rules (scoped to this client's key); returns them with their ids."""
-        return self._ok(self.http.post("/fixtures", json=[{**self._scope(), **rule} for rule in rules]))["data"]
+        return self._ok(self.http.post("/fixtures", params=self._scope(), json=list(rules)))["data"]
 
     def respond(self, match: dict | None = None, **respond) -> dict:
         """Shorthand: `admin.respond({"input_contains": "hi"}, text="Hello!")`."""

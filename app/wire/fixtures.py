@@ -101,6 +101,17 @@ class Pace(BaseModel):
     time_to_first_token: float | None = Field(None, ge=0)
     tokens_per_second: float | None = Field(None, ge=0)
 
+    @model_validator(mode="after")
+    def _bounded(self) -> "Pace":
+        from responses_mock.services.pacing import problem  # local: services import this module
+
+        for field in ("queue_delay", "time_to_first_token", "tokens_per_second"):
+            value = getattr(self, field)
+            why = value is not None and problem(field, value)
+            if why:
+                raise ValueError(f"{field}: {why}, but got {value}")
+        return self
+
 
 class Respond(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -185,7 +185,7 @@ def test_journal_records_what_the_code_sent(admin, key, sdk, server):
     assert create["body"] == {"model": "gpt-4.1", "input": "journal this", "metadata": {"run": "7"}}
     assert create["fixture_id"] == rule["id"] and get["fixture_id"] is None
     assert create["id"] == raw.headers["x-request-id"] and create["id"].startswith("req_")
-    assert "authorization" not in create["headers"] and create["headers"]["content-type"] == "application/json"
+    assert create["headers"]["authorization"] == "[redacted]" and create["headers"]["content-type"] == "application/json"
     assert get["path"] == f"/v1/responses/{r.id}" and get["method"] == "GET"
     assert admin.requests(method="GET") == [get]
     assert admin.requests(path="/v1/responses/*") == [get]

@@ -1,0 +1,112 @@
+"""Hardening: bodies over the limit get a prompt 413, pace values are bounded, one tenant's slow
+jobs cannot starve another's, and no credential reaches the journal."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+
+from responses_mock.testing import AdminClient
+from tests.conftest import new_key
+
+
+def _envelope(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}
+    return error
+
+
+def until(condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_128_mib_body_is_refused_at_once(server):
+    """Announced with Content-Length: the 413 comes before the body is sent."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(b"POST /v1/responses HTTP/1.1\r\nhost: x\r\nauthorization: Bearer sk-big\r\n"
+                     b"content-type: application/json\r\ncontent-length: " + str(128 << 20).encode() + b"\r\n\r\n"
+                     + b'{"model": "gpt-4.1", "input": "' + b"a" * 65536)
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        assert time.monotonic() - started < 2
+    head, body = reply.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 413")
+    assert b'"code":"request_too_large"' in body and b"75,497,472 bytes" in body
+
+
+def test_a_streamed_body_over_the_limit_is_refused(make_server):
+    server = make_server("sqlite", max_body_bytes=64 * 1024)
+
+    def chunks():
+        yield b'{"model": "gpt-4.1", "input": "'
+        for _ in range(40):
+            yield b"a" * 4096
+
+    with server.http(headers={"Authorization": f"Bearer {new_key()}"}) as http:
+        error = _envelope(http.post("/v1/responses", content=chunks()), 413)  # chunked: no Content-Length
+    assert error["code"] == "request_too_large" and "65,536 bytes" in error["message"]
+
+
+@pytest.mark.parametrize("header, value, why", [
+    ("x-mock-time-to-first-token", "1e308", "at most 600 seconds"),
+    ("x-mock-queue-delay", "inf", "expected a number >= 0"),
+    ("x-mock-queue-delay", "601", "at most 600 seconds"),
+    ("x-mock-tokens-per-second", "1e-300", "from 1 to 1e+06 tokens per second"),
+    ("x-mock-tokens-per-second", "-1", "expected a number >= 0"),
+])
+def test_pace_headers_out_of_bounds_are_refused(server, header, value, why):
+    with server.http(headers={"Authorization": f"Bearer {new_key()}", header: value}) as http:
+        error = _envelope(http.post("/v1/responses", json={"model": "gpt-4.1", "input": "hi", "background": True}), 400)
+    assert error["param"] == header and why in error["message"]
+
+
+def test_fixture_paces_out_of_bounds_are_refused(server):
+    admin = AdminClient(server.url, api_key=new_key())
+    for pace in ({"time_to_first_token": 1e308}, {"tokens_per_second": 0.5}, {"queue_delay": 3600}):
+        response = admin.http.post("/fixtures", json={"respond": {"text": "x", "pace": pace}})
+        assert "respond.pace" in _envelope(response, 400)["message"]
+
+
+def test_one_tenant_cannot_starve_another(make_server):
+    """A queues a dozen jobs that would run for minutes; B's job still starts and ends in seconds."""
+    server = make_server("sqlite", worker_concurrency=8, background_queue_delay=0)
+    slow = {"x-mock-time-to-first-token": "600", "x-mock-queue-delay": "0"}
+    with server.client(api_key=new_key()) as a, server.client(api_key=new_key()) as b:
+        hogs = [a.responses.create(model="gpt-4.1", input="slow", background=True, extra_headers=slow).id
+                for _ in range(12)]
+        until(lambda: sum(a.responses.retrieve(h).status == "in_progress" for h in hogs) == 4)
+        started = time.monotonic()
+        job = b.responses.create(model="gpt-4.1", input="quick", background=True,
+                                 extra_headers={"x-mock-queue-delay": "0", "x-mock-tokens-per-second": "0",
+                                                "x-mock-time-to-first-token": "0"})
+        until(lambda: b.responses.retrieve(job.id).status == "completed", timeout=10)
+        assert time.monotonic() - started < 3
+        assert sum(a.responses.retrieve(h).status == "in_progress" for h in hogs) == 4  # half the slots, no more
+        for h in hogs:
+            a.responses.cancel(h)
+
+
+def test_no_credential_reaches_the_journal(server):
+    key = new_key()
+    with server.http(headers={"Authorization": f"Bearer {key}", "api-key": "sk-azure-style-secret",
+                              "x-api-key": "sk-other-secret", "cookie": "session=abc"}) as http:
+        http.get("/v1/models", params={"api_key": "sk-in-query", "token": "t0k", "limit": "5"})
+    [entry] = AdminClient(server.url, api_key=key).requests()
+    text = str(entry)
+    for secret in (key, "sk-azure-style-secret", "sk-other-secret", "session=abc", "sk-in-query", "t0k"):
+        assert secret not in text, secret
+    assert entry["headers"]["authorization"] == entry["headers"]["x-api-key"] == "[redacted]"
+    assert "limit=5" in entry["query"] and "api_key=%5Bredacted%5D" in entry["query"]
