@@ -71,19 +71,31 @@ def seed_of(ctx: ModelContext) -> int:
     return int.from_bytes(h.digest()[:8], "big")
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z\-']{3,}")
+# Words of 4 to 30 letters: a run longer than any word (a pasted blob) is no topic to repeat.
+_WORD = re.compile(r"(?<![A-Za-z\-'])[A-Za-z][A-Za-z\-']{3,29}(?![A-Za-z\-'])")
 _SENTENCES = re.compile(r"\b(?:in|with|using)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
                         r"(?:short\s+)?sentences?\b", re.I)
 _ONE_WORD = re.compile(r"\b(?:in|with|using)\s+(?:one|a single)\s+word\b", re.I)
 
 
+_GIST = 8192  # characters read from each end of a long message
+
+
+def _gist(text: str) -> str:
+    """What the model reads of a prompt for its form and topics: all of it, or both ends of a long
+    one (an instruction hidden in the middle of a megabyte is not worth a second of the loop)."""
+    return text if len(text) <= 2 * _GIST else text[:_GIST] + "\n" + text[-_GIST:]
+
+
 def _topics(text: str) -> list[str]:
     seen: list[str] = []
-    for word in _WORD.findall(text):
-        w = word.lower().strip("'-")
+    for match in _WORD.finditer(_gist(text)):
+        w = match.group().lower().strip("'-")
         if w not in _STOP and w not in seen:
             seen.append(w)
-    return seen[:4] or ["this question"]
+            if len(seen) == 4:
+                break
+    return seen or ["this question"]
 
 
 def _sentence_count(text: str, rng: random.Random) -> int:
@@ -95,7 +107,7 @@ def _sentence_count(text: str, rng: random.Random) -> int:
 
 
 def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
-    text = ctx.last_user_text
+    text = _gist(ctx.last_user_text)
     topics = _topics(text)
     if _ONE_WORD.search(text):
         return topics[0].capitalize() + "."

@@ -9,7 +9,6 @@ rule by adding one). A key's own rules and global rules compete in that one orde
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from responses_mock.errors import APIError, InvalidRequest, NotFound
 from responses_mock.queue import pg_listen
 from responses_mock.services.tenancy import tenant_of
 from responses_mock.store import fixtures as store
+from responses_mock.wire import patterns
 from responses_mock.wire.fixtures import Rule
 
 
@@ -69,9 +69,9 @@ def _accepts(rule: Rule, f: CreateFacts) -> bool:
     m = rule.match
     checks = (
         m.model is None or m.model in (f.model, f.snapshot),
-        m.model_regex is None or re.search(m.model_regex, f.model) or re.search(m.model_regex, f.snapshot),
+        m.model_regex is None or patterns.search(m.model_regex, f.model) or patterns.search(m.model_regex, f.snapshot),
         m.input_contains is None or m.input_contains.lower() in f.user_text.lower(),
-        m.input_regex is None or re.search(m.input_regex, f.user_text),
+        m.input_regex is None or patterns.search(m.input_regex, f.user_text),
         m.instructions_contains is None or m.instructions_contains.lower() in f.instructions.lower(),
         m.metadata is None or all(f.metadata.get(k) == v for k, v in m.metadata.items()),
         m.tools is None or set(m.tools) <= f.tool_names,
@@ -243,7 +243,7 @@ class FixturesService:
         """A fault rule (`match.path`) for any endpoint."""
         return await self._first([
             loaded for loaded in rules
-            if loaded.rule.match.path is not None and re.search(loaded.rule.match.path, path)
+            if loaded.rule.match.path is not None and patterns.search(loaded.rule.match.path, path)
             and (not loaded.rule.match.method or loaded.rule.match.method.upper() == method)])
 
     async def for_create(self, rules: list[Loaded], f: CreateFacts) -> Loaded | None:

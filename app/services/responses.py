@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from typing import AsyncIterator, Callable, Mapping
 
+import anyio
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +23,8 @@ from responses_mock.backends.scripted import ScriptedBackend
 from responses_mock.config import Settings
 from responses_mock.errors import Disconnect, InvalidRequest, NotFound
 from responses_mock.queue.notify import Notifier
-from responses_mock.services import catalog, context, conversations, faults, fixtures, journal, pacing, request_checks
+from responses_mock.services import (catalog, context, conversations, faults, fixtures, journal, pacing, request_checks,
+                                     tokens)
 from responses_mock.services.catalog import CatalogModel
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.lifecycle import Lifecycle, output_limit
@@ -123,7 +125,10 @@ class ResponsesService:
         pace = pacing.resolve(self.settings, model.pace, headers, background)
         ctx = await context.build(self.engine, tenant, params)
         mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
-        request_checks.check(params, [m.text for m in mctx.messages] + [ctx.instructions or ""])
+        texts = [m.text for m in mctx.messages] + [ctx.instructions or ""]
+        if tokens.heavy(texts):  # megabytes of input: counted in a thread, the loop stays free
+            await anyio.to_thread.run_sync(tokens.warm, texts, model.encoding)
+        request_checks.check(params, texts)
         script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",
@@ -256,6 +261,9 @@ class ResponsesService:
         if params.get("model"):
             encoding = catalog.resolve(params["model"]).encoding
         ctx = await context.build(self.engine, tenant, params)
+        texts = [m.text for m in context.messages(ctx)] + [ctx.instructions or ""]
+        if tokens.heavy(texts):
+            await anyio.to_thread.run_sync(tokens.warm, texts, encoding)
         return objects.input_tokens(context.count_input_tokens(ctx, encoding))
 
 

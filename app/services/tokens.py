@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import re
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from importlib import resources
 
@@ -43,10 +46,58 @@ def encoding(name: str) -> tiktoken.Encoding:
     return tiktoken.Encoding(**kwargs)
 
 
+# BPE is superlinear in the length of one pre-token: a run of 1 MiB without whitespace takes
+# seconds where the same bytes in words take milliseconds. Runs longer than this are counted in
+# pieces of this size (at most one token off per piece, and only for such runs).
+_RUN = 2048
+_LONG_RUN = re.compile(r"\S{%d,}" % (_RUN + 1))
+# Counts of long texts, so a text counted again (usage, fixtures, input_tokens) costs nothing, and
+# `warm` can count them off the event loop first. Keyed by length and hash, not the text itself.
+BIG = 16 * 1024
+_counted: "OrderedDict[tuple[str, int, int], int]" = OrderedDict()
+_counted_lock = threading.Lock()
+
+
+def _encode_len(enc: tiktoken.Encoding, text: str) -> int:
+    if not _LONG_RUN.search(text):
+        return len(enc.encode_ordinary(text))
+    total, start = 0, 0
+    for run in _LONG_RUN.finditer(text):
+        total += len(enc.encode_ordinary(text[start:run.start()])) if run.start() > start else 0
+        total += sum(len(enc.encode_ordinary(text[i:min(i + _RUN, run.end())]))
+                     for i in range(run.start(), run.end(), _RUN))
+        start = run.end()
+    return total + (len(enc.encode_ordinary(text[start:])) if start < len(text) else 0)
+
+
 def count(text: str, encoding_name: str = "o200k_base") -> int:
     if not text:
         return 0
-    return len(encoding(encoding_name).encode_ordinary(text))
+    if len(text) < BIG:
+        return len(encoding(encoding_name).encode_ordinary(text))
+    key = (encoding_name, len(text), hash(text))
+    with _counted_lock:
+        found = _counted.get(key)
+    if found is None:
+        found = _encode_len(encoding(encoding_name), text)
+        with _counted_lock:
+            _counted[key] = found
+            while len(_counted) > 256:
+                _counted.popitem(last=False)
+    return found
+
+
+def warm(texts: list[str], encoding_name: str = "o200k_base") -> None:
+    """Count the long texts now (call it in a thread: tiktoken releases the GIL), so the counts
+    taken later on the event loop are cache hits."""
+    for text in texts:
+        if len(text) >= BIG:
+            count(text, encoding_name)
+
+
+def heavy(texts: list[str]) -> bool:
+    """Whether counting these would hold the event loop noticeably (worth a thread)."""
+    return sum(len(t) for t in texts) >= BIG
 
 
 def token_pieces(text: str, encoding_name: str = "o200k_base") -> list[tuple[str, int]]:

@@ -11,11 +11,12 @@ rules with `match.path` (a regex) apply to any request and may only inject fault
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from openai.types.responses.response_error import ResponseError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from responses_mock.wire import patterns
 
 _STRICT = ConfigDict(extra="forbid")
 ErrorCode = ResponseError.model_fields["code"].annotation  # the codes a failed response may carry
@@ -46,7 +47,7 @@ class Match(BaseModel):
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
-            re.compile(value)
+            patterns.compile(value)  # RE2: refused here if it cannot run in linear time
         return value
 
 

@@ -110,3 +110,56 @@ def test_no_credential_reaches_the_journal(server):
         assert secret not in text, secret
     assert entry["headers"]["authorization"] == entry["headers"]["x-api-key"] == "[redacted]"
     assert "limit=5" in entry["query"] and "api_key=%5Bredacted%5D" in entry["query"]
+
+
+def test_a_catastrophic_regex_cannot_delay_another_tenant(server):
+    """`^(a+)+$` against "a"*26 + "!" takes seconds with a backtracking engine; on RE2 it is linear."""
+    a, b = new_key(), new_key()
+    AdminClient(server.url, api_key=a).respond({"input_regex": "^(a+)+$"}, text="matched")
+    with server.client(api_key=a) as sdk_a, server.client(api_key=b) as sdk_b:
+        started = time.monotonic()
+        assert sdk_a.responses.create(model="gpt-4.1", input="a" * 40 + "!").output_text != "matched"
+        assert sdk_a.responses.create(model="gpt-4.1", input="a" * 40).output_text == "matched"
+        sdk_b.responses.create(model="gpt-4.1", input="hello")
+        assert time.monotonic() - started < 2
+
+
+def test_a_pattern_that_needs_backtracking_is_refused_when_added(server):
+    admin = AdminClient(server.url, api_key=new_key())
+    for pattern in (r"(a)\1", r"foo(?=bar)", "(unclosed"):
+        error = _envelope(admin.http.post("/fixtures", json={"match": {"input_regex": pattern},
+                                                             "respond": {"text": "x"}}), 400)
+        assert "match.input_regex" in error["message"] and "linear time" in error["message"], error
+
+
+def test_a_megabyte_of_one_token_keeps_the_loop_free(server):
+    """Tokenising 1 MiB without whitespace runs in a thread (and in pieces: BPE is superlinear in
+    one run), so /health answers within 100 ms meanwhile and the create takes well under 2 s."""
+    import asyncio
+
+    async def scenario() -> tuple[float, float, dict]:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60,
+                                     headers={"Authorization": f"Bearer {new_key()}"}) as http:
+            await http.get("/health")
+            worst, done = 0.0, asyncio.Event()
+
+            async def probe() -> None:
+                nonlocal worst
+                while not done.is_set():
+                    t = time.perf_counter()
+                    await http.get("/health")
+                    worst = max(worst, time.perf_counter() - t)
+                    await asyncio.sleep(0.01)
+
+            prober = asyncio.create_task(probe())
+            started = time.perf_counter()
+            reply = await http.post("/v1/responses", json={"model": "gpt-5-mini", "input": "a" * (1 << 20)})
+            took = time.perf_counter() - started
+            done.set()
+            await prober
+            return worst, took, reply.json()
+
+    worst, took, body = asyncio.run(scenario())
+    assert body["status"] == "completed" and body["usage"]["input_tokens"] == 131078  # 1 MiB of "a": 8 a token
+    assert took < 2.0, took
+    assert worst < 0.1, worst
