@@ -65,6 +65,17 @@ class Settings(BaseSettings):
         0.25, description="How often a stream follower re-reads the event log when nothing wakes it (at "
         "least 10 s on Postgres with LISTEN and 30 s on SQLite, where every write wakes its followers).")
 
+    @field_validator("tokens_per_second", "time_to_first_token", "background_tokens_per_second",
+                     "background_time_to_first_token", "background_queue_delay")
+    @classmethod
+    def _bounded_pace(cls, value: float, info) -> float:
+        from responses_mock.services.pacing import problem  # local: pacing reads these settings
+
+        why = problem(info.field_name.removeprefix("background_"), value)
+        if why:
+            raise ValueError(why)
+        return value
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _split_keys(cls, v: object) -> object:

@@ -35,6 +35,11 @@ _STATIC_HEADERS = [
 ]
 
 
+def _text(value: str) -> str:
+    """Journal text as sent, but for NUL characters, which no text column can hold: escaped."""
+    return value.replace("\x00", "\\u0000") if "\x00" in value else value
+
+
 def _content_length(headers: dict[str, str]) -> int | None:
     try:
         return int(headers["content-length"])
@@ -95,6 +100,10 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
+            if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower():
+                await error_response(APIError("Invalid URL: the path or query string contains a null character.",
+                                              status=400, code="invalid_url"))(scope, receive, send_with_headers)
+                return
             size = _content_length(headers)
             if size is not None and size > limit:  # refused before a byte of it is read
                 await error_response(too_large(limit, size))(scope, receive, send_with_headers)
@@ -124,9 +133,9 @@ class RequestContextMiddleware:
             if journal.enabled:
                 journal.record({
                     "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
-                    "path": scope["path"], "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
+                    "path": _text(scope["path"]), "query": _text(redact_query(scope.get("query_string", b"").decode("latin-1"))),
                     "headers": orjson.dumps(redact_headers(headers)).decode(),
-                    "body": bytes(body).decode("utf-8", "replace"), "status": status, "fixture_id": note.fixture_id,
+                    "body": _text(bytes(body).decode("utf-8", "replace")), "status": status, "fixture_id": note.fixture_id,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 })
 

@@ -176,7 +176,7 @@ async def idle_streams(server: Proc, n: int = 1000, paths: list[str] | None = No
     if paths is None:
         ids: list[str] = []
         body = json.dumps({"model": "gpt-4.1", "input": "wait", "background": True}).encode()
-        conns = [Connection(url, {**AUTH, "x-mock-queue-delay": "3600"}) for _ in range(8)]
+        conns = [Connection(url, {**AUTH, "x-mock-queue-delay": "600"}) for _ in range(8)]
         await asyncio.gather(*(c.open() for c in conns))
 
         async def make(conn: Connection, k: int) -> None:

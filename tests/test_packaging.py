@@ -32,7 +32,13 @@ def test_every_source_folder_is_a_listed_package():
     assert found == listed
 
 
+def clean_env() -> dict:
+    """The environment of a user's shell: none of this checkout's settings or import paths."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("RESPONSES_MOCK_", "PYTEST", "PYTHONPATH"))}
+
+
 def run(args: list, **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("env", clean_env())
     out = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=600, **kw)
     assert out.returncode == 0, f"{args}\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
     return out
@@ -65,7 +71,7 @@ def test_the_wheel_ships_the_migrations_and_a_license(installed):
 def test_the_installed_cli_migrates_and_serves_from_any_folder(installed, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RESPONSES_MOCK_")}
+    env = clean_env()
     out = run([installed / "responses-mock", "migrate", "--data-dir", "store"], cwd=elsewhere, env=env)
     assert "migrated" in out.stderr and (elsewhere / "store" / "responses-mock.db").is_file()
     port = free_port()
@@ -96,6 +102,6 @@ def test_the_readme_pytest_example_in_a_user_project(installed, tmp_path):
     (tmp_path / "app" / "main.py").write_text("def create_app():\n    return 'the user app'\n")
     (tmp_path / "conftest.py").write_text("from app.main import create_app\n\nassert create_app() == 'the user app'\n")
     (tmp_path / "test_my_app.py").write_text(python_block_after("## Use it from pytest"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESPONSES_MOCK_", "PYTEST"))}
+    env = clean_env()
     out = run([installed / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path, env=env)
     assert re.search(r"\b4 passed\b", out.stdout), out.stdout

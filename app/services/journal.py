@@ -103,8 +103,7 @@ class JournalService:
             if not batch:
                 return
             try:
-                async with db.direct(self.engine).transaction() as tx:
-                    await store.append(tx, batch)
+                await self._append(batch)
                 self._written += len(batch)
                 if self._written >= max(self.keep // 10, 100):
                     async with db.begin(self.engine) as conn:
@@ -115,6 +114,26 @@ class JournalService:
                 raise
 
     # `tenant`: one tenant's entries, or None for every tenant's (the admin token only).
+    async def _append(self, batch: list[dict]) -> None:
+        """Store a batch; if it fails, each entry alone, dropping (and logging) any that the store
+        refuses by itself, so one bad entry cannot hold back everyone's journal for ever."""
+        try:
+            async with db.direct(self.engine).transaction() as tx:
+                await store.append(tx, batch)
+            return
+        except Exception:
+            if len(batch) == 1:
+                raise
+        for entry in batch:
+            try:
+                async with db.direct(self.engine).transaction() as tx:
+                    await store.append(tx, [entry])
+            except Exception as exc:
+                if _store_is_down(exc):
+                    raise
+                log.error("dropped a journal entry the store refused (%s %s): %s", entry.get("method"),
+                          entry.get("path"), exc)
+
     async def read(self, *, tenant: str | None, method: str | None, path: str | None, status: int | None,
                    fixture_id: str | None, after: int | None, limit: int, order: str) -> dict:
         await self.flush()  # what this process answered is readable at once
@@ -130,6 +149,11 @@ class JournalService:
         await self.flush()
         async with db.begin(self.engine) as conn:
             return await store.clear(conn, tenant)
+
+
+def _store_is_down(exc: Exception) -> bool:
+    """A connection problem (try again later), as opposed to an entry the store will never take."""
+    return isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError)) or "connection" in type(exc).__name__.lower()
 
 
 def render(row: tuple) -> dict:

@@ -53,6 +53,11 @@ def not_found(response_id: str) -> NotFound:
 
 
 def check_model_params(model: CatalogModel, params: dict) -> None:
+    asked = params.get("max_output_tokens")
+    if asked is not None and asked > model.max_output_tokens:  # the Chat Completions wording of the same limit
+        raise InvalidRequest(f"max_output_tokens is too large: {asked}. This model supports at most "
+                             f"{model.max_output_tokens} output tokens, whereas you provided {asked}.",
+                             param="max_output_tokens", code="invalid_value")
     if model.reasoning:
         for key in _SAMPLING:
             if params.get(key) not in (None, 1, 1.0):

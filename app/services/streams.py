@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import AsyncIterator, Callable
 
+import orjson
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
@@ -33,7 +35,10 @@ class StreamsService:
         row = await response_store.get(store, response_id, tenant)
         if row is None:
             raise not_found(response_id)
-        if not row.background and await event_store.last_seq(store, response_id) < 0:
+        # Whether it keeps events is a fact of the request, known from its row at once: its log
+        # may still be on its way to the store (a client cut mid-stream resumes within
+        # milliseconds, before the recorder's next write), and the follower waits for it.
+        if not (row.background or orjson.loads(row.request)["params"].get("stream")):
             raise InvalidRequest("This response cannot be streamed: only responses created with "
                                  "background=true or stream=true keep their events.", param="stream")
         return self._events(store, response_id, -1 if after is None else after)

@@ -15,6 +15,17 @@ from responses_mock.routes.api import Operation
 REF = "#/components/schemas/{model}"
 
 
+def _page_ids_nullable(schema: dict) -> dict:
+    """The SDK types a page's first_id/last_id as strings, but an empty page has no item to name:
+    the real API sends null, and so do we. Say so."""
+    props = schema.get("properties", {})
+    if "data" in props:
+        for field in ("first_id", "last_id"):
+            if field in props:
+                props[field] = {"anyOf": [{"type": "string"}, {"type": "null"}], "title": props[field].get("title")}
+    return schema
+
+
 def _schema(adapter: TypeAdapter, components: dict) -> dict:
     schema = adapter.json_schema(ref_template=REF, mode="validation")
     components.update(schema.pop("$defs", {}))
@@ -37,7 +48,7 @@ def install(app: FastAPI, operations: Iterable[Operation]) -> None:
                     "application/json": {"schema": _schema(op.body, components)}}}
             if op.reply is not None:
                 operation["responses"]["200"] = {"description": "OK", "content": {
-                    "application/json": {"schema": _schema(TypeAdapter(op.reply), components)}}}
+                    "application/json": {"schema": _page_ids_nullable(_schema(TypeAdapter(op.reply), components))}}}
         app.openapi_schema = doc
         return doc
 

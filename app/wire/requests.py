@@ -7,7 +7,7 @@ Ranges and limits the types cannot express are checked here too.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Literal, Optional
+from typing import Annotated, Any, Iterable, Literal, Optional
 
 import orjson
 from openai.types.conversations.conversation_create_params import ConversationCreateParams
@@ -16,7 +16,7 @@ from openai.types.responses.input_token_count_params import InputTokenCountParam
 from openai.types.responses.response_compact_params import ResponseCompactParams
 from openai.types.responses.response_create_params import ResponseCreateParamsBase
 from openai.types.responses.response_input_item_param import ResponseInputItemParam
-from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import Required, TypedDict
 
 from responses_mock.errors import InvalidRequest
@@ -137,6 +137,13 @@ def _message(err: dict, param: str | None, value: Any) -> tuple[str, str]:
         expected = f"{head}, and {last}" if sep else expected
         shown = f"'{value}'" if isinstance(value, str) else orjson.dumps(value).decode()
         return f"Invalid value: {shown}. Supported values are: {expected}.", "invalid_value"
+    bounds = {"greater_than_equal": ("below minimum", ">=", "ge"), "less_than_equal": ("above maximum", "<=", "le")}
+    if kind in bounds:
+        where, sign, key = bounds[kind]
+        limit = (err.get("ctx") or {}).get(key)
+        number = "integer" if isinstance(limit, int) else "decimal"
+        return (f"Invalid '{param}': {number} {where} value. Expected a value {sign} {limit}, but got {value} instead.",
+                f"{number}_{where.split()[0]}_{'min' if key == 'ge' else 'max'}_value")
     if kind in _TYPE_ERRORS:
         want = _KIND[_TYPE_ERRORS[kind]]
         got = "a decimal" if kind == "int_from_float" else _kind_of(value)
@@ -192,6 +199,21 @@ def _materialize(value: Any, path: tuple = ()) -> Any:
     return value
 
 
+MAX_DEPTH = 64  # nesting of a request body; deeper is refused before anything walks it
+
+
+def _depth_ok(data: Any) -> bool:
+    """Whether `data` nests at most MAX_DEPTH levels (iteratively: no recursion to overflow)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
+
+
 def parse_json(raw: bytes) -> dict:
     try:
         data = orjson.loads(raw) if raw else None
@@ -200,7 +222,37 @@ def parse_json(raw: bytes) -> dict:
     if not isinstance(data, dict):
         raise InvalidRequest(MALFORMED_JSON if data is None else
                              f"Invalid type for body: expected an object, but got {_kind_of(data)} instead.")
+    if not _depth_ok(data):
+        raise InvalidRequest(f"Invalid body: JSON nested more than {MAX_DEPTH} levels deep.", code="invalid_json")
     return data
+
+
+def _non_empty(value: Any, param: str) -> None:
+    if value == "":
+        raise InvalidRequest(f"Invalid '{param}': empty string. Expected a string with minimum length 1, but got "
+                             "an empty string instead.", param=param, code="empty_string")
+    if isinstance(value, str) and "\x00" in value:  # no id has one (and Postgres text cannot hold one)
+        raise InvalidRequest(f"Invalid '{param}': the id contains a null character.", param=param,
+                             code="invalid_value")
+
+
+def _check_ids(data: dict) -> None:
+    """Ids are absent or real: an empty one is refused; a null one on an item means absent (the
+    server names the item), as for any optional field."""
+    _non_empty(data.get("previous_response_id"), "previous_response_id")
+    conversation = data.get("conversation")
+    _non_empty(conversation.get("id") if isinstance(conversation, dict) else conversation,
+               "conversation.id" if isinstance(conversation, dict) else "conversation")
+    for key in ("input", "items"):
+        value = data.get(key)
+        if not isinstance(value, list):
+            continue
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                if "id" in item and item["id"] is None:
+                    value[i] = item = {k: v for k, v in item.items() if k != "id"}
+                _non_empty(item.get("id"), f"{key}[{i}].id")
+                _non_empty(item.get("call_id"), f"{key}[{i}].call_id")
 
 
 def _lift_item_ids(data: dict) -> dict[tuple[str, int], str]:
@@ -232,6 +284,7 @@ def _fill_optional_tool_fields(data: dict) -> None:
 
 
 def _validate(adapter: TypeAdapter, data: dict) -> dict:
+    _check_ids(data)
     _fill_optional_tool_fields(data)
     lifted = _lift_item_ids(data)
     try:
@@ -308,6 +361,14 @@ def compact(raw: bytes) -> dict:
     return _validate(COMPACT, data)
 
 
+def _conversation_items(items: list | None, key: str = "items") -> None:
+    """What a conversation holds is items themselves: a reference to one is not an item."""
+    for i, item in enumerate(items or []):
+        if item.get("type") == "item_reference" or ("type" in item and item["type"] is None):
+            raise InvalidRequest(f"Invalid '{key}[{i}].type': a conversation holds items, not references to "
+                                 "them; add the item itself.", param=f"{key}[{i}].type", code="invalid_value")
+
+
 def _max_items(items: list | None, key: str = "items") -> None:
     if items is not None and len(items) > MAX_ITEMS_PER_CALL:
         raise InvalidRequest(f"Invalid '{key}': array too long. Expected an array with maximum length "
@@ -318,6 +379,7 @@ def _max_items(items: list | None, key: str = "items") -> None:
 def create_conversation(raw: bytes) -> dict:
     params = _validate(CREATE_CONVERSATION, parse_json(raw) if raw else {})
     _max_items(params.get("items"))
+    _conversation_items(params.get("items"))
     check_metadata(params.get("metadata"))
     return params
 
@@ -331,6 +393,7 @@ def update_conversation(raw: bytes) -> dict:
 def create_items(raw: bytes) -> list[dict]:
     params = _validate(CREATE_ITEMS, parse_json(raw))
     _max_items(params["items"])
+    _conversation_items(params["items"])
     return params["items"]
 
 
@@ -339,8 +402,9 @@ from openai.types.responses.response_includable import ResponseIncludable as Inc
 
 # Query parameters, keyed as sent (routes/api.py validates them).
 IncludeQuery = TypedDict("IncludeQuery", {"include[]": list[Includable]}, total=False)
+_SEQUENCE = Annotated[int, Field(ge=0, le=2**53)]  # a stream's sequence numbers
 RetrieveQuery = TypedDict("RetrieveQuery", {
-    "stream": bool, "starting_after": int, "include_obfuscation": bool, "include[]": list[Includable]}, total=False)
+    "stream": bool, "starting_after": _SEQUENCE, "include_obfuscation": bool, "include[]": list[Includable]}, total=False)
 PageQuery = TypedDict("PageQuery", {
     "limit": int, "order": Literal["asc", "desc"], "after": str, "include[]": list[Includable]}, total=False)
 

@@ -167,6 +167,20 @@ def test_stream_that_stops_midway_can_be_resumed(admin, key, sdk, server):
     assert rest[0].sequence_number == 4 and rest[-1].type == "response.completed"
 
 
+def test_resume_right_after_the_cut_never_finds_an_unstreamable_response(admin, sdk):
+    """The race once seen on Postgres: resuming before the recorder wrote the first events was
+    refused as 'cannot be streamed'. Streamability is the request's, known from its row."""
+    for _ in range(15):
+        admin.add({"match": {"stream": True, "times": 1}, "respond": {"fault": "stream_cut", "cut_after": 1}})
+        seen = []
+        with pytest.raises(openai.APIConnectionError):
+            for event in sdk.responses.create(model="gpt-4.1", input="Owls, briefly.", stream=True):
+                seen.append(event)
+        rest = list(sdk.responses.retrieve(seen[0].response.id, stream=True, starting_after=0))
+        assert rest[0].sequence_number == 1 and rest[-1].type == "response.completed"
+        admin.reset()
+
+
 def test_fixture_in_background_and_pace(admin, key, sdk):
     admin.add({"match": {"background": True}, "respond": {"text": "from the worker", "pace": {"queue_delay": 0}}})
     r = sdk.responses.create(model="gpt-4.1", input="hi", background=True)

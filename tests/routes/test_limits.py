@@ -163,3 +163,80 @@ def test_a_megabyte_of_one_token_keeps_the_loop_free(server):
     assert body["status"] == "completed" and body["usage"]["input_tokens"] == 131078  # 1 MiB of "a": 8 a token
     assert took < 2.0, took
     assert worst < 0.1, worst
+
+
+@pytest.mark.parametrize("case, body", [
+    ("a conversation item with id null is named by the server", {"items": [
+        {"type": "function_call_output", "call_id": "call_1", "output": "x", "id": None}]}),
+])
+def test_null_item_ids_mean_absent(server, case, body):
+    with server.http(headers={"Authorization": f"Bearer {new_key()}"}) as http:
+        conv = http.post("/v1/conversations", json={}).json()["id"]
+        added = http.post(f"/v1/conversations/{conv}/items", json=body)
+        assert added.status_code == 200 and added.json()["data"][0]["id"].startswith("fco_")
+        created = http.post("/v1/responses", json={"model": "gpt-4.1", "input": [
+            {"role": "user", "content": "hi"}, {"type": "function_call", "call_id": "c", "name": "f",
+                                                "arguments": "{}", "id": None}]})
+        assert created.status_code == 200
+
+
+def _nest(levels: int) -> dict:
+    schema: dict = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"x": schema}}
+    return schema
+
+
+@pytest.mark.parametrize("path, body, param, words", [
+    ("/v1/responses", {"model": "gpt-4.1", "input": "hi", "tools": [
+        {"type": "function", "name": "f", "parameters": _nest(300)}]}, None, "nested more than 64 levels"),
+    ("/v1/responses", {"model": "gpt-4.1", "input": "hi", "max_output_tokens": 2**63}, "max_output_tokens",
+     "at most 32768 output tokens"),
+    ("/v1/responses", {"model": "gpt-4.1", "input": "hi", "previous_response_id": ""}, "previous_response_id",
+     "empty string"),
+    ("/v1/responses", {"model": "gpt-4.1", "input": "hi", "conversation": ""}, "conversation", "empty string"),
+    ("/v1/responses", {"model": "gpt-4.1", "input": [{"type": "message", "role": "user", "content": "hi",
+                                                      "id": ""}]}, "input[0].id", "empty string"),
+    ("/v1/conversations/{conv}/items", {"items": [{"type": None, "id": ""}]}, "items[0].id", "empty string"),
+    ("/v1/conversations/{conv}/items", {"items": [{"type": "item_reference", "id": "msg_1"}]}, "items[0].type",
+     "not references"),
+    ("/v1/conversations", {"items": [{"type": "item_reference", "id": "msg_1"}]}, "items[0].type",
+     "not references"),
+])
+def test_bad_input_is_a_4xx_naming_the_parameter(server, path, body, param, words):
+    with server.http(headers={"Authorization": f"Bearer {new_key()}"}) as http:
+        if "{conv}" in path:
+            path = path.format(conv=http.post("/v1/conversations", json={}).json()["id"])
+        error = _envelope(http.post(path, json=body), 400)
+    assert error["param"] == param and words in error["message"], error
+
+
+@pytest.mark.parametrize("query, words", [
+    ("starting_after=1180591620717411303424", "integer above maximum value"),
+    ("starting_after=-5", "integer below minimum value. Expected a value >= 0"),
+])
+def test_query_integers_out_of_bounds(server, query, words):
+    with server.http(headers={"Authorization": f"Bearer {new_key()}"}) as http:
+        created = http.post("/v1/responses", json={"model": "gpt-4.1", "input": "hi", "background": True}).json()
+        error = _envelope(http.get(f"/v1/responses/{created['id']}?stream=true&{query}"), 400)
+    assert error["param"] == "starting_after" and words in error["message"]
+
+
+@pytest.mark.parametrize("method, path, body, param", [
+    ("GET", "/v1/responses/resp_%00x", None, None),
+    ("GET", "/v1/conversations/conv_1/items?after=a%00b", None, None),
+    ("POST", "/v1/responses", {"model": "gpt-4.1", "input": "hi", "previous_response_id": "resp_\u0000"},
+     "previous_response_id"),
+    ("POST", "/v1/responses", {"model": "gpt-4.1", "input": [{"role": "user", "content": "x", "id": "msg_\u0000"}]},
+     "input[0].id"),
+])
+def test_null_characters_in_ids_are_a_400_and_the_journal_keeps_going(server, method, path, body, param):
+    """No id holds a NUL (and Postgres text cannot): refused at the edge, never a 500; the request
+    is journaled (NUL escaped) and later entries are too."""
+    key = new_key()
+    with server.http(headers={"Authorization": f"Bearer {key}"}) as http:
+        error = _envelope(http.request(method, path, json=body), 400)
+        assert error["param"] == param
+        http.post("/v1/responses", json={"model": "gpt-4.1", "input": "a\u0000b"})  # NUL in text: fine
+    entries = AdminClient(server.url, api_key=key).requests()
+    assert [e["status"] for e in entries] == [400, 200]

@@ -208,10 +208,10 @@ def _open_streams(server) -> float:
 def test_an_idle_stream_keeps_alive_and_ends_with_its_client(server, monkeypatch):
     monkeypatch.setattr(sse_module, "KEEPALIVE", 0.2)
     key = new_key()
-    headers = {"Authorization": f"Bearer {key}", "x-mock-queue-delay": "3600"}
+    headers = {"Authorization": f"Bearer {key}", "x-mock-queue-delay": "600"}
     with server.client(api_key=key) as client:
         rid = client.responses.create(model="gpt-4.1", input="wait", background=True,
-                                      extra_headers={"x-mock-queue-delay": "3600"}).id
+                                      extra_headers={"x-mock-queue-delay": "600"}).id
     before = _open_streams(server)
     with server.http(headers=headers, timeout=30) as http:
         with http.stream("GET", f"/v1/responses/{rid}", params={"stream": "true"}) as r:
@@ -232,7 +232,7 @@ def test_shutdown_cuts_open_streams_after_the_grace(make_server):
     key = new_key()
     with server.client(api_key=key) as client:
         rid = client.responses.create(model="gpt-4.1", input="wait", background=True,
-                                      extra_headers={"x-mock-queue-delay": "3600"}).id
+                                      extra_headers={"x-mock-queue-delay": "600"}).id
     with server.http(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
         with http.stream("GET", f"/v1/responses/{rid}", params={"stream": "true"}) as r:
             next(r.iter_lines())
