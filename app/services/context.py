@@ -102,5 +102,22 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
                                  param="previous_response_id", code="previous_response_not_found")
         prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(reads, previous)]
         prior += orjson.loads(body)["output"]
-    return Context(prior=prior, new=normalise_input(params.get("input")),
-                   instructions=params.get("instructions"), conversation_id=conversation_id)
+    ctx = Context(prior=prior, new=normalise_input(params.get("input")),
+                  instructions=params.get("instructions"), conversation_id=conversation_id)
+    _check_tool_outputs(ctx)
+    return ctx
+
+
+_CALLS = {"function_call_output": "function_call", "custom_tool_call_output": "custom_tool_call"}
+
+
+def _check_tool_outputs(ctx: Context) -> None:
+    """Every tool output answers a call the context holds (this input, the previous response, the
+    conversation), as the real API insists."""
+    calls = {(item.get("type"), item.get("call_id")) for item in ctx.items}
+    for item in ctx.new:
+        call = _CALLS.get(item.get("type"))
+        if call is not None and (call, item.get("call_id")) not in calls:
+            kind = "function call" if call == "function_call" else "custom tool call"
+            raise InvalidRequest(f"No tool call found for {kind} output with call_id {item.get('call_id')}.",
+                                 param="input", code=None)

@@ -69,6 +69,9 @@ def check(params: dict, user_texts: list[str]) -> None:
                                  f"that matches the pattern '^[a-zA-Z0-9_-]+$'.", param=f"tools[{i}].name",
                                  code="invalid_value")
     choice = params.get("tool_choice")
+    if choice == "required" and not tools:
+        raise InvalidRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are "
+                             "specified.", param="tool_choice", code="invalid_value")
     if isinstance(choice, dict) and choice.get("type") in ("function", "custom"):
         names = {t.get("name") for t in tools if t.get("type") == choice["type"]}
         if choice.get("name") not in names:

@@ -43,7 +43,7 @@ log = logging.getLogger("responses_mock")
 
 TERMINAL = objects.TERMINAL
 # Parameters reasoning models refuse, as the real API refuses them (unless left at the default).
-_SAMPLING = ("temperature", "top_p")
+_SAMPLING = ("temperature", "top_p", "top_logprobs")
 
 LiveEvent = tuple[int, str, str]  # (sequence_number, type, json)
 
@@ -60,7 +60,7 @@ def check_model_params(model: CatalogModel, params: dict) -> None:
                              param="max_output_tokens", code="invalid_value")
     if model.reasoning:
         for key in _SAMPLING:
-            if params.get(key) not in (None, 1, 1.0):
+            if params.get(key) not in (None, 1, 1.0) and not (key == "top_logprobs" and params[key] == 0):
                 raise InvalidRequest(f"Unsupported parameter: '{key}' is not supported with this model.",
                                      param=key, code="unsupported_parameter")
     elif (params.get("reasoning") or {}).get("effort") is not None:

@@ -15,6 +15,13 @@ from responses_mock.services.catalog import CatalogModel
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
 
 
+def _tool_echo(tool: dict) -> dict:
+    """A function tool left without `strict` is echoed strict, as the real API echoes it."""
+    if tool.get("type") == "function" and tool.get("strict") is None:
+        return {**tool, "strict": True}
+    return tool
+
+
 def response(*, id: str, created_at: int, params: dict, model: CatalogModel, status: str,
              background: bool = False) -> dict:
     """A fresh Response object: the request's settings echoed with the real defaults filled in."""
@@ -53,7 +60,7 @@ def response(*, id: str, created_at: int, params: dict, model: CatalogModel, sta
         "temperature": _or(params.get("temperature"), 1.0),
         "text": text,
         "tool_choice": _or(params.get("tool_choice"), "auto"),
-        "tools": params.get("tools") or [],
+        "tools": [_tool_echo(t) for t in params.get("tools") or []],
         "top_logprobs": _or(params.get("top_logprobs"), 0),
         "top_p": _or(params.get("top_p"), 1.0),
         "truncation": _or(params.get("truncation"), "disabled"),

@@ -134,7 +134,7 @@ def _message(err: dict, param: str | None, value: Any) -> tuple[str, str]:
     if kind in ("literal_error", "enum"):
         expected = (err.get("ctx") or {}).get("expected", "")
         head, sep, last = expected.rpartition(" or ")
-        expected = f"{head}, and {last}" if sep else expected
+        expected = (f"{head}, and {last}" if "," in head else f"{head} and {last}") if sep else expected
         shown = f"'{value}'" if isinstance(value, str) else orjson.dumps(value).decode()
         return f"Invalid value: {shown}. Supported values are: {expected}.", "invalid_value"
     bounds = {"greater_than_equal": ("below minimum", ">=", "ge"), "less_than_equal": ("above maximum", "<=", "le")}
@@ -157,6 +157,8 @@ def validation_error(errors: list[dict], data: Any) -> InvalidRequest:
     Pydantic reports one error per union branch; the branch that got furthest into the data is
     the one the client meant (e.g. a message with a bad `role`, not "not a string").
     """
+    errors = _by_discriminator(errors)
+
     def rank(err: dict) -> tuple:
         loc = tuple(err["loc"])
         if loc and loc[0] in ("body", "query", "path") and data is None:
@@ -174,6 +176,44 @@ def validation_error(errors: list[dict], data: Any) -> InvalidRequest:
     param = param_name(path)
     message, code = _message(best, param, value)
     return InvalidRequest(message, param=param, code=code)
+
+
+def _by_discriminator(errors: list[dict]) -> list[dict]:
+    """Judge a union by its `type`, as the real API does: the members whose `type` refused the
+    value sent are not what the client meant, so their errors go. If every member refused it, one
+    error remains that lists every value the union accepts."""
+    refused: dict[tuple, dict[str, dict]] = {}  # union location → member → its `type` error
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "literal_error" and len(loc) >= 2 and loc[-1] == "type" and isinstance(loc[-2], str):
+            refused.setdefault(loc[:-2], {})[loc[-2]] = err
+    if not refused:
+        return errors
+
+    def member_of(loc: tuple) -> tuple[tuple, str] | None:
+        for prefix in refused:
+            if len(loc) > len(prefix) and loc[:len(prefix)] == prefix and isinstance(loc[len(prefix)], str):
+                return prefix, loc[len(prefix)]
+        return None
+
+    kept, members_seen = [], {}
+    for err in errors:
+        found = member_of(tuple(err["loc"]))
+        if found is not None:
+            members_seen.setdefault(found[0], set()).add(found[1])
+            if found[1] in refused[found[0]]:
+                continue
+        kept.append(err)
+    for prefix, members in refused.items():
+        if members_seen.get(prefix, set()) <= set(members):  # nobody took the value: list them all
+            first = next(iter(members.values()))
+            values = []
+            for err in members.values():
+                values += [v.strip() for v in str((err.get("ctx") or {}).get("expected", "")).replace(" or ", ",").split(",") if v.strip()]
+            values = list(dict.fromkeys(values))
+            expected = ", ".join(values[:-1]) + " or " + values[-1] if len(values) > 1 else values[0]
+            kept.append({**first, "ctx": {"expected": expected}})
+    return kept
 
 
 class _LazyErrors(Exception):
@@ -283,8 +323,28 @@ def _fill_optional_tool_fields(data: dict) -> None:
             tool.setdefault("parameters", None)
 
 
+def _drop_nulls(data: dict) -> dict:
+    """A null optional parameter means "not given": clients such as LlamaIndex send every optional
+    field on every call (`"user": null`, `"tools": null`…), and the real API takes them. Required
+    ones are checked for presence before this (`model`) or report as missing."""
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _fill_image_detail(data: dict) -> None:
+    """`detail` of an input image is optional on the wire (the docs' own example leaves it out; the
+    API treats it as "auto"), though the SDK types it as required."""
+    for key in ("input", "items"):
+        for item in data.get(key) or [] if isinstance(data.get(key), list) else []:
+            content = item.get("content") if isinstance(item, dict) else None
+            for part in content if isinstance(content, list) else []:
+                if isinstance(part, dict) and part.get("type") == "input_image" and part.get("detail") is None:
+                    part["detail"] = "auto"
+
+
 def _validate(adapter: TypeAdapter, data: dict) -> dict:
+    data = _drop_nulls(data)
     _check_ids(data)
+    _fill_image_detail(data)
     _fill_optional_tool_fields(data)
     lifted = _lift_item_ids(data)
     try:

@@ -1,0 +1,84 @@
+"""What client libraries rely on beyond the official SDK: nulls as absent (LlamaIndex sends every
+optional field), union errors judged by `type`, images without `detail`, tool outputs that must
+answer a call, the real echoes and refusals."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from tests.conftest import new_key
+
+TOOL = {"type": "function", "name": "get_weather", "description": "Weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+
+
+def _post(server, body: dict, key: str | None = None):
+    with server.http(headers={"Authorization": f"Bearer {key or new_key()}"}) as http:
+        return http.post("/v1/responses", json=body)
+
+
+def test_nulls_for_optional_parameters_mean_absent(server):
+    """LlamaIndex's OpenAIResponses sends these on every call."""
+    body = {"model": "gpt-4.1", "input": "Hello", "user": None, "include": None, "instructions": None,
+            "tools": None, "tool_choice": None, "text": None, "metadata": None, "max_output_tokens": None,
+            "previous_response_id": None, "temperature": None, "top_p": None, "store": None,
+            "truncation": None, "parallel_tool_calls": None, "reasoning": None, "stream": None, "background": None}
+    reply = _post(server, body)
+    assert reply.status_code == 200, reply.text
+    r = reply.json()
+    assert r["status"] == "completed" and r["tools"] == [] and r["tool_choice"] == "auto" and r["store"] is True
+    error = _post(server, {"model": None, "input": "hi"}).json()["error"]  # required stays required
+    assert error["param"] == "model"
+
+
+@pytest.mark.parametrize("body, param, message", [
+    ({"tools": [{"type": "function", "parameters": {"type": "object", "properties": {}}}]}, "tools[0].name",
+     "Missing required parameter: 'tools[0].name'."),
+    ({"text": {"format": {"type": "json_schema", "schema": {"type": "object"}}}}, "text.format.name",
+     "Missing required parameter: 'text.format.name'."),
+    ({"input": [{"role": "user", "content": [{"type": "input_texx", "text": "x"}]}]}, "input[0].content[0].type",
+     "Invalid value: 'input_texx'. Supported values are: 'input_text', 'input_image', and 'input_file'."),
+    ({"truncation": "sometimes"}, "truncation", "Invalid value: 'sometimes'. Supported values are: 'auto' and 'disabled'."),
+])
+def test_union_errors_follow_the_type_sent(server, body, param, message):
+    error = _post(server, {"model": "gpt-4.1", "input": "hi", **body}).json()["error"]
+    assert (error["param"], error["message"]) == (param, message)
+
+
+def test_an_image_without_detail_is_accepted(client):
+    r = client.responses.create(model="gpt-4.1", input=[{"role": "user", "content": [
+        {"type": "input_text", "text": "What is in this image?"},
+        {"type": "input_image", "image_url": "https://example.com/cat.png"}]}])
+    assert r.status == "completed"
+    [item] = client.responses.input_items.list(r.id).data
+    assert item.content[1].detail == "auto"
+
+
+def test_a_tool_output_must_answer_a_call(client):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model="gpt-4.1", input=[
+            {"type": "function_call_output", "call_id": "call_nope", "output": "42"}])
+    assert err.value.body["message"] == "No tool call found for function call output with call_id call_nope."
+    first = client.responses.create(model="gpt-4.1", input="Weather in Paris?", tools=[TOOL], tool_choice="required")
+    call = next(o for o in first.output if o.type == "function_call")
+    with pytest.raises(openai.BadRequestError):  # through previous_response_id too
+        client.responses.create(model="gpt-4.1", previous_response_id=first.id, tools=[TOOL], input=[
+            {"type": "function_call_output", "call_id": "call_other", "output": "sunny"}])
+    done = client.responses.create(model="gpt-4.1", previous_response_id=first.id, tools=[TOOL], input=[
+        {"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}])
+    assert done.status == "completed"
+
+
+def test_strict_left_out_is_echoed_true(client):
+    r = client.responses.create(model="gpt-4.1", input="hi", tools=[TOOL])
+    assert r.tools[0].strict is True
+
+
+def test_refusals_the_real_api_makes(client):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model="gpt-4.1", input="hi", tool_choice="required")
+    assert err.value.param == "tool_choice"
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model="gpt-5-mini", input="hi", top_logprobs=3)
+    assert err.value.param == "top_logprobs" and err.value.code == "unsupported_parameter"
