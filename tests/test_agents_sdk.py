@@ -50,3 +50,28 @@ async def test_agent_with_structured_output(server):
                              model=agents.OpenAIResponsesModel(model="gpt-5-mini", openai_client=client))
         result = await agents.Runner.run(agent, "Report the weather in Lisbon as data.")
     assert isinstance(result.final_output, Weather) and result.final_output.city == "Lisbon"
+
+
+async def test_after_a_handoff_the_specialist_calls_its_own_tool(server):
+    """The triage agent hands off (a function call and its output in the turn); the specialist then
+    still calls its own tool, because that tool has not answered yet in this turn."""
+    calls = []
+
+    @agents.function_tool
+    def get_weather(city: str) -> str:
+        """Get the current weather for a city."""
+        calls.append(city)
+        return f"Rain all day in {city}."
+
+    async with server.async_client() as client:
+        model = agents.OpenAIResponsesModel(model="gpt-4.1", openai_client=client)
+        specialist = agents.Agent(name="Weather agent", instructions="Answer weather questions with the tool.",
+                                  handoff_description="Handles weather questions", tools=[get_weather], model=model)
+        triage = agents.Agent(name="Triage", instructions="Hand weather questions to the weather agent.",
+                              handoffs=[specialist], model=model)
+        result = await agents.Runner.run(triage, "What's the weather in Oslo?")
+    assert calls == ["Oslo"]
+    assert result.last_agent.name == "Weather agent"
+    assert "Rain all day in Oslo." in result.final_output
+    kinds = [item.type for item in result.new_items]
+    assert kinds[:2] == ["handoff_call_item", "handoff_output_item"] and "tool_call_output_item" in kinds

@@ -96,7 +96,12 @@ def plan(ctx: ModelContext, seed: int) -> Plan:
         return _after_approval(ctx, seed, out)
     answered = any(str(item.get("type", "")).endswith("_output") for item in turn)
     if answered and mode == "auto":
-        return out  # the tools answered: now the model writes its answer
+        # Judged per tool: those that answered this turn are done; another (say, a specialist's own
+        # tool after an Agents SDK handoff) may still be called when the message asks for it.
+        called = {item.get("name") for item in turn if item.get("type") in ("function_call", "custom_tool_call")}
+        tools = [t for t in tools if kind_of(t) in ("function", "custom") and t.get("name") not in called]
+        if not tools:
+            return out  # the tools answered: now the model writes its answer
     user = words(ctx.last_user_text)
     ranked = sorted(((relevance(t, user), i, t) for i, t in enumerate(tools)), key=lambda x: (-x[0], x[1]))
     chosen = [t for score, _, t in ranked if score > 0]

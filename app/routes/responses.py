@@ -56,8 +56,9 @@ async def retrieve_response(request: Request) -> Response:
     tenant, state = api.tenant(request), request.app.state
     query = RETRIEVE(request)
     if query.get("stream"):
-        return event_stream(await state.streams.follow(tenant, response_id, query.get("starting_after")),
-                            state.settings.shutdown_grace)
+        followed = await state.streams.follow(tenant, response_id, query.get("starting_after"),
+                                              query.get("include_obfuscation", True))
+        return event_stream(followed, state.settings.shutdown_grace)
     return raw_json(await state.responses.retrieve(tenant, response_id))
 
 

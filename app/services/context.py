@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from responses_mock.backends.base import Message
 from responses_mock.errors import InvalidRequest
 from responses_mock.services import conversations, tokens
-from responses_mock.wire import compaction
+from responses_mock.wire import compaction, encrypted
 from responses_mock.store import db
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store import responses as response_store
@@ -105,7 +105,17 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
     ctx = Context(prior=prior, new=normalise_input(params.get("input")),
                   instructions=params.get("instructions"), conversation_id=conversation_id)
     _check_tool_outputs(ctx)
+    _check_reasoning(ctx)
     return ctx
+
+
+def _check_reasoning(ctx: Context) -> None:
+    """Reasoning handed back with `encrypted_content` must be a blob we sealed."""
+    for item in ctx.new:
+        if item.get("type") == "reasoning" and item.get("encrypted_content") is not None:
+            if encrypted.unseal(item["encrypted_content"]) is None:
+                raise InvalidRequest(f"The encrypted content for item {item.get('id')} could not be verified.",
+                                     param="input", code="invalid_encrypted_content")
 
 
 _CALLS = {"function_call_output": "function_call", "custom_tool_call_output": "custom_tool_call"}

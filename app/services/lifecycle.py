@@ -8,6 +8,7 @@ is an `EventSink`: it receives each stream event as it happens and must serialis
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from typing import Awaitable, Protocol
 
@@ -16,7 +17,7 @@ from responses_mock.backends.base import (Backend, HostedCall, Incomplete, Model
                                TextDelta, Thinking, ToolCall, UsageOverride)
 from responses_mock.services import tokens
 from responses_mock.services.pacing import Pace
-from responses_mock.wire import objects
+from responses_mock.wire import encrypted, objects
 from responses_mock.wire.events import EventNumberer
 
 
@@ -25,6 +26,17 @@ class _Cancelled(Exception):
 
 class EventSink(Protocol):
     def __call__(self, event: dict) -> Awaitable[None]: ...
+
+_PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def obfuscation(response_id: str, seq: int, delta: object) -> str:
+    """Padding that evens out a delta event's size (a side-channel mitigation of the real API):
+    random-looking, but the same for the same response and event."""
+    digest = hashlib.sha256(f"{response_id}:{seq}".encode()).digest()
+    size = 16 - len(str(delta or "")) % 16
+    return "".join(_PAD[b % len(_PAD)] for b in digest[:size])
+
 
 class Lifecycle:
     def __init__(self, response: dict, ctx: ModelContext, backend: Backend, *, input_tokens: int,
@@ -46,9 +58,15 @@ class Lifecycle:
         self._reasoning: dict | None = None
         self._message: dict | None = None
         self._usage_override: UsageOverride | None = None
+        # Delta events carry padding by default, as the real API's do (stream_options.include_obfuscation).
+        self._obfuscate = (ctx.request.get("stream_options") or {}).get("include_obfuscation") is not False
+        self._seal_reasoning = "reasoning.encrypted_content" in (ctx.request.get("include") or [])
+        self._thought = ""  # the reasoning's text, shown as a summary or not: what a sealed blob holds
 
     async def _emit(self, type: str, **fields) -> None:
         if self.sink is not None:
+            if self._obfuscate and type.endswith(".delta"):
+                fields["obfuscation"] = obfuscation(self.response["id"], self.events.next, fields.get("delta"))
             await self.sink(self.events.make(type, **fields))
 
     @property
@@ -165,6 +183,7 @@ class Lifecycle:
 
     async def _summary_delta(self, text: str) -> None:
         await self._open_reasoning()
+        self._thought += text
         if not self._show_summary:
             return
         summary = self._reasoning["summary"]
@@ -181,6 +200,9 @@ class Lifecycle:
         if item is None:
             return
         index = self.response["output"].index(item)
+        if self._seal_reasoning:  # include=["reasoning.encrypted_content"]: the reasoning, to hand back
+            item["encrypted_content"] = encrypted.seal({"id": item["id"], "model": self.ctx.model,
+                                                        "text": self._thought, "tokens": self.reasoning_tokens})
         for i, part in enumerate(item["summary"]):
             await self._emit("response.reasoning_summary_text.done", item_id=item["id"],
                              output_index=index, summary_index=i, text=part["text"])

@@ -29,7 +29,8 @@ class StreamsService:
         self.notifier = notifier
         self.poll_interval = poll_interval
 
-    async def follow(self, tenant: str, response_id: str, after: int | None) -> AsyncIterator[LiveEvent]:
+    async def follow(self, tenant: str, response_id: str, after: int | None,
+                     obfuscation: bool = True) -> AsyncIterator[LiveEvent]:
         """Check the response now (errors before the stream starts), then return the iterator."""
         store = db.direct(self.engine)
         row = await response_store.get(store, response_id, tenant)
@@ -41,7 +42,8 @@ class StreamsService:
         if not (row.background or orjson.loads(row.request)["params"].get("stream")):
             raise InvalidRequest("This response cannot be streamed: only responses created with "
                                  "background=true or stream=true keep their events.", param="stream")
-        return self._events(store, response_id, -1 if after is None else after)
+        events = self._events(store, response_id, -1 if after is None else after)
+        return events if obfuscation else _without_obfuscation(events)
 
     async def _events(self, store: Direct, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
         # Reads on the driver (store/direct.py): no pooled connection is held between them.
@@ -61,3 +63,13 @@ class StreamsService:
                     return
             if not batch:
                 await self.notifier.wait(response_id, self.poll_interval())
+
+
+async def _without_obfuscation(events: AsyncIterator[LiveEvent]) -> AsyncIterator[LiveEvent]:
+    """The log's delta events without their padding (`include_obfuscation=false` on a replay)."""
+    async for seq, type_, data in events:
+        if type_.endswith(".delta") and '"obfuscation"' in data:
+            event = orjson.loads(data)
+            event.pop("obfuscation", None)
+            data = orjson.dumps(event).decode()
+        yield seq, type_, data

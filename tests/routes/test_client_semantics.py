@@ -82,3 +82,42 @@ def test_refusals_the_real_api_makes(client):
     with pytest.raises(openai.BadRequestError) as err:
         client.responses.create(model="gpt-5-mini", input="hi", top_logprobs=3)
     assert err.value.param == "top_logprobs" and err.value.code == "unsupported_parameter"
+
+
+def test_delta_events_carry_obfuscation_unless_turned_off(server):
+    from tests.conftest import sse
+
+    key = new_key()
+    events = sse(server, key, "POST", "/v1/responses", json={"model": "gpt-4.1", "input": "Hi there", "stream": True})
+    deltas = [e for e in events if e["type"].endswith(".delta")]
+    assert deltas and all(isinstance(e["obfuscation"], str) and e["obfuscation"] for e in deltas)
+    assert all((len(e["delta"]) + len(e["obfuscation"])) % 16 == 0 for e in deltas)  # sizes evened out
+    again = sse(server, key, "GET", f"/v1/responses/{events[0]['response']['id']}", params={"stream": "true"})
+    assert [e.get("obfuscation") for e in again] == [e.get("obfuscation") for e in events]  # the log keeps them
+    plain = sse(server, key, "GET", f"/v1/responses/{events[0]['response']['id']}",
+                params={"stream": "true", "include_obfuscation": "false"})
+    assert plain and not any("obfuscation" in e for e in plain)
+    off = sse(server, key, "POST", "/v1/responses", json={
+        "model": "gpt-4.1", "input": "Hi there", "stream": True, "stream_options": {"include_obfuscation": False}})
+    assert not any("obfuscation" in e for e in off)
+
+
+def test_stateless_reasoning_loop_with_encrypted_content(client):
+    """pydantic-ai, the Agents SDK, LangChain and the AI SDK with store: false send the reasoning back
+    as its encrypted blob; it must come out when included and be taken back."""
+    first = client.responses.create(model="gpt-5-mini", input="Plan a picnic.", store=False,
+                                    include=["reasoning.encrypted_content"])
+    [reasoning] = [o for o in first.output if o.type == "reasoning"]
+    assert reasoning.encrypted_content and reasoning.encrypted_content.startswith("gAAAAAB")
+    plain = client.responses.create(model="gpt-5-mini", input="Plan a picnic.", store=False)
+    assert [o for o in plain.output if o.type == "reasoning"][0].encrypted_content is None
+    again = client.responses.create(model="gpt-5-mini", store=False, include=["reasoning.encrypted_content"], input=[
+        {"role": "user", "content": "Plan a picnic."},
+        reasoning.model_dump(exclude_none=True),
+        *[o.model_dump(exclude_none=True) for o in first.output if o.type == "message"],
+        {"role": "user", "content": "And if it rains?"}])
+    assert again.status == "completed"
+    forged = {**reasoning.model_dump(exclude_none=True), "encrypted_content": "gAAAAABnotours"}
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model="gpt-5-mini", store=False, input=[{"role": "user", "content": "hi"}, forged])
+    assert err.value.body["message"] == f"The encrypted content for item {reasoning.id} could not be verified."
