@@ -64,7 +64,7 @@ class RequestContextMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         key = bearer_key(headers.get("authorization", ""))
         note = RequestNote(id=ids.request_id(), tenant=tenant_of(key) if key else "")
-        scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, note.tenant  # the router reads them here
+        scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, note.tenant  # for the endpoints (routes/api.py)
         token = current.set(note)
         body = bytearray()
         status = 0
