@@ -102,38 +102,42 @@ class JournalService:
             batch, self._pending = self._pending, []
             if not batch:
                 return
+            self._written += len(batch)
             try:
                 await self._append(batch)
-                self._written += len(batch)
                 if self._written >= max(self.keep // 10, 100):
                     async with db.begin(self.engine) as conn:
                         await store.trim(conn, self.keep)
                     self._written = 0
             except Exception:
-                self._pending[:0] = batch
+                self._pending[:0] = batch  # what is left of it
                 raise
 
-    # `tenant`: one tenant's entries, or None for every tenant's (the admin token only).
     async def _append(self, batch: list[dict]) -> None:
-        """Store a batch; if it fails, each entry alone, dropping (and logging) any that the store
-        refuses by itself, so one bad entry cannot hold back everyone's journal for ever."""
+        """Store a batch, taking out of `batch` what is stored. If the store refuses the batch for
+        its data, each entry goes alone and one it refuses by itself is dropped (and logged), so a
+        bad entry cannot hold back the journal for ever; a store that is away raises, and what is
+        left in `batch` waits for the next flush."""
         try:
             async with db.direct(self.engine).transaction() as tx:
                 await store.append(tx, batch)
+            batch.clear()
             return
-        except Exception:
-            if len(batch) == 1:
+        except Exception as exc:
+            if not _refused(exc):
                 raise
-        for entry in batch:
+        while batch:
             try:
                 async with db.direct(self.engine).transaction() as tx:
-                    await store.append(tx, [entry])
+                    await store.append(tx, batch[:1])
             except Exception as exc:
-                if _store_is_down(exc):
+                if not _refused(exc):
                     raise
-                log.error("dropped a journal entry the store refused (%s %s): %s", entry.get("method"),
-                          entry.get("path"), exc)
+                log.error("dropped a journal entry the store refused (%s %s): %s", batch[0].get("method"),
+                          batch[0].get("path"), exc)
+            batch.pop(0)
 
+    # `tenant`: one tenant's entries, or None for every tenant's (the admin token only).
     async def read(self, *, tenant: str | None, method: str | None, path: str | None, status: int | None,
                    fixture_id: str | None, after: int | None, limit: int, order: str) -> dict:
         await self.flush()  # what this process answered is readable at once
@@ -151,9 +155,11 @@ class JournalService:
             return await store.clear(conn, tenant)
 
 
-def _store_is_down(exc: Exception) -> bool:
-    """A connection problem (try again later), as opposed to an entry the store will never take."""
-    return isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError)) or "connection" in type(exc).__name__.lower()
+def _refused(exc: Exception) -> bool:
+    """Whether the store will never take this entry (its data), as opposed to being briefly
+    unavailable; by class, across drivers (asyncpg's and sqlite3's DataError, IntegrityError)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"DataError", "IntegrityError", "ValueError", "UnicodeError"})
 
 
 def render(row: tuple) -> dict:

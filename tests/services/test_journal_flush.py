@@ -1,0 +1,66 @@
+"""The journal's writer: an entry the store refuses for its data is dropped alone (it once
+jammed the journal for good); when the store is away, nothing is lost or written twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from responses_mock.services import journal as journal_module
+from responses_mock.services.journal import JournalService
+
+
+class DataError(Exception):
+    """Named as asyncpg's and sqlite3's are: the store will never take this data."""
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.down = False
+
+    async def append(self, tx, entries: list[dict]) -> None:
+        if self.down:
+            raise ConnectionError("the store is away")
+        if any(e.get("bad") for e in entries):
+            raise DataError("invalid byte sequence")
+        self.rows += entries
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    store = FakeStore()
+
+    class Direct:
+        @contextlib.asynccontextmanager
+        async def transaction(self):
+            yield None
+
+    monkeypatch.setattr(journal_module.store, "append", store.append)
+    monkeypatch.setattr(journal_module.db, "direct", lambda engine: Direct())
+    return store
+
+
+def test_a_refused_entry_is_dropped_alone(fake):
+    service = JournalService(None, keep=10_000)
+    for entry in ({"id": 1}, {"id": 2, "bad": True}, {"id": 3}):
+        service.record(entry)
+    asyncio.run(service.flush())
+    assert [e["id"] for e in fake.rows] == [1, 3]
+    service.record({"id": 4, "bad": True})  # alone in its batch: dropped too, not retried for ever
+    asyncio.run(service.flush())
+    assert service._pending == []
+
+
+def test_a_store_that_is_away_keeps_everything_once(fake):
+    service = JournalService(None, keep=10_000)
+    fake.down = True
+    service.record({"id": 1})
+    service.record({"id": 2})
+    with pytest.raises(ConnectionError):
+        asyncio.run(service.flush())
+    fake.down = False
+    asyncio.run(service.flush())
+    assert [e["id"] for e in fake.rows] == [1, 2]
