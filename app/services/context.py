@@ -10,10 +10,10 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.backends.base import Message
-from responses_mock.errors import InvalidRequest
+from responses_mock.errors import InvalidRequest, NotFound
 from responses_mock.services import conversations, tokens
 from responses_mock.wire import compaction, encrypted
-from responses_mock.store import db
+from responses_mock.store import db, item_refs
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store import responses as response_store
 from responses_mock.wire import objects
@@ -102,8 +102,8 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
                                  param="previous_response_id", code="previous_response_not_found")
         prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(reads, previous)]
         prior += orjson.loads(body)["output"]
-    ctx = Context(prior=prior, new=normalise_input(params.get("input")),
-                  instructions=params.get("instructions"), conversation_id=conversation_id)
+    new = await _resolve_references(reads, tenant, normalise_input(params.get("input")))
+    ctx = Context(prior=prior, new=new, instructions=params.get("instructions"), conversation_id=conversation_id)
     _check_tool_outputs(ctx)
     _check_reasoning(ctx)
     return ctx
@@ -116,6 +116,28 @@ def _check_reasoning(ctx: Context) -> None:
             if encrypted.unseal(item["encrypted_content"]) is None:
                 raise InvalidRequest(f"The encrypted content for item {item.get('id')} could not be verified.",
                                      param="input", code="invalid_encrypted_content")
+
+
+def _not_found(item_id: str) -> NotFound:
+    return NotFound(f"Item with id '{item_id}' not found. Items are not persisted when `store` is set to false. "
+                    "Try again with `store` set to true, or remove this item from your input.", param="input")
+
+
+async def _resolve_references(reads, tenant: str, items: list[dict]) -> list[dict]:
+    """`item_reference` inputs (the Vercel AI SDK's way of sending history), and reasoning items
+    sent back by id alone, become the stored items they name; an id nobody stored is a 404."""
+    resolved = []
+    for item in items:
+        by_id = item.get("type") == "item_reference" or (
+            item.get("type") == "reasoning" and item.get("encrypted_content") is None)
+        if not by_id:
+            resolved.append(item)
+            continue
+        found = await item_refs.find(reads, tenant, item["id"])
+        if found is None:
+            raise _not_found(item["id"])
+        resolved.append(orjson.loads(found))
+    return resolved
 
 
 _CALLS = {"function_call_output": "function_call", "custom_tool_call_output": "custom_tool_call"}

@@ -33,6 +33,7 @@ from responses_mock.services.paging import item_page
 from responses_mock.services.recorder import Recorder
 from responses_mock.store import db
 from responses_mock.store import events as event_store
+from responses_mock.store import item_refs
 from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
 from responses_mock.store.items import RESPONSE_ITEMS
@@ -187,6 +188,8 @@ class ResponsesService:
             "request": dumps({"params": params, "pace": pace.as_dict(), "script": script}), "body": dumps(body),
         })
         await RESPONSE_ITEMS.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
+        if body["status"] in TERMINAL:  # a sync response is stored finished: its outputs too
+            await item_refs.add_outputs(conn, body["id"], response_store.output_rows(body["output"]))
 
     async def _enqueue(self, tenant: str, params: dict, pace: Pace, response: dict, ctx: context.Context,
                        script: dict | None) -> None:

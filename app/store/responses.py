@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from responses_mock.queue import pg_listen
-from responses_mock.store import direct, events, jobs
+from responses_mock.store import direct, events, item_refs, jobs
 from responses_mock.store.tables import response_items, responses
+from responses_mock.wire.objects import TERMINAL
 
 
 # The hot statements, in driver SQL (store/direct.py): every create and retrieve runs them.
@@ -45,6 +47,7 @@ async def remove(conn: AsyncConnection, tenant: str, response_id: str) -> bool:
     if gone.rowcount == 0:
         return False
     await conn.execute(delete(response_items).where(response_items.c.response_id == response_id))
+    await item_refs.remove(conn, response_id)
     await events.remove(conn, response_id)
     await jobs.drop(conn, response_id)
     return True
@@ -84,14 +87,21 @@ async def get(source, response_id: str, tenant: str | None = None) -> Row | None
 
 async def set_state(conn: AsyncConnection, response_id: str, status: str, body: str,
                     *, unless: tuple[str, ...] = ()) -> bool:
-    """Write status and body; with `unless`, only if the current status is none of those."""
+    """Write status and body; with `unless`, only if the current status is none of those. A
+    response that ends here gets its output items as rows (item_refs), findable by id."""
     query = update(responses).where(responses.c.id == response_id)
     if unless:
         query = query.where(responses.c.status.not_in(unless))
     changed = (await conn.execute(query.values(status=status, body=body))).rowcount > 0
     if changed:
+        if status in TERMINAL:
+            await item_refs.add_outputs(conn, response_id, output_rows(orjson.loads(body)["output"]))
         await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
     return changed
+
+
+def output_rows(output: list[dict]) -> list[tuple[str, str]]:
+    return [(item["id"], orjson.dumps(item).decode()) for item in output if item.get("id")]
 
 
 async def request_cancel(conn: AsyncConnection, response_id: str) -> None:

@@ -42,6 +42,20 @@ def _item_list(name: str, owner: str) -> Table:
 # A response's input items in order: its own input, after the context it was chained to.
 response_items = _item_list("response_items", "response_id")
 
+# A stored response's output items, by id: what `item_reference` inputs (and reasoning items sent
+# back by id) resolve to, with its input items and conversation items (indexed by id below).
+response_outputs = Table(
+    "response_outputs",
+    metadata,
+    Column("seq", _Serial, primary_key=True, autoincrement=True),
+    Column("response_id", String(64), nullable=False),
+    Column("item_id", String(255), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_response_outputs_response", "response_id"),
+    Index("ix_response_outputs_item", "item_id"),
+)
+Index("ix_response_items_by_id", response_items.c.item_id)
+
 # Every stream event of a streamed or background response, so any replica can replay it.
 response_events = Table(
     "response_events",
@@ -80,6 +94,7 @@ conversations = Table(
 )
 
 conversation_items = _item_list("conversation_items", "conversation_id")
+Index("ix_conversation_items_by_id", conversation_items.c.item_id)
 
 # Scripted fixtures: rules that match requests and say how to answer. tenant "" = every key.
 fixtures = Table(

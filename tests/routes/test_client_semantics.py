@@ -121,3 +121,62 @@ def test_stateless_reasoning_loop_with_encrypted_content(client):
     with pytest.raises(openai.BadRequestError) as err:
         client.responses.create(model="gpt-5-mini", store=False, input=[{"role": "user", "content": "hi"}, forged])
     assert err.value.body["message"] == f"The encrypted content for item {reasoning.id} could not be verified."
+
+
+def test_item_references_resolve_to_the_stored_items(client):
+    """The Vercel AI SDK (store on) sends earlier assistant messages and reasoning as references."""
+    first = client.responses.create(model="gpt-5-mini", input="Name a colour of the sky in one sentence.")
+    reasoning, message = first.output[0], first.output[-1]
+    follow = client.responses.create(model="gpt-5-mini", input=[
+        {"role": "user", "content": "Name a colour of the sky in one sentence."},
+        {"type": "item_reference", "id": reasoning.id},
+        {"type": "item_reference", "id": message.id},
+        {"role": "user", "content": "And at night?"}])
+    listed = client.responses.input_items.list(follow.id, order="asc").data
+    assert [i.type for i in listed] == ["message", "reasoning", "message", "message"]
+    assert listed[2].id == message.id and listed[2].content[0].text == first.output_text
+    # Counted: the referenced message's text is in the prompt, as if sent in full.
+    full = client.responses.input_tokens.count(model="gpt-5-mini", input=[
+        {"role": "user", "content": "Name a colour of the sky in one sentence."},
+        {"role": "assistant", "content": first.output_text},
+        {"role": "user", "content": "And at night?"}])
+    assert follow.usage.input_tokens == full.input_tokens
+    with pytest.raises(openai.NotFoundError) as err:
+        client.responses.create(model="gpt-5-mini", input=[{"type": "item_reference", "id": "msg_nope"}])
+    assert err.value.body["message"].startswith("Item with id 'msg_nope' not found.")
+
+
+def test_reasoning_sent_back_by_id_from_an_unstored_response_is_404(client):
+    first = client.responses.create(model="gpt-5-mini", input="Think about owls.", store=False)
+    reasoning = first.output[0]
+    with pytest.raises(openai.NotFoundError) as err:
+        client.responses.create(model="gpt-5-mini", input=[
+            {"role": "user", "content": "Think about owls."}, {"type": "reasoning", "id": reasoning.id, "summary": []},
+            {"role": "user", "content": "More?"}])
+    assert err.value.body["message"] == (
+        f"Item with id '{reasoning.id}' not found. Items are not persisted when `store` is set to false. "
+        "Try again with `store` set to true, or remove this item from your input.")
+    stored = client.responses.create(model="gpt-5-mini", input="Think about owls.")
+    again = client.responses.create(model="gpt-5-mini", input=[
+        {"role": "user", "content": "Think about owls."}, {"type": "reasoning", "id": stored.output[0].id, "summary": []},
+        {"role": "user", "content": "More?"}])
+    assert again.status == "completed"
+
+
+def test_outputs_of_streamed_and_background_responses_are_referable(client):
+    with client.responses.stream(model="gpt-4.1", input="Stream a line.") as stream:
+        streamed = stream.get_final_response()
+    r = client.responses.create(model="gpt-4.1", input=[{"type": "item_reference", "id": streamed.output[0].id},
+                                                        {"role": "user", "content": "Go on."}])
+    assert r.status == "completed"
+    gone = client.responses.create(model="gpt-4.1", input="Soon deleted.", background=True,
+                                   extra_headers={"x-mock-queue-delay": "0", "x-mock-tokens-per-second": "0",
+                                                  "x-mock-time-to-first-token": "0"})
+    while gone.status in ("queued", "in_progress"):
+        gone = client.responses.retrieve(gone.id)
+    assert client.responses.create(model="gpt-4.1", input=[
+        {"type": "item_reference", "id": gone.output[0].id}, {"role": "user", "content": "Go on."}]).status == "completed"
+    unseen = client.responses.create(model="gpt-4.1", input="Deleted before anyone refers to it.")
+    client.responses.delete(unseen.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model="gpt-4.1", input=[{"type": "item_reference", "id": unseen.output[0].id}])
