@@ -19,6 +19,7 @@ from openai.types.responses.response_input_item_param import ResponseInputItemPa
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from typing_extensions import Required, TypedDict
 
+from responses_mock import ids
 from responses_mock.errors import InvalidRequest
 
 # Strict, like the real API: "yes" is not a boolean and "5" is not an integer.
@@ -341,10 +342,35 @@ def _fill_image_detail(data: dict) -> None:
                     part["detail"] = "auto"
 
 
+_OUTPUT_PARTS = ("output_text", "refusal")
+
+
+def _fill_assistant_messages(data: dict) -> None:
+    """An earlier answer sent back as an assistant message with output parts (LangChain, the AI
+    SDK) needs no `status`, `annotations` or `id`, as the real API takes it; the SDK's output-message
+    type requires them, so they are filled in (the server names the item if it has no id)."""
+    for key in ("input", "items"):
+        for item in data.get(key) or [] if isinstance(data.get(key), list) else []:
+            if not (isinstance(item, dict) and item.get("role") == "assistant" and item.get("type", "message") == "message"
+                    and isinstance(item.get("content"), list)):
+                continue
+            parts = [p for p in item["content"] if isinstance(p, dict)]
+            if not parts or not all(p.get("type") in _OUTPUT_PARTS for p in parts):
+                continue
+            item.setdefault("type", "message")
+            item.setdefault("status", "completed")
+            if not item.get("id"):
+                item["id"] = ids.item_id("message")
+            for part in parts:
+                if part.get("type") == "output_text":
+                    part.setdefault("annotations", [])
+
+
 def _validate(adapter: TypeAdapter, data: dict) -> dict:
     data = _drop_nulls(data)
     _check_ids(data)
     _fill_image_detail(data)
+    _fill_assistant_messages(data)
     _fill_optional_tool_fields(data)
     lifted = _lift_item_ids(data)
     try:
