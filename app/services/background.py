@@ -161,6 +161,6 @@ async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
     model = catalog.resolve(params["model"])
     ctx = _stored_context(params, await RESPONSE_ITEMS.all_data(conn, row.id))
     produced = [part.get("text", "") for item in body["output"] for part in item.get("content", [])]
-    body["usage"] = objects.usage(context.count_input_tokens(ctx, model.encoding),
+    body["usage"] = objects.usage(context.count_input_tokens(ctx, model.encoding, model.snapshot, params.get("tools")),
                                   sum(tokens.count(text, model.encoding) for text in produced), 0)
     return body, (logged[-1][0] + 1 if logged else 0)

@@ -46,5 +46,5 @@ async def compact(engine: AsyncEngine, tenant: str, params: dict) -> dict:
     users = [objects.conversation_item(item) for item in ctx.items if _is_user_message(item)]
     summary = summarise(ctx)
     item = {"id": ids.item_id("compaction"), "type": "compaction", "encrypted_content": compaction.encode(summary)}
-    usage = objects.usage(context.count_input_tokens(ctx, model.encoding), tokens.count(summary, model.encoding), 0)
+    usage = objects.usage(context.count_input_tokens(ctx, model.encoding, model.snapshot), tokens.count(summary, model.encoding), 0)
     return objects.compacted(ids.response_id(), int(time.time()), users + [item], usage)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.backends.base import Message
 from responses_mock.errors import InvalidRequest, NotFound
-from responses_mock.services import conversations, tokens
+from responses_mock.services import attachments, conversations, tokens
 from responses_mock.wire import compaction, encrypted
 from responses_mock.store import db, item_refs
 from responses_mock.store.items import RESPONSE_ITEMS
@@ -71,8 +71,13 @@ def messages(ctx: Context) -> tuple[Message, ...]:
     return tuple(out)
 
 
-def count_input_tokens(ctx: Context, encoding: str) -> int:
-    return count_message_tokens(messages(ctx), ctx.instructions, encoding)
+def count_input_tokens(ctx: Context, encoding: str, model: str = "", tools: list | None = None,
+                       said: tuple[Message, ...] | None = None) -> int:
+    """The prompt's tokens: its messages (`said`, if the caller has them already), and what its
+    images, files and function tools add (services/attachments.py)."""
+    said = messages(ctx) if said is None else said
+    return (count_message_tokens(said, ctx.instructions, encoding)
+            + attachments.items_tokens(ctx.items, model, encoding) + attachments.tools_tokens(tools, encoding))
 
 
 def count_message_tokens(said: tuple[Message, ...], instructions: str | None, encoding: str) -> int:
@@ -106,6 +111,7 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
     ctx = Context(prior=prior, new=new, instructions=params.get("instructions"), conversation_id=conversation_id)
     _check_tool_outputs(ctx)
     _check_reasoning(ctx)
+    attachments.items_tokens(ctx.new, "", "o200k_base")  # a broken data URL is a 400 now, not later
     return ctx
 
 

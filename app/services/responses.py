@@ -90,7 +90,8 @@ def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, respo
     backend = ScriptedBackend(script) if script is not None else registry.get(model.backend)
     mctx = mctx or model_context(model, ctx, params)
     return Lifecycle(response, mctx, backend,
-                     input_tokens=context.count_message_tokens(mctx.messages, ctx.instructions, model.encoding),
+                     input_tokens=context.count_input_tokens(ctx, model.encoding, model.snapshot,
+                                                             params.get("tools"), mctx.messages),
                      output_limit=output_limit(params, model.max_output_tokens), **kw)
 
 
@@ -265,14 +266,15 @@ class ResponsesService:
 
     async def count_input_tokens(self, tenant: str, params: dict) -> dict:
         _unsupported(params)
-        encoding = "o200k_base"
+        encoding, snapshot = "o200k_base", ""
         if params.get("model"):
-            encoding = catalog.resolve(params["model"]).encoding
+            model = catalog.resolve(params["model"])
+            encoding, snapshot = model.encoding, model.snapshot
         ctx = await context.build(self.engine, tenant, params)
         texts = [m.text for m in context.messages(ctx)] + [ctx.instructions or ""]
         if tokens.heavy(texts):
             await anyio.to_thread.run_sync(tokens.warm, texts, encoding)
-        return objects.input_tokens(context.count_input_tokens(ctx, encoding))
+        return objects.input_tokens(context.count_input_tokens(ctx, encoding, snapshot, params.get("tools")))
 
 
 async def _drain(live: asyncio.Queue) -> AsyncIterator[LiveEvent]:
