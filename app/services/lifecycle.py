@@ -38,6 +38,32 @@ def obfuscation(response_id: str, seq: int, delta: object) -> str:
     return "".join(_PAD[b % len(_PAD)] for b in digest[:size])
 
 
+# Alternatives a top_logprobs list offers beside the token chosen: common tokens, none of them it.
+_ALTERNATIVES = (" the", " a", ",", ".", " and", " of", " to", " is", " in", " it", " that", " this", " for",
+                 " on", " with", " as", " be", " are", " was", " can", "\n", " we", " you", " not", " or")
+
+
+def logprob(model: str, index: int, token: str, top: int) -> dict:
+    """A plausible logprob for the index-th token of an answer (most near 0, a few far below), with
+    `top` alternatives in falling order; the same for the same model, place and token."""
+    digest = hashlib.sha256(f"{model}:{index}:{token}".encode()).digest()
+    chosen = -round(4.0 * (digest[0] / 255) ** 3, 6)
+    alternatives = [t for t in _ALTERNATIVES if t != token]
+    start = digest[1] % len(alternatives)
+    tops = [{"token": token, "bytes": list(token.encode()), "logprob": chosen}]
+    for k in range(max(0, top - 1)):
+        alt = alternatives[(start + k) % len(alternatives)]
+        tops.append({"token": alt, "bytes": list(alt.encode()),
+                     "logprob": round(chosen - 0.5 - k - digest[2 + k % 28] / 255, 6)})
+    return {"token": token, "bytes": list(token.encode()), "logprob": chosen, "top_logprobs": tops[:top]}
+
+
+def event_logprob(lp: dict) -> dict:
+    """The shape stream events carry: no bytes."""
+    return {"token": lp["token"], "logprob": lp["logprob"],
+            "top_logprobs": [{"token": t["token"], "logprob": t["logprob"]} for t in lp["top_logprobs"]]}
+
+
 class Lifecycle:
     def __init__(self, response: dict, ctx: ModelContext, backend: Backend, *, input_tokens: int,
                  output_limit: int, sink: EventSink | None = None, pace: Pace = Pace(),
@@ -61,6 +87,9 @@ class Lifecycle:
         # Delta events carry padding by default, as the real API's do (stream_options.include_obfuscation).
         self._obfuscate = (ctx.request.get("stream_options") or {}).get("include_obfuscation") is not False
         self._seal_reasoning = "reasoning.encrypted_content" in (ctx.request.get("include") or [])
+        # include=["message.output_text.logprobs"]: a logprob for every token (top_logprobs alternatives).
+        self._logprobs = "message.output_text.logprobs" in (ctx.request.get("include") or [])
+        self._top_logprobs = ctx.request.get("top_logprobs") or 0
         self._thought = ""  # the reasoning's text, shown as a summary or not: what a sealed blob holds
 
     async def _emit(self, type: str, **fields) -> None:
@@ -138,8 +167,9 @@ class Lifecycle:
 
     @property
     def _watched(self) -> bool:
-        """Somebody sees the deltas (a sink) or their timing (a pace): stream a token a delta."""
-        return self.sink is not None or self.pace.paced
+        """Somebody sees the deltas (a sink), their timing (a pace) or each token's logprob: stream
+        a token a delta."""
+        return self.sink is not None or self.pace.paced or self._logprobs
 
     def _pieces(self, text: str) -> list[str]:
         return tokens.split_tokens(text, self.ctx.encoding) if self._watched else [text]
@@ -229,8 +259,10 @@ class Lifecycle:
         part, index = content[-1], len(content) - 1
         if kind == "output_text":
             part["text"] += text
+            scored = [logprob(self.ctx.model, len(part["logprobs"]), text, self._top_logprobs)] if self._logprobs else []
+            part["logprobs"] += scored
             await self._emit("response.output_text.delta", item_id=item["id"], output_index=self._index,
-                             content_index=index, delta=text, logprobs=[])
+                             content_index=index, delta=text, logprobs=[event_logprob(lp) for lp in scored])
         else:
             part["refusal"] += text
             await self._emit("response.refusal.delta", item_id=item["id"], output_index=self._index,
@@ -244,7 +276,7 @@ class Lifecycle:
         c, part = len(item["content"]) - 1, item["content"][-1]
         if part["type"] == "output_text":
             await self._emit("response.output_text.done", item_id=item["id"], output_index=index,
-                             content_index=c, text=part["text"], logprobs=[])
+                             content_index=c, text=part["text"], logprobs=[event_logprob(lp) for lp in part["logprobs"]])
         else:
             await self._emit("response.refusal.done", item_id=item["id"], output_index=index,
                              content_index=c, refusal=part["refusal"])

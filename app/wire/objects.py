@@ -29,7 +29,8 @@ def response(*, id: str, created_at: int, params: dict, model: CatalogModel, sta
     text.setdefault("format", {"type": "text"})
     text.setdefault("verbosity", "medium")
     reasoning = dict(params.get("reasoning") or {})
-    reasoning = {"effort": reasoning.get("effort", model.default_effort) if model.reasoning else None,
+    reasoning = {"context": reasoning.get("context"),
+                 "effort": reasoning.get("effort", model.default_effort) if model.reasoning else None,
                  "summary": reasoning.get("summary")}
     conversation = params.get("conversation")
     if isinstance(conversation, str):
@@ -41,16 +42,20 @@ def response(*, id: str, created_at: int, params: dict, model: CatalogModel, sta
         "created_at": created_at,
         "status": status,
         "background": background,
+        "billing": {"payer": "developer"},  # what the real object carries beside the SDK's fields
         "completed_at": None,
         "error": None,
         "incomplete_details": None,
+        "frequency_penalty": 0.0,
         "instructions": params.get("instructions"),
         "max_output_tokens": params.get("max_output_tokens"),
         "max_tool_calls": params.get("max_tool_calls"),
         "model": model.snapshot,
         "output": [],
         "parallel_tool_calls": params.get("parallel_tool_calls", True) is not False,
+        "presence_penalty": 0.0,
         "previous_response_id": params.get("previous_response_id"),
+        "prompt": None,
         "prompt_cache_key": params.get("prompt_cache_key"),
         "prompt_cache_retention": params.get("prompt_cache_retention"),
         "reasoning": reasoning,
@@ -67,6 +72,7 @@ def response(*, id: str, created_at: int, params: dict, model: CatalogModel, sta
         "usage": None,
         "user": params.get("user"),
         "metadata": params.get("metadata") or {},
+        "moderation": None,
     }
     if conversation is not None:
         body["conversation"] = conversation

@@ -180,3 +180,34 @@ def test_outputs_of_streamed_and_background_responses_are_referable(client):
     client.responses.delete(unseen.id)
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model="gpt-4.1", input=[{"type": "item_reference", "id": unseen.output[0].id}])
+
+
+def test_logprobs_when_included(server, client):
+    from tests.conftest import sse
+
+    r = client.responses.create(model="gpt-4.1", input="Say hello.", top_logprobs=3,
+                                include=["message.output_text.logprobs"])
+    part = r.output[0].content[0]
+    assert part.logprobs and "".join(lp.token for lp in part.logprobs) == part.text
+    for lp in part.logprobs:
+        assert lp.logprob <= 0 and bytes(lp.bytes).decode() == lp.token
+        assert len(lp.top_logprobs) == 3 and lp.top_logprobs[0].token == lp.token
+        assert [t.logprob for t in lp.top_logprobs] == sorted((t.logprob for t in lp.top_logprobs), reverse=True)
+    again = client.responses.create(model="gpt-4.1", input="Say hello.", top_logprobs=3,
+                                    include=["message.output_text.logprobs"])
+    assert again.output[0].content[0].logprobs == part.logprobs  # deterministic
+    assert client.responses.create(model="gpt-4.1", input="Say hello.").output[0].content[0].logprobs == []
+    events = sse(server, new_key(), "POST", "/v1/responses", json={
+        "model": "gpt-4.1", "input": "Say hello.", "stream": True, "top_logprobs": 2,
+        "include": ["message.output_text.logprobs"]})
+    deltas = [e for e in events if e["type"] == "response.output_text.delta"]
+    assert all(len(e["logprobs"]) == 1 and e["logprobs"][0]["token"] == e["delta"] for e in deltas)
+    assert len(deltas[0]["logprobs"][0]["top_logprobs"]) == 2
+
+
+def test_the_object_carries_what_the_real_one_does(server):
+    body = _post(server, {"model": "gpt-4.1", "input": "hi"}).json()
+    assert body["billing"] == {"payer": "developer"}
+    assert body["frequency_penalty"] == body["presence_penalty"] == 0.0
+    assert body["reasoning"] == {"context": None, "effort": None, "summary": None}
+    assert body["prompt"] is None and body["moderation"] is None
