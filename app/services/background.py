@@ -15,7 +15,8 @@ from responses_mock.services import catalog, context, tokens
 from responses_mock.services.pacing import Pace
 from responses_mock.services.recorder import Recorder
 from responses_mock.services.conversations import conversation_id_of
-from responses_mock.services.responses import TERMINAL, append_turn, dumps, lifecycle_for, not_found
+from responses_mock.services.responses import (TERMINAL, append_turn, dumps, fit_context_window, lifecycle_for,
+                                              model_context, not_found)
 from responses_mock.store import events as event_store
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store import jobs as job_store
@@ -56,7 +57,8 @@ class BackgroundService:
         if row.cancel_requested:
             cancel.set()
         recorder = Recorder(self.engine, job.response_id, self.notifier)
-        lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace,
+        mctx = fit_context_window(model, ctx, model_context(model, ctx, params), params)
+        lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace, mctx=mctx,
                                   cancel=cancel, first_seq=first_seq, script=request.get("script"))
         try:
             async with db.begin(self.engine) as conn:

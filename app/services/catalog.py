@@ -31,6 +31,8 @@ class CatalogModel:
     # gpt-5 defaults to medium effort; gpt-5.1 to none (no reasoning unless asked).
     default_effort: str | None = "medium"
     pace: dict | None = None  # overrides the settings' pace for this model (see services/pacing.py)
+    efforts: tuple[str, ...] | list | None = None  # the reasoning efforts it accepts (None: any)
+    verbosity: bool = False  # whether it takes text.verbosity other than medium
 
     def wire(self, model_id: str) -> dict:
         return {"id": model_id, "object": "model", "created": self.created, "owned_by": self.owned_by}

@@ -72,12 +72,13 @@ def messages(ctx: Context) -> tuple[Message, ...]:
 
 
 def count_input_tokens(ctx: Context, encoding: str, model: str = "", tools: list | None = None,
-                       said: tuple[Message, ...] | None = None) -> int:
-    """The prompt's tokens: its messages (`said`, if the caller has them already), and what its
-    images, files and function tools add (services/attachments.py)."""
+                       said: tuple[Message, ...] | None = None, items: list[dict] | None = None) -> int:
+    """The prompt's tokens: its messages (`said`, if the caller has them already, or the model's
+    view of them), and what its images, files and function tools add (services/attachments.py)."""
     said = messages(ctx) if said is None else said
+    items = ctx.items if items is None else items
     return (count_message_tokens(said, ctx.instructions, encoding)
-            + attachments.items_tokens(ctx.items, model, encoding) + attachments.tools_tokens(tools, encoding))
+            + attachments.items_tokens(items, model, encoding) + attachments.tools_tokens(tools, encoding))
 
 
 def count_message_tokens(said: tuple[Message, ...], instructions: str | None, encoding: str) -> int:

@@ -53,7 +53,23 @@ def not_found(response_id: str) -> NotFound:
     return NotFound(f"Response with id '{response_id}' not found.")
 
 
+def _listed(values) -> str:
+    quoted = [f"'{v}'" for v in values]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + (", and " if len(quoted) > 2 else " and ") + quoted[-1]
+
+
+def _unsupported_value(param: str, value: str, supported) -> InvalidRequest:
+    return InvalidRequest(f"Unsupported value: '{param}' does not support '{value}' with this model. Supported "
+                          f"values are: {_listed(supported)}.", param=param, code="unsupported_value")
+
+
 def check_model_params(model: CatalogModel, params: dict) -> None:
+    effort = (params.get("reasoning") or {}).get("effort")
+    if model.reasoning and effort is not None and model.efforts and effort not in model.efforts:
+        raise _unsupported_value("reasoning.effort", effort, model.efforts)
+    verbosity = (params.get("text") or {}).get("verbosity")
+    if verbosity not in (None, "medium") and not model.verbosity:
+        raise _unsupported_value("text.verbosity", verbosity, ["medium"])
     asked = params.get("max_output_tokens")
     if asked is not None and asked > model.max_output_tokens:  # the Chat Completions wording of the same limit
         raise InvalidRequest(f"max_output_tokens is too large: {asked}. This model supports at most "
@@ -83,6 +99,31 @@ def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> Mo
                         items=tuple(ctx.items), request=params)
 
 
+CONTEXT_EXCEEDED = "Your input exceeds the context window of this model. Please adjust your input and try again."
+
+
+def fit_context_window(model: CatalogModel, ctx: context.Context, mctx: ModelContext, params: dict) -> ModelContext:
+    """The context as the model sees it: whole if it fits the model's window; with `truncation:
+    "auto"`, without its oldest items until it does (the last one always stays: the input, the
+    conversation and the stored items are not changed); otherwise the real API's 400."""
+    count = lambda c, said=None: context.count_input_tokens(  # noqa: E731
+        c, model.encoding, model.snapshot, params.get("tools"), said)
+    if count(ctx, mctx.messages) <= model.context_window:
+        return mctx
+    if params.get("truncation") != "auto":
+        raise InvalidRequest(CONTEXT_EXCEEDED, param="input", code="context_length_exceeded")
+    prior, new = list(ctx.prior), list(ctx.new)
+    while len(prior) + len(new) > 1:
+        if prior:
+            prior.pop(0)
+        else:
+            new.pop(0)
+        kept = replace(ctx, prior=prior, new=new)
+        if count(kept) <= model.context_window:
+            return model_context(model, kept, params)
+    raise InvalidRequest(CONTEXT_EXCEEDED, param="input", code="context_length_exceeded")
+
+
 def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, *,
                   script: dict | None = None, mctx: ModelContext | None = None, **kw) -> Lifecycle:
     """The one way every mode builds its lifecycle (a fixture's script replaces the model).
@@ -91,7 +132,7 @@ def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, respo
     mctx = mctx or model_context(model, ctx, params)
     return Lifecycle(response, mctx, backend,
                      input_tokens=context.count_input_tokens(ctx, model.encoding, model.snapshot,
-                                                             params.get("tools"), mctx.messages),
+                                                             params.get("tools"), mctx.messages, list(mctx.items)),
                      output_limit=output_limit(params, model.max_output_tokens), **kw)
 
 
@@ -136,6 +177,7 @@ class ResponsesService:
         if tokens.heavy(texts):  # megabytes of input: counted in a thread, the loop stays free
             await anyio.to_thread.run_sync(tokens.warm, texts, model.encoding)
         request_checks.check(params, texts)
+        mctx = fit_context_window(model, ctx, mctx, params)  # the model's view; ctx stays whole (stored)
         script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",

@@ -211,3 +211,41 @@ def test_the_object_carries_what_the_real_one_does(server):
     assert body["frequency_penalty"] == body["presence_penalty"] == 0.0
     assert body["reasoning"] == {"context": None, "effort": None, "summary": None}
     assert body["prompt"] is None and body["moderation"] is None
+
+
+def test_the_context_window_and_auto_truncation(client):
+    """gpt-4o's window is 128,000 tokens: 140,000 tokens of history are refused, or with
+    truncation "auto" the oldest items are dropped until the rest fits (usage says what was kept)."""
+    old = [{"role": "user", "content": "word " * 80_000}, {"role": "assistant", "content": "Noted."}]
+    recent = [{"role": "user", "content": "word " * 60_000}, {"role": "user", "content": "Summarise."}]
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model="gpt-4o", input=old + recent)
+    assert err.value.code == "context_length_exceeded" and err.value.param == "input"
+    assert err.value.body["message"] == ("Your input exceeds the context window of this model. "
+                                         "Please adjust your input and try again.")
+    r = client.responses.create(model="gpt-4o", input=old + recent, truncation="auto")
+    kept = client.responses.input_tokens.count(model="gpt-4o", input=[old[1]] + recent).input_tokens
+    assert r.status == "completed" and r.truncation == "auto" and r.usage.input_tokens == kept
+    assert len(client.responses.input_items.list(r.id, limit=10).data) == 4  # the input is stored whole
+
+
+@pytest.mark.parametrize("model, params, param, message", [
+    ("gpt-5-mini", {"reasoning": {"effort": "none"}}, "reasoning.effort",
+     "Unsupported value: 'reasoning.effort' does not support 'none' with this model. Supported values are: "
+     "'minimal', 'low', 'medium', and 'high'."),
+    ("gpt-5-mini", {"reasoning": {"effort": "xhigh"}}, "reasoning.effort", "does not support 'xhigh'"),
+    ("gpt-5.1", {"reasoning": {"effort": "minimal"}}, "reasoning.effort", "'none', 'low', 'medium', and 'high'"),
+    ("o3", {"reasoning": {"effort": "minimal"}}, "reasoning.effort", "'low', 'medium', and 'high'"),
+    ("gpt-4.1", {"text": {"verbosity": "low"}}, "text.verbosity",
+     "Unsupported value: 'text.verbosity' does not support 'low' with this model. Supported values are: 'medium'."),
+])
+def test_model_capabilities(client, model, params, param, message):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model=model, input="hi", **params)
+    assert err.value.param == param and message in err.value.body["message"]
+    assert err.value.code == "unsupported_value"
+
+
+def test_supported_capabilities_pass(client):
+    assert client.responses.create(model="gpt-5.1", input="hi", reasoning={"effort": "none"}).status == "completed"
+    assert client.responses.create(model="gpt-5-mini", input="hi", text={"verbosity": "low"}).status == "completed"
