@@ -22,7 +22,8 @@ _STOP = set("""a an and are as at be been but by can could did do does for from 
 if in into is it its just let like me more most my no not of on or our please should so some
 such tell than that the their them then there these they this those to two three four five under
 up us very was we were what when where which who why will with would you your explain describe
-give write make show about sentence sentences word words briefly short long list""".split())
+give write make show about sentence sentences word words briefly short long list
+paragraph paragraphs""".split())
 
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}

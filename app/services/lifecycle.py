@@ -64,6 +64,10 @@ def event_logprob(lp: dict) -> dict:
             "top_logprobs": [{"token": t["token"], "logprob": t["logprob"]} for t in lp["top_logprobs"]]}
 
 
+THINKING_SHARE = 0.6  # of a caller's max_output_tokens, at most, spent reasoning
+THINKING_FLOOR = 48  # below this limit the reasoning may take it all
+
+
 class Lifecycle:
     def __init__(self, response: dict, ctx: ModelContext, backend: Backend, *, input_tokens: int,
                  output_limit: int, sink: EventSink | None = None, pace: Pace = Pace(),
@@ -90,6 +94,12 @@ class Lifecycle:
         # include=["message.output_text.logprobs"]: a logprob for every token (top_logprobs alternatives).
         self._logprobs = "message.output_text.logprobs" in (ctx.request.get("include") or [])
         self._top_logprobs = ctx.request.get("top_logprobs") or 0
+        # Under a max_output_tokens of the caller's, reasoning stops short of it so the answer
+        # starts, as a real reasoning model's usually does (then is cut: reasoning + partial message);
+        # only a tiny limit goes to reasoning alone.
+        asked = ctx.request.get("max_output_tokens")
+        self._thinking_budget = (output_limit if not asked or output_limit < THINKING_FLOOR
+                                 else int(output_limit * THINKING_SHARE))
         self._thought = ""  # the reasoning's text, shown as a summary or not: what a sealed blob holds
 
     async def _emit(self, type: str, **fields) -> None:
@@ -145,11 +155,11 @@ class Lifecycle:
             await self._checkpoint()
             if isinstance(chunk, Thinking):
                 await self._open_reasoning()
-                take = min(chunk.tokens, self.limit - self.output_tokens)
-                self.output_tokens += take
-                self.reasoning_tokens += take
-                if take < chunk.tokens:
-                    return False
+                take = min(chunk.tokens, self._thinking_budget - self.reasoning_tokens, self.limit - self.output_tokens)
+                self.output_tokens += max(take, 0)
+                self.reasoning_tokens += max(take, 0)
+                if take < chunk.tokens and self.output_tokens >= self.limit:
+                    return False  # a tiny limit: spent on reasoning alone
             elif isinstance(chunk, SummaryDelta):
                 for piece in self._pieces(chunk.text):
                     await self._summary_delta(piece)

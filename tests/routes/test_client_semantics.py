@@ -249,3 +249,15 @@ def test_model_capabilities(client, model, params, param, message):
 def test_supported_capabilities_pass(client):
     assert client.responses.create(model="gpt-5.1", input="hi", reasoning={"effort": "none"}).status == "completed"
     assert client.responses.create(model="gpt-5-mini", input="hi", text={"verbosity": "low"}).status == "completed"
+
+
+def test_a_reasoning_model_under_a_tight_limit_still_starts_its_answer(client):
+    """OpenAI's walkthrough: gpt-5-mini, max_output_tokens=200 → incomplete, with a reasoning item
+    and a partial message; only a tiny limit goes to reasoning alone."""
+    r = client.responses.create(model="gpt-5-mini", instructions="You are a biology teacher. Explain clearly.",
+                                input="Describe photosynthesis in one paragraph.", max_output_tokens=200)
+    assert r.status == "incomplete" and r.incomplete_details.reason == "max_output_tokens"
+    assert [o.type for o in r.output] == ["reasoning", "message"] and "photosynthesis" in r.output_text.lower()
+    assert r.usage.output_tokens == 200 and 0 < r.usage.output_tokens_details.reasoning_tokens < 200
+    tiny = client.responses.create(model="gpt-5-mini", input="Describe photosynthesis.", max_output_tokens=20)
+    assert tiny.status == "incomplete" and [o.type for o in tiny.output] == ["reasoning"]
