@@ -59,6 +59,7 @@ class BackgroundService:
         recorder = Recorder(self.engine, job.response_id, self.notifier)
         mctx = fit_context_window(model, ctx, model_context(model, ctx, params), params)
         lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace, mctx=mctx,
+                                  cached_tokens=request.get("cached_tokens", 0),
                                   cancel=cancel, first_seq=first_seq, script=request.get("script"))
         try:
             async with db.begin(self.engine) as conn:

@@ -71,11 +71,12 @@ THINKING_FLOOR = 48  # below this limit the reasoning may take it all
 class Lifecycle:
     def __init__(self, response: dict, ctx: ModelContext, backend: Backend, *, input_tokens: int,
                  output_limit: int, sink: EventSink | None = None, pace: Pace = Pace(),
-                 cancel: asyncio.Event | None = None, first_seq: int = 0) -> None:
+                 cancel: asyncio.Event | None = None, first_seq: int = 0, cached_tokens: int = 0) -> None:
         self.response = response
         self.ctx = ctx
         self.backend = backend
         self.input_tokens = input_tokens
+        self.cached_tokens = min(cached_tokens, input_tokens)  # of the input, served from the prompt cache
         self.limit = output_limit
         self.sink = sink
         self.pace = pace
@@ -340,7 +341,7 @@ class Lifecycle:
             return counted if given is None else given
 
         return objects.usage(pick(o.input_tokens, self.input_tokens), pick(o.output_tokens, self.output_tokens),
-                             pick(o.reasoning_tokens, self.reasoning_tokens), pick(o.cached_tokens, 0))
+                             pick(o.reasoning_tokens, self.reasoning_tokens), pick(o.cached_tokens, self.cached_tokens))
 
     async def _finish(self, status: str, reason: str = "max_output_tokens") -> dict:
         await self._close_reasoning()

@@ -23,8 +23,8 @@ from responses_mock.backends.scripted import ScriptedBackend
 from responses_mock.config import Settings
 from responses_mock.errors import Disconnect, InvalidRequest, NotFound
 from responses_mock.queue.notify import Notifier
-from responses_mock.services import (catalog, context, conversations, faults, fixtures, journal, pacing, request_checks,
-                                     tokens)
+from responses_mock.services import (catalog, context, conversations, faults, fixtures, journal, pacing,
+                                     prompt_cache, request_checks, tokens)
 from responses_mock.services.catalog import CatalogModel
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.lifecycle import Lifecycle, output_limit
@@ -124,6 +124,15 @@ def fit_context_window(model: CatalogModel, ctx: context.Context, mctx: ModelCon
     raise InvalidRequest(CONTEXT_EXCEEDED, param="input", code="context_length_exceeded")
 
 
+def cached_prefix(tenant: str, model: CatalogModel, params: dict, mctx: ModelContext) -> int:
+    """The prompt's leading tokens a recent prompt of the same key, model and cache key shares."""
+    if sum(len(m.text) for m in mctx.messages) + len(mctx.instructions or "") < prompt_cache.MIN_TOKENS - 64:
+        return 0  # too short to reach 1,024 tokens: not worth tokenising
+    ids = prompt_cache.prompt_ids(mctx.messages, mctx.instructions, model.encoding)
+    return prompt_cache.cached_tokens((tenant, model.snapshot, params.get("prompt_cache_key")), ids,
+                                      params.get("prompt_cache_retention"))
+
+
 def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, *,
                   script: dict | None = None, mctx: ModelContext | None = None, **kw) -> Lifecycle:
     """The one way every mode builds its lifecycle (a fixture's script replaces the model).
@@ -178,14 +187,19 @@ class ResponsesService:
             await anyio.to_thread.run_sync(tokens.warm, texts, model.encoding)
         request_checks.check(params, texts)
         mctx = fit_context_window(model, ctx, mctx, params)  # the model's view; ctx stays whole (stored)
+        if tokens.heavy(texts):
+            cached = await anyio.to_thread.run_sync(cached_prefix, tenant, model, params, mctx)
+        else:
+            cached = cached_prefix(tenant, model, params, mctx)
         script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",
                                     background=background)
         if background:
-            await self._enqueue(tenant, params, pace, response, ctx, script)
+            await self._enqueue(tenant, params, pace, response, ctx, script, cached)
             return response
-        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script, mctx=mctx)
+        lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script, mctx=mctx,
+                                  cached_tokens=cached)
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
@@ -222,25 +236,26 @@ class ResponsesService:
         return (r.model_dump(by_alias=True, exclude_none=True) if r.scripts_output else None), pace
 
     async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context,
-                      script: dict | None = None) -> None:
+                      script: dict | None = None, cached: int = 0) -> None:
         """The response row and all its input items (the caller's transaction: SQLAlchemy or direct)."""
         await response_store.insert(conn, {
             "id": body["id"], "tenant": tenant, "created_at": body["created_at"],
             "status": body["status"], "model": body["model"], "background": body["background"],
             "previous_response_id": body["previous_response_id"],
-            "request": dumps({"params": params, "pace": pace.as_dict(), "script": script}), "body": dumps(body),
+            "request": dumps({"params": params, "pace": pace.as_dict(), "script": script, "cached_tokens": cached}),
+            "body": dumps(body),
         })
         await RESPONSE_ITEMS.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
         if body["status"] in TERMINAL:  # a sync response is stored finished: its outputs too
             await item_refs.add_outputs(conn, body["id"], response_store.output_rows(body["output"]))
 
     async def _enqueue(self, tenant: str, params: dict, pace: Pace, response: dict, ctx: context.Context,
-                       script: dict | None) -> None:
+                       script: dict | None, cached: int = 0) -> None:
         """Row, items, the created/queued events and the job: all or nothing."""
         numbers = EventNumberer()
         first = [numbers.make(t, response=response) for t in ("response.created", "response.queued")]
         async with db.begin(self.engine) as conn:
-            await self._insert(conn, tenant, params, pace, response, ctx, script)
+            await self._insert(conn, tenant, params, pace, response, ctx, script, cached)
             await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
             await job_store.enqueue(conn, response["id"], time.time() + pace.queue_delay, tenant)
             await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)

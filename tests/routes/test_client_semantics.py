@@ -261,3 +261,22 @@ def test_a_reasoning_model_under_a_tight_limit_still_starts_its_answer(client):
     assert r.usage.output_tokens == 200 and 0 < r.usage.output_tokens_details.reasoning_tokens < 200
     tiny = client.responses.create(model="gpt-5-mini", input="Describe photosynthesis.", max_output_tokens=20)
     assert tiny.status == "incomplete" and [o.type for o in tiny.output] == ["reasoning"]
+
+
+def test_prompt_caching_reports_cached_prefix_tokens(client, server):
+    """Three identical long calls: the first caches, the next two read 1,024 + 128·k tokens of it;
+    another key or another prompt_cache_key starts cold; a short prompt never caches."""
+    long_input = "The committee reviewed the quarterly figures in detail. " * 300  # ~3,000 tokens
+    calls = [client.responses.create(model="gpt-4.1", input=long_input) for _ in range(3)]
+    total = calls[0].usage.input_tokens
+    cached = [c.usage.input_tokens_details.cached_tokens for c in calls]
+    assert cached[0] == 0 and cached[1] == cached[2] == 1024 + 128 * ((total - 1024) // 128)
+    assert cached[1] % 128 == 0 and total - 128 < cached[1] <= total
+    with server.client() as other:  # another key: its own cache
+        assert other.responses.create(model="gpt-4.1", input=long_input).usage.input_tokens_details.cached_tokens == 0
+    keyed = client.responses.create(model="gpt-4.1", input=long_input, prompt_cache_key="tenant-42")
+    assert keyed.usage.input_tokens_details.cached_tokens == 0
+    more = client.responses.create(model="gpt-4.1", input=long_input + " And one more question?")
+    assert more.usage.input_tokens_details.cached_tokens >= cached[1] - 128  # the shared prefix
+    short = [client.responses.create(model="gpt-4.1", input="hi") for _ in range(2)]
+    assert short[1].usage.input_tokens_details.cached_tokens == 0
