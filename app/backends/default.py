@@ -2,7 +2,8 @@
 
 The same context always yields the same text (the seed is a hash of model, instructions and
 messages). It picks topic words from the last user message so answers read as on-topic, and
-honours "in N sentences" / "in one word" requests the way a test author would expect.
+answers in the form and length the prompt asks for (backends/forms.py): N words, sentences or
+paragraphs, a list of N, one word, a haiku, an essay, arithmetic, a short factual answer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import AsyncIterator
 
 import orjson
 
-from responses_mock.backends import tools
+from responses_mock.backends import forms, tools
 from responses_mock.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
 from responses_mock.backends.schema_values import SchemaValues
 
@@ -23,10 +24,9 @@ if in into is it its just let like me more most my no not of on or our please sh
 such tell than that the their them then there these they this those to two three four five under
 up us very was we were what when where which who why will with would you your explain describe
 give write make show about sentence sentences word words briefly short long list
-paragraph paragraphs""".split())
+paragraph paragraphs essay essays article report post haiku poem detailed comprehensive thorough
+covering major milestones tips ways steps ideas reasons examples answer best better""".split())
 
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "eight": 8, "nine": 9, "ten": 10}
 
 _OPENERS = [
     "{T} is best understood by looking at what it does in practice.",
@@ -74,9 +74,6 @@ def seed_of(ctx: ModelContext) -> int:
 
 # Words of 4 to 30 letters: a run longer than any word (a pasted blob) is no topic to repeat.
 _WORD = re.compile(r"(?<![A-Za-z\-'])[A-Za-z][A-Za-z\-']{3,29}(?![A-Za-z\-'])")
-_SENTENCES = re.compile(r"\b(?:in|with|using)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
-                        r"(?:short\s+)?sentences?\b", re.I)
-_ONE_WORD = re.compile(r"\b(?:in|with|using)\s+(?:one|a single)\s+word\b", re.I)
 
 
 _GIST = 8192  # characters read from each end of a long message
@@ -99,34 +96,71 @@ def _topics(text: str) -> list[str]:
     return seen or ["this question"]
 
 
-def _sentence_count(text: str, rng: random.Random) -> int:
-    m = _SENTENCES.search(text)
-    if m:
-        n = m.group(1).lower()
-        return max(1, min(int(n) if n.isdigit() else _NUMBERS[n], 200))
-    return rng.randint(3, 6)
+class _Writer:
+    """Sentences on the prompt's topics, drawn from the templates by the seeded generator."""
+
+    def __init__(self, topics: list[str], rng: random.Random) -> None:
+        self.topics, self.rng = topics, rng
+
+    def fill(self, template: str) -> str:
+        t = self.rng.choice(self.topics)
+        u = self.rng.choice([x for x in self.topics if x != t] or ["its context"])
+        return template.format(t=t, T=t[:1].upper() + t[1:], u=u)
+
+    def sentences(self, n: int) -> list[str]:
+        """n sentences: an opener, a body without repeats while they last, a closer."""
+        if n <= 0:
+            return []
+        out = [self.fill(self.rng.choice(_OPENERS))]
+        body = self.rng.sample(_BODY, k=min(max(n - 2, 0), len(_BODY)))
+        while len(body) < n - 2:
+            body.append(self.rng.choice(_BODY))
+        out += [self.fill(b) for b in body]
+        if n > 1:
+            out.append(self.fill(self.rng.choice(_CLOSERS)))
+        return out[:n]
+
+    def paragraphs(self, n: int, low: int = 4, high: int = 6) -> str:
+        return "\n\n".join(" ".join(self.sentences(self.rng.randint(low, high))) for _ in range(n))
+
+    def words(self, n: int) -> str:
+        text: list[str] = []
+        while len(text) < n:
+            text += " ".join(self.sentences(self.rng.randint(3, 6))).split()
+        return " ".join(text[:n]).rstrip(".,;:") + "."
 
 
 def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
+    """An answer in the form and length the prompt asks for (backends/forms.py)."""
     text = _gist(ctx.last_user_text)
     topics = _topics(text)
-    if _ONE_WORD.search(text):
+    form = forms.read(text)
+    write = _Writer(topics, rng)
+    if form.kind == "one_word":
         return topics[0].capitalize() + "."
-    n = _sentence_count(text, rng)
-
-    def fill(template: str) -> str:
-        t = rng.choice(topics)
-        u = rng.choice([x for x in topics if x != t] or ["its context"])
-        return template.format(t=t, T=t[:1].upper() + t[1:], u=u)
-
-    sentences = [fill(rng.choice(_OPENERS))]
-    body = rng.sample(_BODY, k=min(max(n - 2, 0), len(_BODY)))
-    while len(body) < n - 2:
-        body.append(rng.choice(_BODY))
-    sentences += [fill(s) for s in body]
-    if n > 1:
-        sentences.append(fill(rng.choice(_CLOSERS)))
-    return " ".join(sentences[:n])
+    if form.kind == "number":
+        return form.value
+    if form.kind == "words":
+        return write.words(form.n)
+    if form.kind == "paragraphs":
+        return write.paragraphs(form.n)
+    if form.kind == "essay":  # a title, then a section a paragraph (a milestone each, when counted)
+        return topics[0].title() + "\n\n" + write.paragraphs(form.n, 7, 9)
+    if form.kind == "list":
+        names = forms.lexicon_items(form.item)
+        if names:
+            start = rng.randrange(len(names))
+            picked = [(names * 2)[start + i] for i in range(min(form.n, len(names)))]
+            picked += [write.fill(rng.choice(_BODY)) for _ in range(form.n - len(picked))]
+            return "\n".join(f"{i + 1}. {name[:1].upper() + name[1:]}" for i, name in enumerate(picked))
+        return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(write.sentences(form.n)))
+    if form.kind == "haiku":
+        t = topics[0]
+        return "\n".join([f"Quiet {t} at dawn", f"the {t} settles into light", "and the day begins"])
+    if form.kind == "short":
+        return write.fill(rng.choice(_OPENERS))
+    n = form.n if form.kind == "sentences" else rng.randint(3, 6)
+    return " ".join(write.sentences(n))
 
 
 class DefaultBackend:

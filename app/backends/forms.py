@@ -1,0 +1,120 @@
+"""What form and length a prompt asks for, as the default model reads it: N words, sentences or
+paragraphs, a list of N, one word, a haiku, an essay (a "detailed" one, or one "covering at least
+10 milestones", is long), arithmetic, a short factual question. Rule-based and deterministic."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER_WORDS = {"one": 1, "a single": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+                 "twenty": 20, "a few": 3, "several": 4}
+_N = r"(\d{1,4}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_WORDS = re.compile(_N + r"[\s-]*words?\b", re.I)
+_SENTENCES = re.compile(_N + r"\s+(?:short\s+|brief\s+|simple\s+)?sentences?\b", re.I)
+_PARAGRAPHS = re.compile(_N + r"\s+(?:short\s+|brief\s+)?paragraphs?\b", re.I)
+_ONE_WORD = re.compile(r"\b(?:in|with|using|answer in)\s+(?:one|a single)\s+word\b|\bone[- ]word answer\b", re.I)
+_LIST = re.compile(r"\b(?:list|name|give(?: me)?|enumerate|suggest|top)\s+(?:the\s+)?" + _N + r"\s+([a-z][a-z\- ]{1,40}?)\b"
+                   r"(?=[\s.,:;?!]|$)", re.I)
+_BULLETS = re.compile(r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+(?:bullet points?|bullets|items|steps|tips|"
+                      r"reasons|ideas|examples|facts|ways)\b", re.I)
+_HAIKU = re.compile(r"\bhaiku\b", re.I)
+_ESSAY = re.compile(r"\b(?:essay|article|report|blog post)\b", re.I)
+_LONG = re.compile(r"\b(?:detailed|in[- ]depth|comprehensive|thorough|long)\b", re.I)
+_AT_LEAST = re.compile(r"\bat least\s+" + _N + r"\b", re.I)
+_ARITHMETIC = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x×÷]|plus|minus|times|divided by)\s*(-?\d+(?:\.\d+)?)", re.I)
+_QUESTION = re.compile(r"^\s*(?:what|who|when|where|which|how (?:many|much|old|far|long|tall)|is|are|does|did|"
+                       r"can|capital of)\b", re.I)
+
+
+def _number(text: str) -> int:
+    text = text.lower()
+    return int(text) if text.isdigit() else _NUMBER_WORDS.get(text, 3)
+
+
+@dataclass(frozen=True)
+class Form:
+    kind: str  # words | sentences | paragraphs | list | one_word | haiku | essay | number | short | free
+    n: int = 0
+    item: str = ""  # what a list lists ("fruits")
+    value: str = ""  # the answer of arithmetic
+
+
+def read(text: str) -> Form:
+    """The form a prompt asks for (its last user message)."""
+    if _ONE_WORD.search(text):
+        return Form("one_word", 1)
+    if _HAIKU.search(text):
+        return Form("haiku", 3)
+    if m := _ARITHMETIC.search(text):
+        value = _evaluate(m.group(1), m.group(2), m.group(3))
+        if value is not None and len(text) < 200:
+            return Form("number", value=value)
+    if m := _WORDS.search(text):
+        return Form("words", max(1, min(_number(m.group(1)), 5000)))
+    if m := _PARAGRAPHS.search(text):
+        return Form("paragraphs", max(1, min(_number(m.group(1)), 50)))
+    if m := _SENTENCES.search(text):
+        return Form("sentences", max(1, min(_number(m.group(1)), 200)))
+    if m := _LIST.search(text):
+        return Form("list", max(1, min(_number(m.group(1)), 100)), item=m.group(2).strip().lower())
+    if m := _BULLETS.search(text):
+        return Form("list", max(1, min(_number(m.group(1)), 100)), item="")
+    if _ESSAY.search(text) or _LONG.search(text):
+        at_least = _AT_LEAST.search(text)
+        sections = _number(at_least.group(1)) if at_least else 5
+        if _LONG.search(text):
+            sections = max(sections, 8)
+        return Form("essay", max(3, min(sections, 40)))
+    if _QUESTION.search(text) and len(text.split()) <= 14 and text.rstrip().endswith("?"):
+        return Form("short", 1)
+    return Form("free")
+
+
+def _evaluate(a: str, op: str, b: str) -> str | None:
+    x, y = float(a), float(b)
+    op = op.lower()
+    if op in ("+", "plus"):
+        z = x + y
+    elif op in ("-", "minus"):
+        z = x - y
+    elif op in ("*", "x", "×", "times"):
+        z = x * y
+    elif y == 0:
+        return None
+    else:
+        z = x / y
+    return str(int(z)) if z == int(z) else f"{z:.4g}"
+
+
+# Names a list of a common kind can use, so "List 10 fruits" lists fruits.
+LEXICON = {
+    "fruit": "apple banana orange mango pear peach cherry grape kiwi pineapple plum apricot lemon lime "
+             "papaya fig guava lychee melon watermelon",
+    "vegetable": "carrot potato onion spinach broccoli cabbage lettuce pepper tomato cucumber pea bean "
+                 "garlic leek celery radish beetroot kale zucchini corn",
+    "colour": "red orange yellow green blue indigo violet black white grey brown pink purple teal "
+              "turquoise maroon navy olive silver gold",
+    "animal": "lion tiger elephant giraffe zebra wolf fox bear rabbit deer horse cow sheep goat owl eagle "
+              "dolphin whale shark octopus",
+    "country": "France Japan Brazil Canada Kenya India Germany Mexico Egypt Norway Chile Spain Italy Peru "
+               "Vietnam Ghana Iceland Portugal Nepal Morocco",
+    "planet": "Mercury Venus Earth Mars Jupiter Saturn Uranus Neptune",
+    "language": "English Spanish Mandarin Hindi Arabic French Portuguese Russian Japanese German Korean "
+                "Italian Turkish Swahili Dutch Polish Greek Swedish Thai Vietnamese",
+    "programming language": "Python JavaScript TypeScript Java C Go Rust Kotlin Swift Ruby PHP C# Scala "
+                            "Haskell Elixir Julia R Dart Lua Perl",
+    "sport": "football tennis basketball cricket rugby golf swimming cycling rowing volleyball baseball "
+             "hockey boxing fencing skiing surfing climbing running judo badminton",
+}
+
+
+def lexicon_items(item: str) -> list[str]:
+    singular = re.sub(r"(ies)$", "y", item)
+    singular = re.sub(r"(?<!s)s$", "", singular)
+    key = {"color": "colour", "colors": "colour"}.get(singular, singular)
+    for name, words in LEXICON.items():
+        if key == name or key.endswith(" " + name) or key == name + "s":
+            return words.split(" ") if name not in ("programming language",) else words.split(" ")
+    return []
