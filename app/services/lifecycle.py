@@ -373,6 +373,8 @@ class Lifecycle:
         r["status"] = "failed"
         r["error"] = {"code": code, "message": message}
         r["usage"] = self._usage()
+        # What a watcher sees of a failure mid-stream: the `error` event, then response.failed.
+        await self._emit("error", code=code, message=message, param=None)
         await self._emit("response.failed", response=r)
         return r
 

@@ -175,7 +175,8 @@ def test_backend_fault_becomes_response_failed(server, monkeypatch):
     monkeypatch.setattr(registry, "get", lambda name: Exploding())
     key = new_key()
     events = sse(server, key, "POST", "/v1/responses", json={"model": "gpt-4.1", "input": "hi", "stream": True})
-    assert events[-1]["type"] == "response.failed"
+    assert [e["type"] for e in events[-2:]] == ["error", "response.failed"]  # the error shows on the wire
+    assert events[-2]["code"] == "server_error" and "blew up" in events[-2]["message"]
     final = events[-1]["response"]
     assert final["status"] == "failed" and "blew up" in final["error"]["message"]
     assert final["error"]["code"] == "server_error"
