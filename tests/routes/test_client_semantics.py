@@ -280,3 +280,16 @@ def test_prompt_caching_reports_cached_prefix_tokens(client, server):
     assert more.usage.input_tokens_details.cached_tokens >= cached[1] - 128  # the shared prefix
     short = [client.responses.create(model="gpt-4.1", input="hi") for _ in range(2)]
     assert short[1].usage.input_tokens_details.cached_tokens == 0
+
+
+def test_the_walkthroughs_cancel_cell(client):
+    """OpenAI's walkthrough: a detailed background essay, cancelled after a second, is `cancelled`
+    with the partial output it had (the essay is long enough to be still running)."""
+    import time
+
+    r = client.responses.create(model="gpt-5-mini", background=True, max_output_tokens=2000, input=(
+        "Write a detailed essay about the history of computing, covering at least 10 major milestones."))
+    time.sleep(1)
+    cancelled = client.responses.cancel(r.id)
+    assert cancelled.status == "cancelled"
+    assert client.responses.retrieve(r.id).status == "cancelled"
