@@ -19,7 +19,7 @@ from responses_mock.queue.worker import WorkerPool
 from responses_mock.middleware import RequestContextMiddleware
 from responses_mock.routes import V1, admin, health
 from responses_mock.backends import registry
-from responses_mock.services import catalog, tokens
+from responses_mock.services import catalog, prompts, tokens
 from responses_mock.services.background import BackgroundService
 from responses_mock.services.conversations import ConversationsService
 from responses_mock.services.fixtures import FixturesService
@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         if settings.fixtures:
             loaded = await fixtures.load_file(settings.fixtures)
-            log.info("loaded %d fixture rules from %s", loaded, settings.fixtures)
+            templates = await prompts.load_file(engine, settings.fixtures)
+            log.info("loaded %d fixture rules and %d prompt templates from %s", loaded, templates, settings.fixtures)
         journal = JournalService(engine, keep=settings.journal_keep, enabled=settings.journal)
         await journal.start()
         app.state.fixtures, app.state.journal = fixtures, journal

@@ -16,9 +16,10 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from responses_mock.errors import APIError, InvalidRequest, Unauthorized
+from responses_mock.errors import APIError, InvalidRequest, NotFound, Unauthorized
 from responses_mock.routes import api
 from responses_mock.routes.render import json
+from responses_mock.services import prompts
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.journal import JournalService
 from responses_mock.services.tenancy import bearer_key, tenant_of
@@ -92,6 +93,32 @@ async def delete_fixture(fixture_id: str, scope: Scope, svc: FixturesDep) -> Res
     return json({"id": fixture_id, "object": "fixture", "deleted": True})
 
 
+@router.post("/prompts")
+async def add_prompts(request: Request, scope: Scope) -> Response:
+    """Prompt templates (a template, a list, or {"prompts": [...]}) for this key."""
+    if scope.tenant is None:
+        raise InvalidRequest("Prompt templates belong to a key: call with the key, or give api_key with the "
+                             "admin token.", param="api_key")
+    try:
+        data = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("The body must be a prompt template, a list of them, or {\"prompts\": [...]}.") from None
+    engine = request.app.state.engine
+    return json({"object": "list", "data": await prompts.save(engine, scope.tenant, prompts.parse(data))})
+
+
+@router.get("/prompts")
+async def list_prompts(request: Request, scope: Scope) -> Response:
+    return json({"object": "list", "data": await prompts.listing(request.app.state.engine, scope.tenant)})
+
+
+@router.delete("/prompts/{prompt_id}")
+async def delete_prompt(prompt_id: str, request: Request, scope: Scope) -> Response:
+    if not await prompts.remove(request.app.state.engine, scope.tenant, prompt_id):
+        raise NotFound(f"No prompt with id '{prompt_id}'.")
+    return json({"id": prompt_id, "object": "prompt", "deleted": True})
+
+
 @router.get("/requests")
 async def list_requests(scope: Scope, svc: JournalDep, method: str | None = None,
                         path: Annotated[str | None, Query(description="Exact path, or a pattern with *")] = None,
@@ -109,7 +136,9 @@ async def clear_requests(scope: Scope, svc: JournalDep) -> Response:
 
 
 @router.post("/reset")
-async def reset(scope: Scope, fixtures: FixturesDep, journal: JournalDep) -> Response:
-    """Fixtures and journal back to empty (for this key; with the admin token, for all or one)."""
+async def reset(request: Request, scope: Scope, fixtures: FixturesDep, journal: JournalDep) -> Response:
+    """Fixtures, journal and prompt templates back to empty (for this key; with the admin token,
+    for all or one)."""
     return json({"object": "reset", "fixtures_deleted": await fixtures.clear(scope.tenant),
-                 "requests_deleted": await journal.clear(scope.tenant)})
+                 "requests_deleted": await journal.clear(scope.tenant),
+                 "prompts_deleted": await prompts.remove(request.app.state.engine, scope.tenant)})

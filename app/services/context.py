@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.backends.base import Message
 from responses_mock.errors import InvalidRequest, NotFound
-from responses_mock.services import attachments, conversations, tokens
+from responses_mock.services import attachments, conversations, prompts, tokens
 from responses_mock.wire import compaction, encrypted
 from responses_mock.store import db, item_refs
 from responses_mock.store.items import RESPONSE_ITEMS
@@ -28,6 +28,7 @@ class Context:
     new: list[dict]  # this request's input, normalised to stored item shapes
     instructions: str | None
     conversation_id: str | None = None  # this turn's input and output are appended there
+    prompt: dict | None = None  # the template the request named, as the response echoes it
 
     @property
     def items(self) -> list[dict]:
@@ -109,7 +110,12 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
         prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(reads, previous)]
         prior += orjson.loads(body)["output"]
     new = await _resolve_references(reads, tenant, normalise_input(params.get("input")))
-    ctx = Context(prior=prior, new=new, instructions=params.get("instructions"), conversation_id=conversation_id)
+    instructions, echo = params.get("instructions"), None
+    if params.get("prompt"):  # a template: its messages come first; the request's instructions win
+        rendered, messages, echo = await prompts.render(engine, tenant, params["prompt"])
+        instructions = instructions if instructions is not None else rendered
+        new = normalise_input(messages) + new
+    ctx = Context(prior=prior, new=new, instructions=instructions, conversation_id=conversation_id, prompt=echo)
     _check_tool_outputs(ctx)
     _check_reasoning(ctx)
     attachments.items_tokens(ctx.new, "", "o200k_base")  # a broken data URL is a 400 now, not later

@@ -85,14 +85,6 @@ def check_model_params(model: CatalogModel, params: dict) -> None:
                              param="reasoning.effort", code="unsupported_parameter")
 
 
-def _unsupported(params: dict) -> None:
-    # Seams, not pretence: these arrive in later work and are refused clearly until then.
-    for key, what in (("prompt", "Prompt templates"),):
-        if params.get(key) is not None:
-            raise InvalidRequest(f"{what} are not supported by this server yet.", param=key,
-                                 code="unsupported_parameter")
-
-
 def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> ModelContext:
     return ModelContext(model=model.snapshot, reasoning=model.reasoning, encoding=model.encoding,
                         instructions=ctx.instructions, messages=context.messages(ctx),
@@ -172,7 +164,6 @@ class ResponsesService:
 
     async def create(self, tenant: str, params: dict, headers: Mapping[str, str]):
         """A final response (sync), the queued response (background), or an event iterator (stream)."""
-        _unsupported(params)
         model = catalog.resolve(params["model"])
         check_model_params(model, params)
         background, stream = bool(params.get("background")), bool(params.get("stream"))
@@ -195,6 +186,9 @@ class ResponsesService:
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",
                                     background=background)
+        if ctx.prompt is not None:
+            response["prompt"] = ctx.prompt
+            response["instructions"] = ctx.instructions
         if background:
             await self._enqueue(tenant, params, pace, response, ctx, script, cached)
             return response
@@ -322,7 +316,6 @@ class ResponsesService:
                                owner="response")
 
     async def count_input_tokens(self, tenant: str, params: dict) -> dict:
-        _unsupported(params)
         encoding, snapshot = "o200k_base", ""
         if params.get("model"):
             model = catalog.resolve(params["model"])

@@ -96,6 +96,17 @@ conversations = Table(
 conversation_items = _item_list("conversation_items", "conversation_id")
 Index("ix_conversation_items_by_id", conversation_items.c.item_id)
 
+# Prompt templates (`prompt: {id, version, variables}`), per key: each version's content, JSON.
+prompts = Table(
+    "prompts",
+    metadata,
+    Column("tenant", String(64), primary_key=True),
+    Column("prompt_id", String(255), primary_key=True),
+    Column("version", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("content", Text, nullable=False),
+)
+
 # Scripted fixtures: rules that match requests and say how to answer. tenant "" = every key.
 fixtures = Table(
     "fixtures",

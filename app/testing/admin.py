@@ -41,6 +41,10 @@ class AdminClient:
         error = {"status": status} | ({"retry_after": retry_after} if retry_after is not None else {})
         return self.add({"match": match, "respond": {"http_error": error}})[0]
 
+    def prompt(self, *templates: dict) -> list[dict]:
+        """Add prompt templates for this key: {"id", "version", "instructions", "messages"}."""
+        return self._ok(self.http.post("/prompts", params=self._scope(), json=list(templates)))["data"]
+
     def fixtures(self) -> list[dict]:
         return self._ok(self.http.get("/fixtures", params=self._scope()))["data"]
 

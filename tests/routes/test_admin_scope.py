@@ -46,7 +46,8 @@ def test_another_key_cannot_read_add_delete_or_wipe(make_server, guarded, token)
         _envelope(admin_b.delete(f"/fixtures/{rule['id']}"), 404)
         assert admin_b.delete("/fixtures").json()["deleted"] == 0
         assert admin_b.delete("/requests").json()["deleted"] == 0
-        assert admin_b.post("/reset").json() == {"object": "reset", "fixtures_deleted": 0, "requests_deleted": 0}
+        assert admin_b.post("/reset").json() == {"object": "reset", "fixtures_deleted": 0, "requests_deleted": 0,
+                                                  "prompts_deleted": 0}
         _envelope(admin_b.post("/fixtures", json={**RULE, "api_key": a}), 403)
         # A's rule and journal are intact.
         assert [f["id"] for f in admin_a.get("/fixtures").json()["data"]] == [rule["id"]]

@@ -293,3 +293,44 @@ def test_the_walkthroughs_cancel_cell(client):
     cancelled = client.responses.cancel(r.id)
     assert cancelled.status == "cancelled"
     assert client.responses.retrieve(r.id).status == "cancelled"
+
+
+def test_prompt_templates(server):
+    """A template defined for a key renders into the context and is echoed; unknown ids, versions
+    and missing variables get errors; another key does not see it."""
+    from responses_mock.testing import AdminClient
+
+    key = new_key()
+    admin = AdminClient(server.url, api_key=key)
+    admin.prompt({"id": "pmpt_support", "version": "1", "instructions": "You are {{persona}}.",
+                  "messages": [{"role": "user", "content": "My order is {{order}}."}]},
+                 {"id": "pmpt_support", "version": "2", "instructions": "You are {{persona}}, brief."})
+    with server.client(api_key=key) as client:
+        r = client.responses.create(model="gpt-4.1", input="Where is it?", prompt={
+            "id": "pmpt_support", "version": "1", "variables": {"persona": "a courier", "order": "A-17"}})
+        assert r.prompt.id == "pmpt_support" and r.prompt.version == "1"
+        assert r.instructions == "You are a courier."
+        listed = client.responses.input_items.list(r.id, order="asc").data
+        assert [i.content[0].text for i in listed] == ["My order is A-17.", "Where is it?"]
+        newest = client.responses.create(model="gpt-4.1", input="Hi", prompt={
+            "id": "pmpt_support", "variables": {"persona": "a clerk"}})
+        assert newest.prompt.version == "2" and newest.instructions == "You are a clerk, brief."
+        with pytest.raises(openai.BadRequestError) as err:
+            client.responses.create(model="gpt-4.1", input="Hi", prompt={"id": "pmpt_support", "version": "1"})
+        assert err.value.body["message"] == "Missing prompt variables: order, persona."
+        with pytest.raises(openai.NotFoundError):
+            client.responses.create(model="gpt-4.1", input="Hi", prompt={"id": "pmpt_nope"})
+        with pytest.raises(openai.NotFoundError):
+            client.responses.create(model="gpt-4.1", input="Hi", prompt={"id": "pmpt_support", "version": "9"})
+    with server.client() as stranger, pytest.raises(openai.NotFoundError):
+        stranger.responses.create(model="gpt-4.1", input="Hi", prompt={"id": "pmpt_support", "variables": {"persona": "x"}})
+
+
+def test_prompt_templates_from_the_fixtures_file(make_server, tmp_path):
+    rules = tmp_path / "fixtures.yaml"
+    rules.write_text("rules:\n  - match: {input_contains: ping}\n    respond: {text: pong}\n"
+                     "prompts:\n  - id: pmpt_file\n    version: '3'\n    instructions: 'Speak like {{who}}.'\n")
+    server = make_server("sqlite", fixtures=rules)
+    with server.client() as client:
+        r = client.responses.create(model="gpt-4.1", input="ping", prompt={"id": "pmpt_file", "variables": {"who": "a pirate"}})
+        assert r.output_text == "pong" and r.instructions == "Speak like a pirate." and r.prompt.version == "3"

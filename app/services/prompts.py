@@ -1,0 +1,125 @@
+"""Prompt templates: versions of instructions and messages with {{variables}}, defined per key
+through /__admin/prompts or the fixtures file, and rendered into a request's context when it
+names one (`prompt: {id, version, variables}`)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from responses_mock import datafiles
+from responses_mock.errors import InvalidRequest, NotFound
+from responses_mock.services.tenancy import tenant_of
+from responses_mock.store import db
+from responses_mock.store import prompts as store
+
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
+
+
+class TemplateMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(pattern="^(user|assistant|system|developer)$")
+    content: str
+
+
+class Template(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    api_key: str | None = Field(None, exclude=True)  # in the fixtures file: whose (none: every key's)
+    id: str = Field(min_length=1, max_length=255)
+    version: str = Field("1", min_length=1, max_length=64)
+    instructions: str | None = None
+    messages: list[TemplateMessage] = Field(default_factory=list)
+
+    def variables(self) -> set[str]:
+        texts = [self.instructions or ""] + [m.content for m in self.messages]
+        return {name for text in texts for name in _VARIABLE.findall(text)}
+
+
+def parse(data: object) -> list[Template]:
+    """A template, a list of them, or {"prompts": [...]}; errors name the template and field."""
+    if isinstance(data, dict) and "prompts" in data and "id" not in data:
+        data = data["prompts"]
+    items = data if isinstance(data, list) else [data]
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(Template.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "template"
+            raise InvalidRequest(f"Invalid prompt template {i}: {where}: {err['msg']}", param=f"prompts[{i}].{where}",
+                                 code="invalid_prompt") from None
+    return out
+
+
+async def save(engine: AsyncEngine, tenant: str, templates: list[Template]) -> list[dict]:
+    async with db.begin(engine) as conn:
+        for template in templates:
+            await store.save(conn, {"tenant": tenant, "prompt_id": template.id, "version": template.version,
+                                    "created_at": time.time(), "content": template.model_dump_json()})
+    return [render_listing(t) for t in templates]
+
+
+def render_listing(template: Template) -> dict:
+    return {"object": "prompt", **template.model_dump(), "variables": sorted(template.variables())}
+
+
+async def load_file(engine: AsyncEngine, path) -> int:
+    """The `prompts` of a fixtures file: each for its `api_key`, or (without one) for every key."""
+    data = datafiles.load(path)
+    if not (isinstance(data, dict) and "prompts" in data):
+        return 0
+    templates = parse(data["prompts"])
+    for template in templates:
+        await save(engine, tenant_of(template.api_key) if template.api_key else "", [template])
+    return len(templates)
+
+
+async def listing(engine: AsyncEngine, tenant: str | None) -> list[dict]:
+    async with engine.connect() as conn:
+        rows = await store.listing(conn, tenant)
+    return [render_listing(Template.model_validate_json(content)) for _, _, content in rows]
+
+
+async def remove(engine: AsyncEngine, tenant: str | None, prompt_id: str | None = None) -> int:
+    async with db.begin(engine) as conn:
+        return await store.remove(conn, tenant, prompt_id)
+
+
+def _value(name: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and value.get("type") == "input_text":
+        return str(value.get("text", ""))
+    raise InvalidRequest(f"Invalid 'prompt.variables.{name}': this server renders text variables (a string or "
+                         "an input_text part).", param=f"prompt.variables.{name}", code="invalid_value")
+
+
+async def render(engine: AsyncEngine, tenant: str, prompt: dict) -> tuple[str | None, list[dict], dict]:
+    """(instructions, input messages, the `prompt` the response echoes) of a request's template."""
+    prompt_id, version = prompt["id"], prompt.get("version")
+    async with engine.connect() as conn:
+        found = await store.get(conn, tenant, prompt_id, version)
+    if found is None:
+        what = f"Version '{version}' of prompt '{prompt_id}'" if version else f"Prompt with id '{prompt_id}'"
+        raise NotFound(f"{what} not found.", param="prompt.id", code="prompt_not_found")
+    version, content = found
+    template = Template.model_validate_json(content)
+    variables = prompt.get("variables") or {}
+    missing = sorted(template.variables() - set(variables))
+    if missing:
+        raise InvalidRequest(f"Missing prompt variables: {', '.join(missing)}.", param="prompt.variables",
+                             code="missing_prompt_variables")
+    values = {name: _value(name, value) for name, value in variables.items()}
+
+    def fill(text: str) -> str:
+        return _VARIABLE.sub(lambda m: values[m.group(1)], text)
+
+    instructions = fill(template.instructions) if template.instructions is not None else None
+    messages = [{"type": "message", "role": m.role, "content": fill(m.content)} for m in template.messages]
+    echo = {"id": prompt_id, "version": version, "variables": orjson.loads(orjson.dumps(variables))}
+    return instructions, messages, echo
