@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock import datafiles, ids
@@ -87,19 +86,7 @@ def _accepts(rule: Rule, f: CreateFacts) -> bool:
 
 def parse_rules(data: object) -> list[Rule]:
     """A rule, a list of rules, or {"rules": [...]}, validated; errors name the rule and field."""
-    if isinstance(data, dict) and "rules" in data and "respond" not in data:
-        data = data["rules"]
-    items = data if isinstance(data, list) else [data]
-    rules = []
-    for i, item in enumerate(items):
-        try:
-            rules.append(Rule.model_validate(item))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise InvalidRequest(f"Invalid fixture rule {i}: {where}: {err['msg']}", param=f"rules[{i}].{where}",
-                                 code="invalid_fixture") from None
-    return rules
+    return datafiles.validate_many(data, "rules", Rule, "fixture rule", "invalid_fixture", single="respond")
 
 
 def read_file(path: Path) -> list[Rule]:

@@ -8,7 +8,7 @@ import re
 import time
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock import datafiles
@@ -41,19 +41,7 @@ class Template(BaseModel):
 
 def parse(data: object) -> list[Template]:
     """A template, a list of them, or {"prompts": [...]}; errors name the template and field."""
-    if isinstance(data, dict) and "prompts" in data and "id" not in data:
-        data = data["prompts"]
-    items = data if isinstance(data, list) else [data]
-    out = []
-    for i, item in enumerate(items):
-        try:
-            out.append(Template.model_validate(item))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "template"
-            raise InvalidRequest(f"Invalid prompt template {i}: {where}: {err['msg']}", param=f"prompts[{i}].{where}",
-                                 code="invalid_prompt") from None
-    return out
+    return datafiles.validate_many(data, "prompts", Template, "prompt template", "invalid_prompt", single="id")
 
 
 async def save(engine: AsyncEngine, tenant: str, templates: list[Template]) -> list[dict]:
