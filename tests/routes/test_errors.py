@@ -85,7 +85,9 @@ def test_reasoning_models_refuse_sampling_params_and_others_refuse_effort(client
 
 
 def test_unsupported_combinations_are_refused_clearly(client):
-    assert bad(client, prompt={"id": "pmpt_123"}).param == "prompt"
+    with pytest.raises(openai.NotFoundError) as err:  # templates are served; an unknown one is a 404
+        client.responses.create(model="gpt-4.1", input="hi", prompt={"id": "pmpt_123"})
+    assert err.value.param == "prompt.id"
     assert bad(client, background=True, store=False).param == "store"
 
 
