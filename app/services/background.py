@@ -57,19 +57,20 @@ class BackgroundService:
         if row.cancel_requested:
             cancel.set()
         recorder = Recorder(self.engine, job.response_id, self.notifier)
-        mctx = fit_context_window(model, ctx, model_context(model, ctx, params), params)
+        mctx, input_tokens = fit_context_window(model, ctx, model_context(model, ctx, params), params)
         lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace, mctx=mctx,
+                                  input_tokens=input_tokens,
                                   cached_tokens=request.get("cached_tokens", 0),
                                   cancel=cancel, first_seq=first_seq, script=request.get("script"))
         try:
             async with db.begin(self.engine) as conn:
                 response["status"] = "in_progress"
-                await response_store.set_state(conn, job.response_id, "in_progress", dumps(response),
+                await response_store.set_state(conn, job.response_id, "in_progress", response,
                                                unless=TERMINAL)
             final = await lifecycle.run()
             async with db.begin(self.engine) as conn:
                 await recorder.flush(conn)
-                if await response_store.set_state(conn, job.response_id, final["status"], dumps(final),
+                if await response_store.set_state(conn, job.response_id, final["status"], final,
                                                   unless=TERMINAL):
                     await append_turn(conn, row.tenant, ctx.conversation_id, output=final["output"])
                 await job_store.finish(conn, job.id)
@@ -92,7 +93,7 @@ class BackgroundService:
                 body["error"] = {"code": "server_error", "message": reason}
                 event = EventNumberer(seq).make("response.failed", response=body)
                 await event_store.append(conn, response_id, [(seq, event["type"], dumps(event))])
-            await response_store.set_state(conn, response_id, body["status"], dumps(body), unless=TERMINAL)
+            await response_store.set_state(conn, response_id, body["status"], body, unless=TERMINAL)
         log.warning("response %s: %s", response_id, reason)
         self.notifier.notify(response_id)
 
@@ -112,7 +113,7 @@ class BackgroundService:
                 # Nobody runs it yet: cancel it right here, in the transaction that dequeues it.
                 body = orjson.loads(row.body)
                 body["status"] = "cancelled"
-                await response_store.set_state(conn, response_id, "cancelled", dumps(body))
+                await response_store.set_state(conn, response_id, "cancelled", body)
                 self.notifier.notify(response_id)
                 return dumps(body)
             await response_store.request_cancel(conn, response_id)
@@ -138,7 +139,7 @@ class BackgroundService:
         async with db.begin(self.engine) as conn:
             body, _ = await _salvage(conn, row)
             body["status"] = "cancelled"
-            await response_store.set_state(conn, response_id, "cancelled", dumps(body), unless=TERMINAL)
+            await response_store.set_state(conn, response_id, "cancelled", body, unless=TERMINAL)
             row = await response_store.get(conn, response_id, tenant)
         self.notifier.notify(response_id)
         return row.body

@@ -102,9 +102,10 @@ class JournalService:
             batch, self._pending = self._pending, []
             if not batch:
                 return
-            self._written += len(batch)
+            size = len(batch)
             try:
-                await self._append(batch)
+                await self._append(batch)  # takes out of `batch` what it stores (or drops)
+                self._written += size
                 if self._written >= max(self.keep // 10, 100):
                     async with db.begin(self.engine) as conn:
                         await store.trim(conn, self.keep)

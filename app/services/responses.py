@@ -94,14 +94,16 @@ def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> Mo
 CONTEXT_EXCEEDED = "Your input exceeds the context window of this model. Please adjust your input and try again."
 
 
-def fit_context_window(model: CatalogModel, ctx: context.Context, mctx: ModelContext, params: dict) -> ModelContext:
-    """The context as the model sees it: whole if it fits the model's window; with `truncation:
-    "auto"`, without its oldest items until it does (the last one always stays: the input, the
-    conversation and the stored items are not changed); otherwise the real API's 400."""
+def fit_context_window(model: CatalogModel, ctx: context.Context, mctx: ModelContext,
+                       params: dict) -> tuple[ModelContext, int]:
+    """The context as the model sees it, and its input tokens: whole if it fits the model's window;
+    with `truncation: "auto"`, without its oldest items until it does (the last one always stays:
+    the input, the conversation and the stored items are not changed); otherwise the real API's 400."""
     count = lambda c, said=None: context.count_input_tokens(  # noqa: E731
         c, model.encoding, model.snapshot, params.get("tools"), said)
-    if count(ctx, mctx.messages) <= model.context_window:
-        return mctx
+    counted = count(ctx, mctx.messages)
+    if counted <= model.context_window:
+        return mctx, counted
     if params.get("truncation") != "auto":
         raise InvalidRequest(CONTEXT_EXCEEDED, param="input", code="context_length_exceeded")
     prior, new = list(ctx.prior), list(ctx.new)
@@ -111,8 +113,9 @@ def fit_context_window(model: CatalogModel, ctx: context.Context, mctx: ModelCon
         else:
             new.pop(0)
         kept = replace(ctx, prior=prior, new=new)
-        if count(kept) <= model.context_window:
-            return model_context(model, kept, params)
+        counted = count(kept)
+        if counted <= model.context_window:
+            return model_context(model, kept, params), counted
     raise InvalidRequest(CONTEXT_EXCEEDED, param="input", code="context_length_exceeded")
 
 
@@ -126,14 +129,16 @@ def cached_prefix(tenant: str, model: CatalogModel, params: dict, mctx: ModelCon
 
 
 def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, *,
-                  script: dict | None = None, mctx: ModelContext | None = None, **kw) -> Lifecycle:
+                  script: dict | None = None, mctx: ModelContext | None = None,
+                  input_tokens: int | None = None, **kw) -> Lifecycle:
     """The one way every mode builds its lifecycle (a fixture's script replaces the model).
     `mctx`: the model context, if the caller built it already."""
     backend = ScriptedBackend(script) if script is not None else registry.get(model.backend)
     mctx = mctx or model_context(model, ctx, params)
-    return Lifecycle(response, mctx, backend,
-                     input_tokens=context.count_input_tokens(ctx, model.encoding, model.snapshot,
-                                                             params.get("tools"), mctx.messages, list(mctx.items)),
+    if input_tokens is None:  # the caller who fitted the context window has counted them already
+        input_tokens = context.count_input_tokens(ctx, model.encoding, model.snapshot, params.get("tools"),
+                                                  mctx.messages, list(mctx.items))
+    return Lifecycle(response, mctx, backend, input_tokens=input_tokens,
                      output_limit=output_limit(params, model.max_output_tokens), **kw)
 
 
@@ -174,11 +179,10 @@ class ResponsesService:
         ctx = await context.build(self.engine, tenant, params)
         mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
         texts = [m.text for m in mctx.messages] + [ctx.instructions or ""]
-        if tokens.heavy(texts):  # megabytes of input: counted in a thread, the loop stays free
-            await anyio.to_thread.run_sync(tokens.warm, texts, model.encoding)
+        heavy = await _warm(texts, model.encoding)
         request_checks.check(params, texts)
-        mctx = fit_context_window(model, ctx, mctx, params)  # the model's view; ctx stays whole (stored)
-        if tokens.heavy(texts):
+        mctx, input_tokens = fit_context_window(model, ctx, mctx, params)  # the model's view; ctx stays whole
+        if heavy:  # tokenising megabytes for the cache's prefix: in a thread too
             cached = await anyio.to_thread.run_sync(cached_prefix, tenant, model, params, mctx)
         else:
             cached = cached_prefix(tenant, model, params, mctx)
@@ -193,7 +197,7 @@ class ResponsesService:
             await self._enqueue(tenant, params, pace, response, ctx, script, cached)
             return response
         lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script, mctx=mctx,
-                                  cached_tokens=cached)
+                                  input_tokens=input_tokens, cached_tokens=cached)
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()
@@ -280,7 +284,7 @@ class ResponsesService:
                 async with db.begin(self.engine) as conn:
                     if final["store"]:
                         await recorder.flush(conn)
-                        await response_store.set_state(conn, final["id"], final["status"], dumps(final))
+                        await response_store.set_state(conn, final["id"], final["status"], final)
                     await append_turn(conn, tenant, conversation_id, output=final["output"])
                 self.notifier.notify(final["id"])
         except Exception:  # pragma: no cover - the store failed under us; say so, do not hang
@@ -321,10 +325,17 @@ class ResponsesService:
             model = catalog.resolve(params["model"])
             encoding, snapshot = model.encoding, model.snapshot
         ctx = await context.build(self.engine, tenant, params)
-        texts = [m.text for m in context.messages(ctx)] + [ctx.instructions or ""]
-        if tokens.heavy(texts):
-            await anyio.to_thread.run_sync(tokens.warm, texts, encoding)
+        await _warm([m.text for m in context.messages(ctx)] + [ctx.instructions or ""], encoding)
         return objects.input_tokens(context.count_input_tokens(ctx, encoding, snapshot, params.get("tools")))
+
+
+async def _warm(texts: list[str], encoding: str) -> bool:
+    """Count megabytes of input in a thread (the loop stays free; later counts are cache hits);
+    whether they were that heavy."""
+    if not tokens.heavy(texts):
+        return False
+    await anyio.to_thread.run_sync(tokens.warm, texts, encoding)
+    return True
 
 
 async def _drain(live: asyncio.Queue) -> AsyncIterator[LiveEvent]:

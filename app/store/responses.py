@@ -85,17 +85,17 @@ async def get(source, response_id: str, tenant: str | None = None) -> Row | None
     return Row(id_, status, bool(background), request, body, bool(cancel_requested), owner)
 
 
-async def set_state(conn: AsyncConnection, response_id: str, status: str, body: str,
+async def set_state(conn: AsyncConnection, response_id: str, status: str, body: dict,
                     *, unless: tuple[str, ...] = ()) -> bool:
     """Write status and body; with `unless`, only if the current status is none of those. A
     response that ends here gets its output items as rows (item_refs), findable by id."""
     query = update(responses).where(responses.c.id == response_id)
     if unless:
         query = query.where(responses.c.status.not_in(unless))
-    changed = (await conn.execute(query.values(status=status, body=body))).rowcount > 0
+    changed = (await conn.execute(query.values(status=status, body=orjson.dumps(body).decode()))).rowcount > 0
     if changed:
         if status in TERMINAL:
-            await item_refs.add_outputs(conn, response_id, output_rows(orjson.loads(body)["output"]))
+            await item_refs.add_outputs(conn, response_id, output_rows(body["output"]))
         await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
     return changed
 
