@@ -49,9 +49,11 @@ class Settings(BaseSettings):
     # and per request (x-mock-queue-delay, x-mock-time-to-first-token, x-mock-tokens-per-second).
     tokens_per_second: float = Field(0.0, description="Pace of sync and streamed answers (0: as fast as possible).")
     time_to_first_token: float = Field(0.0, description="Seconds before a sync or streamed answer's first token.")
-    background_tokens_per_second: float = Field(
-        500.0, description="Pace of background answers: a 2,000-token answer takes about 4 s.")
-    background_time_to_first_token: float = Field(0.2, description="Seconds before a background answer's first token.")
+    background_tokens_per_second: float | None = Field(
+        None, description="Pace of background answers; unset: the model's own (catalog `timing`, from public "
+        "measurements; gpt-5-mini about 120 tokens/s), else 500.")
+    background_time_to_first_token: float | None = Field(
+        None, description="Seconds before a background answer's first token; unset: the model's own, else 0.2.")
     background_queue_delay: float = Field(0.25, description="Seconds a background response stays queued.")
 
     # The background worker pool (one per server process; all share the database queue).
@@ -68,7 +70,9 @@ class Settings(BaseSettings):
     @field_validator("tokens_per_second", "time_to_first_token", "background_tokens_per_second",
                      "background_time_to_first_token", "background_queue_delay")
     @classmethod
-    def _bounded_pace(cls, value: float, info) -> float:
+    def _bounded_pace(cls, value: float | None, info) -> float | None:
+        if value is None:
+            return value
         from responses_mock.services.pacing import problem  # local: pacing reads these settings
 
         why = problem(info.field_name.removeprefix("background_"), value)

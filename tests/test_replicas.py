@@ -76,7 +76,8 @@ def test_a_crashed_process_job_is_failed_by_another(make_server, spawn_server):
     key = new_key()
     with doomed.client(api_key=key) as cd:
         r = cd.responses.create(model="gpt-4.1", input=LONG, background=True,
-                                extra_headers={"x-mock-queue-delay": "0", "x-mock-tokens-per-second": "50"})
+                                extra_headers={"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0",
+                                               "x-mock-tokens-per-second": "50"})
         wait_for(cd, r.id, statuses=("in_progress",))
         time.sleep(0.5)
     doomed.kill()  # no shutdown code runs: the job stays `running` with a stale heartbeat

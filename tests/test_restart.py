@@ -21,7 +21,8 @@ def test_queued_jobs_survive_a_restart_and_running_ones_fail_clearly(make_server
         queued = [client.responses.create(model="gpt-4.1", input=f"Topic {i} in two sentences.", background=True,
                                           extra_headers={"x-mock-queue-delay": "4"}).id for i in range(3)]
         running = client.responses.create(model="gpt-4.1", input="Describe lakes in 40 sentences.", background=True,
-                                          extra_headers={"x-mock-queue-delay": "0", "x-mock-tokens-per-second": "20"})
+                                          extra_headers={"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0",
+                                                         "x-mock-tokens-per-second": "20"})
         wait_for(client, running.id, statuses=("in_progress",))
         time.sleep(0.3)
     first.stop()

@@ -23,7 +23,7 @@ from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
 from responses_mock.store.jobs import Job
 from responses_mock.wire import objects
-from responses_mock.wire.events import EventNumberer, fold_output
+from responses_mock.wire.events import CANCELLED, EventNumberer, fold_output
 
 log = logging.getLogger("responses_mock.background")
 
@@ -88,11 +88,11 @@ class BackgroundService:
             body, seq = await _salvage(conn, row)
             if row.cancel_requested:
                 body["status"] = "cancelled"
+                await _log_event(conn, response_id, seq, "error", **CANCELLED)
             else:
                 body["status"] = "failed"
                 body["error"] = {"code": "server_error", "message": reason}
-                event = EventNumberer(seq).make("response.failed", response=body)
-                await event_store.append(conn, response_id, [(seq, event["type"], dumps(event))])
+                await _log_event(conn, response_id, seq, "response.failed", response=body)
             await response_store.set_state(conn, response_id, body["status"], body, unless=TERMINAL)
         log.warning("response %s: %s", response_id, reason)
         self.notifier.notify(response_id)
@@ -105,14 +105,18 @@ class BackgroundService:
                 raise not_found(response_id)
             if not row.background:
                 raise InvalidRequest("Only responses created with background=true can be cancelled.")
+            if row.status == "cancelled":
+                return row.body  # idempotent
             if row.status in TERMINAL:
-                # Idempotent: a finished response comes back unchanged (the spec's own cancel
-                # example is a `completed` response), a cancelled one too.
-                return row.body
+                # The real API's answer to a cancel that came too late (seen in LiteLLM's e2e runs
+                # against it, BerriAI/litellm#39617), not the spec example's `completed` body.
+                raise InvalidRequest(f"Cannot cancel a {row.status} response.")
             if await job_store.drop_if_queued(conn, response_id):
                 # Nobody runs it yet: cancel it right here, in the transaction that dequeues it.
                 body = orjson.loads(row.body)
                 body["status"] = "cancelled"
+                seq = await event_store.last_seq(conn, response_id) + 1
+                await _log_event(conn, response_id, seq, "error", **CANCELLED)
                 await response_store.set_state(conn, response_id, "cancelled", body)
                 self.notifier.notify(response_id)
                 return dumps(body)
@@ -168,3 +172,9 @@ async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
     body["usage"] = objects.usage(context.count_input_tokens(ctx, model.encoding, model.snapshot, params.get("tools")),
                                   sum(tokens.count(text, model.encoding) for text in produced), 0)
     return body, (logged[-1][0] + 1 if logged else 0)
+
+
+async def _log_event(conn, response_id: str, seq: int, type: str, **fields) -> None:
+    """Log one event a run did not emit itself (its end, written by whoever ended it)."""
+    event = EventNumberer(seq).make(type, **fields)
+    await event_store.append(conn, response_id, [(seq, type, dumps(event))])

@@ -31,6 +31,8 @@ class CatalogModel:
     # gpt-5 defaults to medium effort; gpt-5.1 to none (no reasoning unless asked).
     default_effort: str | None = "medium"
     pace: dict | None = None  # overrides the settings' pace for this model (see services/pacing.py)
+    # The real model's speed (time_to_first_token s, tokens_per_second): background runs' default.
+    timing: dict | None = None
     efforts: tuple[str, ...] | list | None = None  # the reasoning efforts it accepts (None: any)
     verbosity: bool = False  # whether it takes text.verbosity other than medium
 
@@ -49,12 +51,13 @@ def _entry(raw: dict) -> CatalogModel:
     entry = {**_DEFAULTS, "snapshot": raw["id"], **raw}
     if not entry["reasoning"]:
         entry["default_effort"] = None
-    for field, value in (entry.get("pace") or {}).items():
-        if field not in pacing.FIELDS:
-            raise ValueError(f"catalog entry {raw.get('id')!r}: pace.{field} is not one of {', '.join(pacing.FIELDS)}")
-        why = pacing.problem(field, float(value))
-        if why:
-            raise ValueError(f"catalog entry {raw.get('id')!r}: pace.{field}: {why}, but got {value}")
+    for key, allowed in (("pace", pacing.FIELDS), ("timing", ("time_to_first_token", "tokens_per_second"))):
+        for field, value in (entry.get(key) or {}).items():
+            if field not in allowed:
+                raise ValueError(f"catalog entry {raw.get('id')!r}: {key}.{field} is not one of {', '.join(allowed)}")
+            why = pacing.problem(field, float(value))
+            if why:
+                raise ValueError(f"catalog entry {raw.get('id')!r}: {key}.{field}: {why}, but got {value}")
     try:
         return CatalogModel(**entry)
     except TypeError as exc:

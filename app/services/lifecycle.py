@@ -18,7 +18,7 @@ from responses_mock.backends.base import (Backend, HostedCall, Incomplete, Model
 from responses_mock.services import tokens
 from responses_mock.services.pacing import Pace
 from responses_mock.wire import encrypted, objects
-from responses_mock.wire.events import EventNumberer
+from responses_mock.wire.events import CANCELLED, EventNumberer
 
 
 class _Cancelled(Exception):
@@ -123,7 +123,7 @@ class Lifecycle:
         try:
             complete = await self._generate()
         except _Cancelled:
-            return self._cancelled()
+            return await self._cancelled()
         except Incomplete as stop:
             return await self._finish("incomplete", stop.reason)
         except ModelFailure as failure:
@@ -356,14 +356,16 @@ class Lifecycle:
         await self._emit(f"response.{status}", response=r)
         return r
 
-    def _cancelled(self) -> dict:
-        """Keep the partial output, as the real API does; no event follows a cancel."""
+    async def _cancelled(self) -> dict:
+        """Keep the partial output, as the real API does; the stream ends with an `error` event
+        (wire/events.py CANCELLED says why)."""
         for item in self.response["output"]:
             if item.get("status") == "in_progress":
                 item["status"] = "incomplete"
         self._reasoning = self._message = None
         self.response["status"] = "cancelled"
         self.response["usage"] = self._usage()
+        await self._emit("error", **CANCELLED)
         return self.response
 
     async def _fail(self, message: str, code: str = "server_error") -> dict:

@@ -1,7 +1,9 @@
 """How fast a fake model answers: queue delay, time to first token, tokens per second.
 
-Settings give the defaults (foreground fast, background paced so it can be observed and
-cancelled); a catalog model may set its own `pace`; a request may override with headers.
+Foreground runs are unpaced by default (test suites stay fast). Background runs take the model's
+own timing from the catalog (`timing`: public measurements of the real model), so they can be
+watched and cancelled as the real ones can; settings override either, a catalog `pace` overrides
+both modes for one model, and a request may override with headers.
 """
 
 from __future__ import annotations
@@ -56,11 +58,18 @@ class Pace:
                 "tokens_per_second": self.tokens_per_second}
 
 
+# A background run of a model without catalog timing.
+FALLBACK_TIMING = {"time_to_first_token": 0.2, "tokens_per_second": 500.0}
+
+
 def resolve(settings: Settings, model_pace: Mapping | None, headers: Mapping[str, str],
-            background: bool) -> Pace:
+            background: bool, model_timing: Mapping | None = None) -> Pace:
     if background:
-        pace = Pace(settings.background_queue_delay, settings.background_time_to_first_token,
-                    settings.background_tokens_per_second)
+        timing = {**FALLBACK_TIMING, **(model_timing or {})}
+        pick = lambda setting, field: float(timing[field] if setting is None else setting)  # noqa: E731
+        pace = Pace(settings.background_queue_delay,
+                    pick(settings.background_time_to_first_token, "time_to_first_token"),
+                    pick(settings.background_tokens_per_second, "tokens_per_second"))
     else:
         pace = Pace(0.0, settings.time_to_first_token, settings.tokens_per_second)
     if model_pace:

@@ -175,7 +175,7 @@ class ResponsesService:
         if background and params.get("store") is False:
             raise InvalidRequest("Background responses must be stored: 'store' cannot be false with "
                                  "'background' true.", param="store", code="invalid_value")
-        pace = pacing.resolve(self.settings, model.pace, headers, background)
+        pace = pacing.resolve(self.settings, model.pace, headers, background, model.timing)
         ctx = await context.build(self.engine, tenant, params)
         mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
         texts = [m.text for m in mctx.messages] + [ctx.instructions or ""]

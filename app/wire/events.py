@@ -22,6 +22,12 @@ class EventNumberer:
         return event
 
 
+# How a stream of a cancelled run ends. The real API has no `response.cancelled` stream event (only
+# a webhook of that name) and what its stream sends after a cancel is not documented; an `error`
+# event is what every client surfaces, so a follower sees the end instead of a silent close.
+CANCELLED = {"code": "response_cancelled", "message": "The response was cancelled.", "param": None}
+
+
 def fold_output(events: Iterable[dict]) -> list[dict]:
     """Rebuild the output items a run had produced from its logged events: what a lost run
     (crashed process, unanswered cancel) leaves behind is exactly what its watchers saw."""

@@ -82,6 +82,32 @@ def test_cancel_after_one_second_with_default_pace(client):
     assert full.output_text.startswith(message.content[0].text) and full.usage.output_tokens > 1800
 
 
+def test_a_stream_of_a_cancelled_run_ends_with_an_error_event(client):
+    """Followers of a background run see its cancel: the log ends with the `error` event (there is
+    no response.cancelled stream event), live, on replay, and for a run cancelled while queued."""
+    r = client.responses.create(model="gpt-4.1", input=LONG, background=True, stream=True,
+                                extra_headers={"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0",
+                                               "x-mock-tokens-per-second": "200"})
+    seen = []
+    for event in r:
+        seen.append(event)
+        if event.type == "response.output_text.delta" and len(seen) == 12:
+            client.responses.cancel(seen[0].response.id)
+    last = seen[-1]
+    assert last.type == "error" and last.code == "response_cancelled"
+    assert last.message == "The response was cancelled." and last.param is None
+    assert [e.sequence_number for e in seen] == list(range(len(seen)))
+    replay = list(client.responses.retrieve(seen[0].response.id, stream=True, starting_after=len(seen) - 3))
+    assert [e.model_dump() for e in replay] == [e.model_dump() for e in seen[-2:]]
+
+    queued = client.responses.create(model="gpt-4.1", input="hi", background=True,
+                                     extra_headers={"x-mock-queue-delay": "5"})
+    client.responses.cancel(queued.id)
+    events = list(client.responses.retrieve(queued.id, stream=True))
+    assert [e.type for e in events] == ["response.created", "response.queued", "error"]
+    assert events[-1].code == "response_cancelled" and events[-1].sequence_number == 2
+
+
 def test_cancel_while_queued_never_runs(client):
     r = client.responses.create(model="gpt-4.1", input="hi", background=True,
                                 extra_headers={"x-mock-queue-delay": "2"})
@@ -94,7 +120,9 @@ def test_cancel_while_queued_never_runs(client):
 def test_cancel_a_finished_or_foreground_response(client):
     done = client.responses.create(model="gpt-4.1", input="hi", background=True, extra_headers=FAST)
     done, _ = wait_for(client, done.id)
-    assert client.responses.cancel(done.id).model_dump() == done.model_dump()  # returned unchanged
+    with pytest.raises(openai.BadRequestError) as exc:  # too late: the real API's words
+        client.responses.cancel(done.id)
+    assert exc.value.body["message"] == "Cannot cancel a completed response." and exc.value.body["param"] is None
     foreground = client.responses.create(model="gpt-4.1", input="hi")
     with pytest.raises(openai.BadRequestError) as exc:
         client.responses.cancel(foreground.id)

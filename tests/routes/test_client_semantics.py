@@ -284,14 +284,20 @@ def test_prompt_caching_reports_cached_prefix_tokens(client, server):
 
 def test_the_walkthroughs_cancel_cell(client):
     """OpenAI's walkthrough: a detailed background essay, cancelled after a second, is `cancelled`
-    with the partial output it had (the essay is long enough to be still running)."""
+    with the partial output it had: at gpt-5-mini's catalog timing (0.6 s to the first token, then
+    120 tokens/s, reasoning first) a second in is early in its thinking."""
     import time
 
+    started = time.monotonic()
     r = client.responses.create(model="gpt-5-mini", background=True, max_output_tokens=2000, input=(
         "Write a detailed essay about the history of computing, covering at least 10 major milestones."))
     time.sleep(1)
     cancelled = client.responses.cancel(r.id)
+    elapsed = time.monotonic() - started
     assert cancelled.status == "cancelled"
+    assert [o.type for o in cancelled.output] == ["reasoning"]
+    spent = cancelled.usage.output_tokens
+    assert 0 < spent == cancelled.usage.output_tokens_details.reasoning_tokens <= 120 * (elapsed - 0.6) + 32
     assert client.responses.retrieve(r.id).status == "cancelled"
 
 
