@@ -56,6 +56,10 @@ class Settings(BaseSettings):
         None, description="Seconds before a background answer's first token; unset: the model's own, else 0.2.")
     background_queue_delay: float = Field(0.25, description="Seconds a background response stays queued.")
 
+    websocket_max_age: float = Field(
+        3600.0, gt=0, description="Seconds a WebSocket connection lasts before the real API's "
+        "websocket_connection_limit_reached error closes it (60 minutes).")
+
     # The background worker pool (one per server process; all share the database queue).
     worker_concurrency: int = Field(8, description="Background jobs one process runs at once.")
     worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")

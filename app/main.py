@@ -17,7 +17,7 @@ from responses_mock.queue.notify import Notifier
 from responses_mock.queue.pg_listen import EVENTS, FIXTURES, PgListener
 from responses_mock.queue.worker import WorkerPool
 from responses_mock.middleware import RequestContextMiddleware
-from responses_mock.routes import V1, admin, health
+from responses_mock.routes import V1, admin, health, websocket
 from responses_mock.backends import registry
 from responses_mock.services import catalog, prompts, tokens
 from responses_mock.services.background import BackgroundService
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     for endpoints in V1:  # first: a request is matched against the routes in order, and /v1 is the hot path
         endpoints.install(app)
+    websocket.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
     openapi.install(app, (op for endpoints in V1 for op in endpoints.operations))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from responses_mock import ids
@@ -17,8 +16,7 @@ from responses_mock.errors import (APIError, Disconnect, DroppedResponse, Server
                                    too_large)
 from responses_mock.services import faults
 from responses_mock.services.fixtures import FixturesService
-from responses_mock.services.journal import (MAX_BODY, JournalService, RequestNote, current, redact_headers,
-                                             redact_query)
+from responses_mock.services.journal import MAX_BODY, JournalService, RequestNote, current, entry
 from responses_mock.services.tenancy import bearer_key, tenant_of
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
 
@@ -35,11 +33,6 @@ _STATIC_HEADERS = [
 ]
 
 
-def _text(value: str) -> str:
-    """Journal text as sent, but for NUL characters, which no text column can hold: escaped."""
-    return value.replace("\x00", "\\u0000") if "\x00" in value else value
-
-
 def _content_length(headers: dict[str, str]) -> int | None:
     try:
         return int(headers["content-length"])
@@ -53,6 +46,11 @@ class RequestContextMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX + "/"):
+            if scope["type"] == "websocket" and scope["path"].startswith(PREFIX + "/"):
+                # A socket journals, meters and faults each client event itself (services/sockets.py).
+                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+                key = bearer_key(headers.get("authorization", ""))
+                scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, tenant_of(key) if key else ""
             await self.api(scope, receive, send)
             return
         state = scope["app"].state  # the services live from the lifespan on
@@ -131,13 +129,10 @@ class RequestContextMiddleware:
             template = route.path if route is not None else "unmatched"
             metrics.observe(scope["method"], template, status, time.perf_counter() - started)
             if journal.enabled:
-                journal.record({
-                    "id": note.id, "tenant": note.tenant, "at": time.time(), "method": scope["method"],
-                    "path": _text(scope["path"]), "query": _text(redact_query(scope.get("query_string", b"").decode("latin-1"))),
-                    "headers": orjson.dumps(redact_headers(headers)).decode(),
-                    "body": _text(bytes(body).decode("utf-8", "replace")), "status": status, "fixture_id": note.fixture_id,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                })
+                journal.record(entry(
+                    note, method=scope["method"], path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1"), headers=headers,
+                    body=bytes(body).decode("utf-8", "replace"), status=status, started=started))
 
     async def _fault(self, respond, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer with the rule's fault instead of the endpoint (a delay alone: late, but normally)."""

@@ -82,7 +82,15 @@ ERRATA = {
 }
 
 
+# Values the SDK's types (ahead of the spec, which wins where they differ) add to a spec enum.
+NEWER_THAN_SPEC = {
+    ("Response", ("incomplete_details",)): {"reason": "steered"},  # WebSocket steering
+}
+
+
 def _excused(name: str, error, body: object) -> bool:
+    if NEWER_THAN_SPEC.get((name, tuple(error.absolute_path))) == error.instance:
+        return True
     if error.instance is not None or (name, tuple(error.absolute_path)) not in ERRATA:
         return False
     why = ERRATA[(name, tuple(error.absolute_path))]

@@ -11,9 +11,10 @@ from responses_mock.backends.base import Backend
 from responses_mock.backends.default import DefaultBackend
 from responses_mock.backends.echo import EchoBackend
 from responses_mock.backends.scripted import ScriptedBackend
+from responses_mock.backends.silent import SilentBackend
 
 BUILTINS: dict[str, type] = {"default": DefaultBackend, "lorem": DefaultBackend, "echo": EchoBackend,
-                             "scripted": ScriptedBackend}
+                             "scripted": ScriptedBackend, "silent": SilentBackend}
 
 
 @lru_cache(maxsize=None)

@@ -5,6 +5,7 @@ the fake model (and the token counter) sees.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -90,8 +91,10 @@ def count_message_tokens(said: tuple[Message, ...], instructions: str | None, en
     return tokens.count_messages(texts, encoding)
 
 
-async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
-    """The request's context; the store is read only for a conversation or a previous response."""
+async def build(engine: AsyncEngine, tenant: str, params: dict, local: Mapping[str, list[dict]] | None = None) -> Context:
+    """The request's context; the store is read only for a conversation or a previous response.
+    `local`: a WebSocket's connection-local chain (its latest response's context items, stored or
+    not), which the real API continues from without reading its store."""
     prior: list[dict] = []
     previous = params.get("previous_response_id")
     conversation_id = conversations.conversation_id_of(params.get("conversation"))
@@ -102,6 +105,8 @@ async def build(engine: AsyncEngine, tenant: str, params: dict) -> Context:
     reads = db.direct(engine)  # every turn of a chained conversation reads these: driver SQL
     if conversation_id:
         prior = await conversations.items_of(reads, tenant, conversation_id)
+    elif previous and local and previous in local:
+        prior = list(local[previous])
     elif previous:
         body = await response_store.get_body(reads, tenant, previous)
         if body is None:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
@@ -53,6 +54,22 @@ class RequestNote:
     rules: list | None = None  # fixture candidates, loaded once per request
     fixture_id: str | None = None
     extra: dict = field(default_factory=dict)
+
+
+def _text(value: str) -> str:
+    """Journal text as sent, but for NUL characters, which no text column can hold: escaped."""
+    return value.replace("\x00", "\\u0000") if "\x00" in value else value
+
+
+def entry(note: RequestNote, *, method: str, path: str, query: str, headers: dict[str, str], body: str,
+          status: int, started: float) -> dict:
+    """One journal entry: an HTTP request, or one client event of a WebSocket (method `WS`)."""
+    return {
+        "id": note.id, "tenant": note.tenant, "at": time.time(), "method": method, "path": _text(path),
+        "query": _text(redact_query(query)), "headers": orjson.dumps(redact_headers(headers)).decode(),
+        "body": _text(body), "status": status, "fixture_id": note.fixture_id,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
 
 
 current: ContextVar[RequestNote | None] = ContextVar("responses_mock_request", default=None)

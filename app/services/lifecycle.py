@@ -102,6 +102,7 @@ class Lifecycle:
         self._thinking_budget = (output_limit if not asked or output_limit < THINKING_FLOOR
                                  else int(output_limit * THINKING_SHARE))
         self._thought = ""  # the reasoning's text, shown as a summary or not: what a sealed blob holds
+        self.steered = False  # a WebSocket `response.steer` arrived: stop at the next token boundary
 
     async def _emit(self, type: str, **fields) -> None:
         if self.sink is not None:
@@ -132,8 +133,9 @@ class Lifecycle:
             return await self._fail(f"The model failed to generate a response: {exc}")
         return await self._finish("completed" if complete else "incomplete")
 
-    async def _checkpoint(self) -> None:
-        """Wait for the pace's schedule of the next token; stop here if a cancel arrived."""
+    async def _checkpoint(self, steerable: bool = True) -> None:
+        """Wait for the pace's schedule of the next token; stop here if a cancel arrived, or a
+        steer (a tool call about to be made is not a safe boundary: it goes out whole)."""
         if self.pace.paced:
             due = self._started + self.pace.delay_before(self.output_tokens)
             delay = due - asyncio.get_running_loop().time()
@@ -144,6 +146,8 @@ class Lifecycle:
                     pass
         if self.cancel.is_set():
             raise _Cancelled
+        if self.steered and steerable:
+            raise Incomplete("steered")
 
     async def _generate(self) -> bool:
         """Feed the backend's chunks into output items; False when max_output_tokens cut it."""
@@ -153,7 +157,7 @@ class Lifecycle:
                                         "refusal" if isinstance(chunk, Refusal) else "output_text"):
                     return False
                 continue
-            await self._checkpoint()
+            await self._checkpoint(steerable=not isinstance(chunk, ToolCall))
             if isinstance(chunk, Thinking):
                 await self._open_reasoning()
                 take = min(chunk.tokens, self._thinking_budget - self.reasoning_tokens, self.limit - self.output_tokens)

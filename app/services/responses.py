@@ -130,10 +130,11 @@ def cached_prefix(tenant: str, model: CatalogModel, params: dict, mctx: ModelCon
 
 def lifecycle_for(model: CatalogModel, ctx: context.Context, params: dict, response: dict, *,
                   script: dict | None = None, mctx: ModelContext | None = None,
-                  input_tokens: int | None = None, **kw) -> Lifecycle:
-    """The one way every mode builds its lifecycle (a fixture's script replaces the model).
-    `mctx`: the model context, if the caller built it already."""
-    backend = ScriptedBackend(script) if script is not None else registry.get(model.backend)
+                  input_tokens: int | None = None, generate: bool = True, **kw) -> Lifecycle:
+    """The one way every mode builds its lifecycle (a fixture's script replaces the model; a
+    warm-up, `generate` false, has none). `mctx`: the model context, if the caller built it already."""
+    backend = (registry.get("silent") if not generate else
+               ScriptedBackend(script) if script is not None else registry.get(model.backend))
     mctx = mctx or model_context(model, ctx, params)
     if input_tokens is None:  # the caller who fitted the context window has counted them already
         input_tokens = context.count_input_tokens(ctx, model.encoding, model.snapshot, params.get("tools"),
@@ -167,8 +168,12 @@ class ResponsesService:
 
     # -- create ------------------------------------------------------------------------------
 
-    async def create(self, tenant: str, params: dict, headers: Mapping[str, str]):
-        """A final response (sync), the queued response (background), or an event iterator (stream)."""
+    async def create(self, tenant: str, params: dict, headers: Mapping[str, str], *,
+                     local: Mapping[str, list[dict]] | None = None,
+                     watch: Callable[[Lifecycle], None] | None = None, generate: bool = True):
+        """A final response (sync), the queued response (background), or an event iterator (stream).
+        A WebSocket adds its connection-local chain (`local`: response id → context items), a
+        `watch` that gets the streamed run's lifecycle (to steer it), and warm-ups (`generate`)."""
         model = catalog.resolve(params["model"])
         check_model_params(model, params)
         background, stream = bool(params.get("background")), bool(params.get("stream"))
@@ -176,7 +181,7 @@ class ResponsesService:
             raise InvalidRequest("Background responses must be stored: 'store' cannot be false with "
                                  "'background' true.", param="store", code="invalid_value")
         pace = pacing.resolve(self.settings, model.pace, headers, background, model.timing)
-        ctx = await context.build(self.engine, tenant, params)
+        ctx = await context.build(self.engine, tenant, params, local)
         mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
         texts = [m.text for m in mctx.messages] + [ctx.instructions or ""]
         heavy = await _warm(texts, model.encoding)
@@ -197,7 +202,9 @@ class ResponsesService:
             await self._enqueue(tenant, params, pace, response, ctx, script, cached)
             return response
         lifecycle = lifecycle_for(model, ctx, params, response, pace=pace, script=script, mctx=mctx,
-                                  input_tokens=input_tokens, cached_tokens=cached)
+                                  input_tokens=input_tokens, cached_tokens=cached, generate=generate)
+        if watch is not None:
+            watch(lifecycle)
         if stream:
             return await self._start_stream(tenant, params, pace, lifecycle, ctx)
         final = await lifecycle.run()

@@ -141,11 +141,14 @@ def input_item(raw: dict) -> dict:
         return ordered
     if not item.get("id") and kind != "item_reference":
         item = {"id": ids.item_id(kind), **item}
+    if kind in _TOOL_STATUS:  # listed (input_items) with the status their resource schema requires
+        item.setdefault("status", "completed")
     return item
 
 
 # Item types whose stored (listed) form carries a status; Message requires one in conversations.
 _WITH_STATUS = ("message", "function_call", "function_call_output", "computer_call_output")
+_TOOL_STATUS = frozenset(_WITH_STATUS[1:])
 
 
 def conversation_item(raw: dict) -> dict:

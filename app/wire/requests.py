@@ -147,7 +147,11 @@ def check_metadata(metadata: dict | None, param: str = "metadata") -> None:
 
 
 def create_response(raw: bytes) -> dict:
-    data = parse_json(raw)
+    return create_params(parse_json(raw))
+
+
+def create_params(data: dict) -> dict:
+    """A create body already parsed (an HTTP body, or a WebSocket `response.create`'s fields)."""
     _required_model(data)
     params = _validate(CREATE, data)
     _range(params, "temperature", 0, 2, "decimal")

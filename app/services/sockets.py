@@ -1,0 +1,294 @@
+"""WebSocket mode: one connection's session (`client.responses.connect()`).
+
+Each `response.create` runs the one lifecycle every mode runs, streamed: the same stored,
+resumable response as over HTTP, its events sent as text frames. Requests on one lane
+(`stream_id`; one default lane) run one after another; lanes run side by side. The connection
+remembers its latest response per lane, stored or not, so `previous_response_id` continues from
+it without the store, as the real API's connection-local cache does.
+
+`response.steer` queues user input for a response running on this connection: it stops at the
+next token boundary (`incomplete`, reason `steered`) and a successor with the queued input and
+the same settings follows on its lane. A response that stopped on client-owned tool calls keeps
+the input (`response.steer.pending`) until the explicit `response.create` that answers them.
+
+A run does not depend on its socket: a dropped connection leaves it running, stored, and
+followable over HTTP (`GET /v1/responses/{id}?stream=true&starting_after=N`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+import orjson
+
+from responses_mock import ids
+from responses_mock.errors import APIError, Disconnect, InvalidRequest, StreamCut
+from responses_mock.services import faults
+from responses_mock.services.journal import RequestNote, current, entry
+from responses_mock.services.lifecycle import Lifecycle
+from responses_mock.services.recorder import TERMINAL_EVENTS
+from responses_mock.wire import requests, socket_events
+from responses_mock.wire.events import EventNumberer
+
+log = logging.getLogger("responses_mock.sockets")
+
+PATH = "/v1/responses"
+EVENT_TYPES = ("response.create", "response.steer")
+SOCKET_ONLY = ("type", "stream_id", "generate")  # envelope fields, not create parameters
+MAX_PENDING_STEERS = 16
+
+
+class Dropped(Exception):
+    """An injected fault ends the connection (the runs go on)."""
+
+
+@dataclass
+class Steer:
+    id: str
+    previous_response_id: str
+    input: str | list
+
+    def wire(self) -> dict:
+        return {"id": self.id, "previous_response_id": self.previous_response_id}
+
+
+@dataclass
+class Run:
+    """A response created on this connection."""
+
+    id: str
+    params: dict
+    stream_id: str | None
+    lifecycle: Lifecycle | None = None
+    status: str | None = None  # its end state, once its terminal event is out
+    steers: list[Steer] = field(default_factory=list)  # accepted, not yet committed
+
+
+class Session:
+    def __init__(self, state, tenant: str, headers: dict[str, str], send: Callable[[str], Awaitable[None]]) -> None:
+        self.state = state
+        self.tenant = tenant
+        self.headers = headers
+        self._send_text = send
+        self._sending = asyncio.Lock()  # lanes interleave whole frames
+        self.runs: dict[str, Run] = {}
+        self.local: dict[str, list[dict]] = {}  # the latest response of each lane → its context items
+        self._latest: dict[str | None, str] = {}
+        self.waiting: dict[str, list[Steer]] = {}  # steering held for a tool-output continuation
+        self.numbers = EventNumberer()  # the connection's own events (steering)
+        self.lanes: dict[str | None, asyncio.Queue] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.dropped = asyncio.Event()  # set by a fault: the route closes the socket
+
+    # -- receiving ---------------------------------------------------------------------------
+
+    async def receive(self, text: str) -> None:
+        """One client message: a create is queued on its lane; anything else is answered now."""
+        started, note = time.perf_counter(), RequestNote(id=ids.request_id(), tenant=self.tenant)
+        status = 200
+        try:
+            event = requests.parse_json(text.encode())
+            kind = event.get("type")
+            if kind == "response.create":
+                self._lane(event.get("stream_id")).put_nowait((event, text, note, started))
+                return
+            if kind == "response.steer":
+                await self._steer(event)
+            elif kind is None:
+                raise InvalidRequest("Missing required parameter: 'type'.", param="type",
+                                     code="missing_required_parameter")
+            else:
+                raise InvalidRequest(f"Invalid value: '{kind}'. Supported values are: 'response.create' and "
+                                     "'response.steer'.", param="type", code="invalid_value")
+        except APIError as err:
+            status = err.status
+            await self._send(socket_events.error(err))
+        self._record(note, text, status, started)
+
+    def _lane(self, stream_id) -> asyncio.Queue:
+        if not (stream_id is None or isinstance(stream_id, str)):
+            stream_id = str(stream_id)  # refused by the create's validation, on a lane of its own
+        queue = self.lanes.get(stream_id)
+        if queue is None:
+            queue = self.lanes[stream_id] = asyncio.Queue()
+            task = asyncio.create_task(self._run_lane(queue))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return queue
+
+    async def _run_lane(self, queue: asyncio.Queue) -> None:
+        while True:
+            event, text, note, started = await queue.get()
+            try:
+                await self._create(event, text, note, started)
+            except Dropped:
+                self.dropped.set()
+                return
+
+    async def close(self) -> None:
+        """The socket is gone: stop sending (the runs themselves go on)."""
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=5)
+
+    # -- creating ----------------------------------------------------------------------------
+
+    async def _create(self, event: dict, text: str, note: RequestNote, started: float,
+                      steers: list[Steer] = ()) -> None:
+        """Run one response.create to its end on this lane; then what its steering asks."""
+        stream_id = event.get("stream_id")
+        run: Run | None = None
+        final: dict | None = None
+        status = 200
+        token = current.set(note)
+        try:
+            params, generate = self._params(event)
+
+            def watch(lifecycle: Lifecycle) -> None:
+                nonlocal run
+                run = Run(lifecycle.response["id"], params, stream_id, lifecycle)
+                self.runs[run.id] = run
+
+            events = await self.state.responses.create(self.tenant, params, self.headers, local=self.local,
+                                                       watch=watch, generate=generate)
+            async for _, type_, data in faults.maybe_cut(events):
+                if type_ == "error":
+                    await self._send(socket_events.stream_error(data), stream_id)
+                    continue
+                if type_ in TERMINAL_EVENTS:
+                    final = orjson.loads(data)["response"]
+                    run.status = final["status"]
+                await self._send_raw(socket_events.with_lane(data, stream_id))
+        except APIError as err:
+            status = err.status
+            await self._send(socket_events.error(err, stream_id))
+            for steer in steers:  # the successor that was to commit them was refused
+                await self._steer_failed(steer, "successor_creation_failed",
+                                         f"The successor response could not be created: {err.message}", stream_id)
+        except (Disconnect, StreamCut):
+            status = 0
+            raise Dropped from None
+        finally:
+            current.reset(token)
+            self._record(note, text, status, started)
+        if run is not None and final is not None:
+            self._remember(run, final)
+            await self._after(run, final)
+
+    def _params(self, event: dict) -> tuple[dict, bool]:
+        """The create parameters of a `response.create` (validated as over HTTP) and `generate`."""
+        body = {k: v for k, v in event.items() if k not in SOCKET_ONLY and k != "stream"}
+        stream_id, generate = event.get("stream_id"), event.get("generate", True)
+        if stream_id is not None and not isinstance(stream_id, str):
+            raise InvalidRequest("Invalid type for 'stream_id': expected a string.", param="stream_id",
+                                 code="invalid_type")
+        if not isinstance(generate, bool):
+            raise InvalidRequest("Invalid type for 'generate': expected a boolean.", param="generate",
+                                 code="invalid_type")
+        if body.get("background"):
+            raise InvalidRequest("Background mode is not supported over WebSocket: send 'background' with "
+                                 "POST /v1/responses.", param="background", code="unsupported_parameter")
+        params = requests.create_params(body)
+        previous = params.get("previous_response_id")
+        if previous in self.waiting:  # steering held for this continuation: prepended, in order
+            held = [m for steer in self.waiting.pop(previous) for m in socket_events.steer_messages(steer.input)]
+            given = params.get("input")
+            given = [{"type": "message", "role": "user", "content": given}] if isinstance(given, str) else list(given or [])
+            params["input"] = held + given
+        params["stream"] = True
+        return params, generate
+
+    def _remember(self, run: Run, final: dict) -> None:
+        """The lane's latest response becomes the one `previous_response_id` continues locally."""
+        old = self._latest.get(run.stream_id)
+        if old is not None:
+            self.local.pop(old, None)
+        self._latest[run.stream_id] = run.id
+        if run.lifecycle is not None:
+            self.local[run.id] = list(run.lifecycle.ctx.items) + list(final["output"])
+
+    async def _after(self, run: Run, final: dict) -> None:
+        """A steered response's end: its successor, a wait for tool outputs, or the failure."""
+        steers, run.steers = run.steers, []
+        if not steers:
+            return
+        owed = socket_events.required_input(final["output"]) if final["status"] == "completed" else []
+        if owed:
+            self.waiting.setdefault(run.id, []).extend(steers)
+            for steer in steers:
+                await self._send(self.numbers.make("response.steer.pending", reason="waiting_for_required_input",
+                                                   required_input=owed, steer=steer.wire()), run.stream_id)
+            return
+        if final["status"] not in ("completed", "incomplete"):
+            for steer in steers:
+                await self._steer_failed(steer, "response_not_active",
+                                         f"Response '{run.id}' ended {final['status']}; its steering input was "
+                                         "not applied.", run.stream_id)
+            return
+        inherited = {k: v for k, v in run.params.items()
+                     if k not in ("input", "previous_response_id", "stream", "prompt")}
+        successor = {**inherited, "type": "response.create", "previous_response_id": run.id,
+                     "input": [m for steer in steers for m in socket_events.steer_messages(steer.input)]}
+        if run.stream_id is not None:
+            successor["stream_id"] = run.stream_id
+        note = RequestNote(id=ids.request_id(), tenant=self.tenant)
+        await self._create(successor, orjson.dumps(successor).decode(), note, time.perf_counter(), steers)
+
+    # -- steering ----------------------------------------------------------------------------
+
+    async def _steer(self, event: dict) -> None:
+        problem = socket_events.steer_problem(event)
+        target = event.get("previous_response_id")
+        run = self.runs.get(target) if isinstance(target, str) else None
+        stream_id = run.stream_id if run is not None else None
+        unassigned = Steer("", target if isinstance(target, str) else "", event.get("input", ""))
+        if problem:
+            return await self._steer_failed(unassigned, "invalid_input", problem, None)
+        if run is None:
+            return await self._steer_failed(unassigned, "response_not_found",
+                                            f"Response '{target}' is not available on this connection.", None)
+        if run.params.get("conversation") or run.params.get("context_management"):
+            return await self._steer_failed(unassigned, "steering_not_supported", "Responses bound to a "
+                                            "conversation or using automatic compaction do not support steering.",
+                                            stream_id)
+        if run.status is not None:
+            code = "response_already_completed" if run.status == "completed" else "response_not_active"
+            return await self._steer_failed(unassigned, code, f"Response '{target}' is no longer accepting "
+                                            "steering input.", stream_id)
+        if len(run.steers) >= MAX_PENDING_STEERS:
+            return await self._steer_failed(unassigned, "too_many_pending_steers", f"At most {MAX_PENDING_STEERS} "
+                                            "steering inputs may be pending for one response.", stream_id)
+        steer = Steer(ids.new_id("steer"), target, event["input"])
+        run.steers.append(steer)
+        await self._send(self.numbers.make("response.steer.accepted", steer=steer.wire()), stream_id)
+        if run.lifecycle is not None:
+            run.lifecycle.steered = True  # it stops at its next token; _after creates the successor
+
+    async def _steer_failed(self, steer: Steer, code: str, message: str, stream_id: str | None) -> None:
+        wire = {"input": steer.input, "previous_response_id": steer.previous_response_id}
+        if steer.id:
+            wire["id"] = steer.id
+        await self._send(self.numbers.make("response.steer.failed", steer=wire, error={
+            "code": code, "message": message, "type": "invalid_request_error"}), stream_id)
+
+    # -- sending and journaling --------------------------------------------------------------
+
+    async def _send(self, event: dict, stream_id: str | None = None) -> None:
+        if stream_id is not None:
+            event["stream_id"] = stream_id
+        await self._send_raw(orjson.dumps(event).decode())
+
+    async def _send_raw(self, text: str) -> None:
+        async with self._sending:
+            await self._send_text(text)
+
+    def _record(self, note: RequestNote, text: str, status: int, started: float) -> None:
+        self.state.metrics.observe("WS", PATH, status, time.perf_counter() - started)
+        if self.state.journal.enabled:
+            self.state.journal.record(entry(note, method="WS", path=PATH, query="", headers=self.headers,
+                                            body=text, status=status, started=started))
