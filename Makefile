@@ -32,9 +32,11 @@ $(NODE_STAMP): tests/node/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --silent && touch node_modules/.installed-stamp; \
 	else echo "npm not found: the Node client test will be skipped"; fi
 
-# The whole suite, on SQLite and on the machine's Postgres (started if it is down).
+# The whole suite, on SQLite and on the machine's Postgres (started if it is down), with the
+# inspector's browser tests in Debian's Chromium (installed if it is missing).
 test: $(VENV)/.test-stamp $(NODE_STAMP)
 	scripts/ensure-postgres
+	scripts/ensure-chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The benchmark (bench/run.py); see bench/RESULTS.md.

@@ -17,10 +17,11 @@ from responses_mock.queue.notify import Notifier
 from responses_mock.queue.pg_listen import EVENTS, FIXTURES, PgListener
 from responses_mock.queue.worker import WorkerPool
 from responses_mock.middleware import RequestContextMiddleware
-from responses_mock.routes import V1, admin, health, websocket
+from responses_mock.routes import V1, admin, health, inspector, websocket
 from responses_mock.backends import registry
 from responses_mock.services import catalog, prompts, tokens
 from responses_mock.services.background import BackgroundService
+from responses_mock.services.inspector import InspectorService
 from responses_mock.services.conversations import ConversationsService
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.journal import JournalService
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.responses = ResponsesService(engine, settings, notifier, fixtures, wake_workers=pool.wake)
         app.state.background = background
+        app.state.inspector = InspectorService(engine, background)
         # Followers wake on notifications; re-reading the log is only a safety net when every
         # writer notifies (one SQLite process, or Postgres with LISTEN).
         sqlite = db.is_sqlite(engine)
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     websocket.install(app)
     app.include_router(health.router)
     app.include_router(admin.router)
+    inspector.install(app)
     openapi.install(app, (op for endpoints in V1 for op in endpoints.operations))
     return app
 

@@ -63,6 +63,7 @@ def test_the_wheel_ships_the_migrations_and_a_license(installed):
     assert (package / "migrations" / "env.py").is_file()
     assert sorted(p.name for p in (package / "migrations" / "versions").glob("0*.py"))
     assert (package / "catalog" / "models.json").is_file()
+    assert {p.name for p in (package / "inspector").iterdir()} >= {"index.html", "inspector.js", "inspector.css"}
     licenses = list(package.parent.glob("responses_mock-*.dist-info/licenses/LICENSE"))
     assert licenses and "MIT License" in licenses[0].read_text()
     assert not (package.parent / "app").exists()  # no top-level `app` beside the user's own
@@ -85,7 +86,7 @@ def test_the_installed_cli_migrates_and_serves_from_any_folder(installed, tmp_pa
             created = http.post("/v1/responses", json={"model": "gpt-4.1", "input": "hi"}).json()
             assert created["status"] == "completed" and created["output"][0]["type"] == "message"
             assert http.get(f"/v1/responses/{created['id']}").json()["id"] == created["id"]
-            for page in ("/docs", "/redoc"):
+            for page in ("/docs", "/redoc", "/__inspector/"):
                 html = http.get(page).text
                 assert not re.search(r"(src|href)=[\"']?(https?:)?//", html), f"{page} loads from the network"
                 for asset in re.findall(r"(?:src|href)=[\"']([^\"']+)", html):

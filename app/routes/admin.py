@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import orjson
+import yaml
 from fastapi import APIRouter, Depends, Query, Request
+from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from responses_mock.errors import APIError, InvalidRequest, NotFound, Unauthorized
 from responses_mock.routes import api
-from responses_mock.routes.render import json
+from responses_mock.routes.render import json, raw_json
 from responses_mock.services import prompts
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.journal import JournalService
@@ -63,23 +65,40 @@ async def journal_service(request: Request) -> JournalService:
 
 
 router = APIRouter(prefix="/__admin", tags=["admin"])
+FOLLOW_POLL = 1.0  # seconds between journal reads of a live follower when nothing here wakes it
 Scope = Annotated[AdminScope, Depends(admin_scope)]
 FixturesDep = Annotated[FixturesService, Depends(fixtures_service)]
 JournalDep = Annotated[JournalService, Depends(journal_service)]
 
 
+def _json_or_yaml(raw: bytes, shape: str) -> object:
+    """A body of JSON, or of YAML (what the fixtures file takes; pasted in the inspector)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InvalidRequest(f"The body is neither JSON nor YAML ({str(exc).splitlines()[0]}); it must be {shape}.") from None
+    if not isinstance(data, (dict, list)):
+        raise InvalidRequest(f"The body must be {shape}.")
+    return data
+
+
 @router.post("/fixtures")
 async def add_fixtures(request: Request, scope: Scope, svc: FixturesDep) -> Response:
-    try:
-        data = orjson.loads(await request.body())
-    except orjson.JSONDecodeError:
-        raise InvalidRequest("The body must be a fixture rule, a list of rules, or {\"rules\": [...]}.") from None
+    """Fixture rules, as JSON or YAML: a rule, a list of rules, or {"rules": [...]}."""
+    data = _json_or_yaml(await request.body(), "a fixture rule, a list of rules, or {\"rules\": [...]}")
     return json({"object": "list", "data": await svc.add(data, owner=scope.tenant, admin=scope.admin)})
 
 
 @router.get("/fixtures")
-async def list_fixtures(scope: Scope, svc: FixturesDep) -> Response:
-    return json({"object": "list", "data": await svc.listing(scope.tenant)})
+async def list_fixtures(scope: Scope, svc: FixturesDep, journal: JournalDep) -> Response:
+    """The rules, each with `hits`: the requests it answered that the journal still holds."""
+    rules = await svc.listing(scope.tenant)
+    hits = await journal.hits([r["id"] for r in rules])
+    return json({"object": "list", "data": [{**r, "hits": hits.get(r["id"], 0)} for r in rules]})
 
 
 @router.delete("/fixtures")
@@ -119,20 +138,91 @@ async def delete_prompt(prompt_id: str, request: Request, scope: Scope) -> Respo
     return json({"id": prompt_id, "object": "prompt", "deleted": True})
 
 
+Path = Annotated[str | None, Query(description="Exact path, or a pattern with *")]
+FixtureId = Annotated[str | None, Query(description="The rule that answered; empty: requests no rule answered")]
+Cursor = Annotated[int | None, Query(description="A cursor from an earlier page")]
+
+
 @router.get("/requests")
-async def list_requests(scope: Scope, svc: JournalDep, method: str | None = None,
-                        path: Annotated[str | None, Query(description="Exact path, or a pattern with *")] = None,
-                        status: int | None = None, fixture_id: str | None = None,
-                        after: Annotated[int | None, Query(description="A cursor from an earlier page")] = None,
-                        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+async def list_requests(scope: Scope, svc: JournalDep, method: str | None = None, path: Path = None,
+                        status: int | None = None, fixture_id: FixtureId = None, model: str | None = None,
+                        after: Cursor = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                         order: Literal["asc", "desc"] = "asc") -> Response:
     return json(await svc.read(tenant=scope.tenant, method=method, path=path, status=status, fixture_id=fixture_id,
-                               after=after, limit=limit, order=order))
+                               after=after, limit=limit, order=order, model=model))
+
+
+@router.get("/requests/stream")
+async def follow_requests(scope: Scope, svc: JournalDep, method: str | None = None, path: Path = None,
+                          status: int | None = None, fixture_id: FixtureId = None, model: str | None = None,
+                          after: Cursor = None) -> Response:
+    """The journal live (server-sent events): entries after `after` (default: from now), as they come."""
+    if after is None:
+        newest = await svc.read(tenant=scope.tenant, method=None, path=None, status=None, fixture_id=None,
+                                after=None, limit=1, order="desc")
+        after = newest["data"][0]["cursor"] if newest["data"] else 0
+
+    async def entries():
+        cursor = after
+        while True:
+            page = await svc.read(tenant=scope.tenant, method=method, path=path, status=status,
+                                  fixture_id=fixture_id, after=cursor, limit=200, order="asc", model=model)
+            for entry in page["data"]:
+                yield {"event": "journal.entry", "id": str(entry["cursor"]), "data": orjson.dumps(entry).decode()}
+            if page["last_cursor"] is not None:
+                cursor = page["last_cursor"]
+            if not page["has_more"]:
+                await svc.follow(FOLLOW_POLL)
+
+    return EventSourceResponse(entries(), sep="\n", ping=15)
 
 
 @router.delete("/requests")
 async def clear_requests(scope: Scope, svc: JournalDep) -> Response:
     return json({"object": "journal.cleared", "deleted": await svc.clear(scope.tenant)})
+
+
+@router.get("/whoami")
+async def whoami(scope: Scope) -> Response:
+    """Whose data this credential reaches (the inspector shows it)."""
+    return json({"object": "admin.scope", "admin": scope.admin, "tenant": scope.tenant})
+
+
+Before = Annotated[str | None, Query(description="`next_before` of an earlier page")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/responses")
+async def list_responses(request: Request, scope: Scope, limit: Limit = 50, before: Before = None,
+                         status: str | None = None) -> Response:
+    return json(await request.app.state.inspector.responses(scope.tenant, limit=limit, before=before, status=status))
+
+
+@router.get("/responses/{response_id}")
+async def inspect_response(response_id: str, request: Request, scope: Scope) -> Response:
+    """A response with its request, input items, event log (with times), chain and conversation."""
+    return json(await request.app.state.inspector.response(scope.tenant, response_id))
+
+
+@router.post("/responses/{response_id}/cancel")
+async def cancel_response(response_id: str, request: Request, scope: Scope) -> Response:
+    return raw_json(await request.app.state.inspector.cancel(scope.tenant, response_id))
+
+
+@router.get("/conversations")
+async def list_conversations(request: Request, scope: Scope, limit: Limit = 50, before: Before = None) -> Response:
+    return json(await request.app.state.inspector.conversations(scope.tenant, limit=limit, before=before))
+
+
+@router.get("/conversations/{conversation_id}")
+async def inspect_conversation(conversation_id: str, request: Request, scope: Scope) -> Response:
+    return json(await request.app.state.inspector.conversation(scope.tenant, conversation_id))
+
+
+@router.get("/queue")
+async def queue(request: Request, scope: Scope) -> Response:
+    """Background jobs queued and running (with the worker that runs each), and recent finished ones."""
+    return json(await request.app.state.inspector.queue(scope.tenant))
 
 
 @router.post("/reset")

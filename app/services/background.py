@@ -67,6 +67,7 @@ class BackgroundService:
                 response["status"] = "in_progress"
                 await response_store.set_state(conn, job.response_id, "in_progress", response,
                                                unless=TERMINAL)
+                await response_store.set_worker(conn, job.response_id, self.worker_id)
             final = await lifecycle.run()
             async with db.begin(self.engine) as conn:
                 await recorder.flush(conn)

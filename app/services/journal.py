@@ -43,6 +43,7 @@ def redact_query(query: str) -> str:
         return query
     return urlencode([(name, MASK if _SECRET_PARAM.search(name) else value) for name, value in pairs])
 MAX_BODY = 1 << 20
+_MODEL = re.compile(r'"model"\s*:\s*"([^"\\]{1,128})"')
 
 
 @dataclass
@@ -91,10 +92,27 @@ class JournalService:
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         self._written = 0
+        self._followers = 0
+        self._tick = asyncio.Event()
 
     def record(self, entry: dict) -> None:
         if self.enabled:
             self._pending.append(entry)
+            if self._followers:  # somebody follows the journal live (the inspector): wake them
+                self._tick.set()
+
+    async def follow(self, timeout: float) -> None:
+        """Wait until an entry is recorded here, or `timeout` passes (entries of other replicas
+        are found by the caller's next read)."""
+        self._followers += 1
+        try:
+            await asyncio.wait_for(self._tick.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._followers -= 1
+            if self._tick.is_set():
+                self._tick = asyncio.Event()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -132,6 +150,13 @@ class JournalService:
                 raise
 
     async def _append(self, batch: list[dict]) -> None:
+        for e in batch:  # here, off the request path: the model a body names, to filter by
+            if "model" not in e:
+                found = _MODEL.search(e.get("body") or "", 0, 4096)
+                e["model"] = found.group(1) if found else None
+        await self._store(batch)
+
+    async def _store(self, batch: list[dict]) -> None:
         """Store a batch, taking out of `batch` what is stored. If the store refuses the batch for
         its data, each entry goes alone and one it refuses by itself is dropped (and logged), so a
         bad entry cannot hold back the journal for ever; a store that is away raises, and what is
@@ -157,15 +182,22 @@ class JournalService:
 
     # `tenant`: one tenant's entries, or None for every tenant's (the admin token only).
     async def read(self, *, tenant: str | None, method: str | None, path: str | None, status: int | None,
-                   fixture_id: str | None, after: int | None, limit: int, order: str) -> dict:
+                   fixture_id: str | None, after: int | None, limit: int, order: str,
+                   model: str | None = None) -> dict:
         await self.flush()  # what this process answered is readable at once
         async with self.engine.connect() as conn:
             rows = await store.read(conn, tenant=tenant, method=method, path=path,
                                     status=status, fixture_id=fixture_id, after=after, limit=limit + 1,
-                                    descending=order == "desc")
+                                    descending=order == "desc", model=model)
         data = [render(r) for r in rows[:limit]]
         return {"object": "list", "data": data, "has_more": len(rows) > limit,
                 "last_cursor": rows[:limit][-1][0] if data else None}
+
+    async def hits(self, fixture_ids: list[str]) -> dict[str, int]:
+        """Requests each rule answered, as far as the journal keeps them."""
+        await self.flush()
+        async with self.engine.connect() as conn:
+            return await store.hits(conn, fixture_ids)
 
     async def clear(self, tenant: str | None) -> int:
         await self.flush()
@@ -181,11 +213,11 @@ def _refused(exc: Exception) -> bool:
 
 
 def render(row: tuple) -> dict:
-    seq, id_, tenant, at, method, path, query, headers, body, status, fixture_id, duration = row
+    seq, id_, tenant, at, method, path, query, headers, body, status, fixture_id, duration, model = row
     try:
         parsed = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
         parsed = body
     return {"id": id_, "object": "journal.entry", "cursor": seq, "at": at, "method": method, "path": path,
             "query": query, "headers": orjson.loads(headers), "body": parsed, "status": status,
-            "fixture_id": fixture_id, "duration_ms": duration}
+            "fixture_id": fixture_id, "duration_ms": duration, "model": model, "tenant": tenant}

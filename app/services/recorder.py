@@ -29,7 +29,7 @@ class Recorder:
         self.notifier = notifier
         self.live = live
         self.flush_interval = flush_interval
-        self.pending: list[tuple[int, str, str]] = []
+        self.pending: list[tuple[int, str, str, float]] = []
         self._held: list[tuple[int, str, str]] = []
         self._last_flush = time.monotonic()
 
@@ -45,7 +45,7 @@ class Recorder:
                 self.live.put_nowait(row)
         if self.engine is None:
             return
-        self.pending.append((event["sequence_number"], event["type"], data))
+        self.pending.append((event["sequence_number"], event["type"], data, time.time()))
         if time.monotonic() - self._last_flush >= self.flush_interval:
             await self.flush()
 

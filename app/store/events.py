@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+import time
+
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from responses_mock.queue import pg_listen
@@ -10,12 +12,13 @@ from responses_mock.store import direct
 from responses_mock.store.tables import response_events as t
 
 
-async def append(conn: AsyncConnection, response_id: str, events: list[tuple[int, str, str]]) -> None:
-    """Insert (seq, type, json) rows in one statement."""
+async def append(conn: AsyncConnection, response_id: str, events: list[tuple]) -> None:
+    """Insert (seq, type, json[, at]) rows in one statement (`at`: when it was emitted; now if not given)."""
     if events:
+        now = time.time()
         await conn.execute(t.insert(), [
-            {"response_id": response_id, "seq": seq, "type": type_, "data": data}
-            for seq, type_, data in events
+            {"response_id": response_id, "seq": e[0], "type": e[1], "data": e[2], "at": e[3] if len(e) > 3 else now}
+            for e in events
         ])
         await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
 
@@ -35,6 +38,12 @@ async def last_seq(source, response_id: str) -> int:
     """The highest sequence number logged, -1 when none."""
     value = (await direct.rows(source, _LAST, response_id))[0][0]
     return -1 if value is None else value
+
+
+async def timed(conn: AsyncConnection, response_id: str, limit: int = 5000) -> list[tuple[int, str, str, float | None]]:
+    """The log with when each event was emitted (the inspector's replay)."""
+    query = select(t.c.seq, t.c.type, t.c.data, t.c.at).where(t.c.response_id == response_id).order_by(t.c.seq)
+    return [tuple(r) for r in await conn.execute(query.limit(limit))]
 
 
 async def remove(conn: AsyncConnection, response_id: str) -> None:

@@ -9,10 +9,11 @@ from responses_mock.store import direct
 from responses_mock.store.tables import journal as t
 
 COLUMNS = (t.c.seq, t.c.id, t.c.tenant, t.c.at, t.c.method, t.c.path, t.c.query, t.c.headers, t.c.body,
-           t.c.status, t.c.fixture_id, t.c.duration_ms)
+           t.c.status, t.c.fixture_id, t.c.duration_ms, t.c.model)
 
 
-_FIELDS = ("id", "tenant", "at", "method", "path", "query", "headers", "body", "status", "fixture_id", "duration_ms")
+_FIELDS = ("id", "tenant", "at", "method", "path", "query", "headers", "body", "status", "fixture_id", "duration_ms",
+           "model")
 # Every request adds a row: driver SQL (store/direct.py), on a direct transaction or a connection.
 _APPEND = f"INSERT INTO journal ({', '.join(_FIELDS)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(_FIELDS)))})"
 
@@ -24,7 +25,7 @@ async def append(conn, rows: list[dict]) -> None:
 
 async def read(conn: AsyncConnection, *, tenant: str | None, method: str | None, path: str | None,
                status: int | None, fixture_id: str | None, after: int | None, limit: int,
-               descending: bool) -> list[tuple]:
+               descending: bool, model: str | None = None) -> list[tuple]:
     query = select(*COLUMNS)
     if tenant is not None:
         query = query.where(t.c.tenant == tenant)
@@ -35,11 +36,23 @@ async def read(conn: AsyncConnection, *, tenant: str | None, method: str | None,
     if status is not None:
         query = query.where(t.c.status == status)
     if fixture_id is not None:
-        query = query.where(t.c.fixture_id == fixture_id)
+        # "" asks for the requests no rule answered
+        query = query.where(t.c.fixture_id == fixture_id if fixture_id else t.c.fixture_id.is_(None))
+    if model is not None:
+        query = query.where(t.c.model == model)
     if after is not None:
         query = query.where(t.c.seq < after if descending else t.c.seq > after)
     query = query.order_by(t.c.seq.desc() if descending else t.c.seq).limit(limit)
     return [tuple(r) for r in await conn.execute(query)]
+
+
+async def hits(conn: AsyncConnection, fixture_ids: list[str]) -> dict[str, int]:
+    """How many kept entries each rule answered."""
+    if not fixture_ids:
+        return {}
+    query = (select(t.c.fixture_id, func.count()).where(t.c.fixture_id.in_(fixture_ids))
+             .group_by(t.c.fixture_id))
+    return {fixture_id: n for fixture_id, n in await conn.execute(query)}
 
 
 async def clear(conn: AsyncConnection, tenant: str | None) -> int:

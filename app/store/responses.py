@@ -104,6 +104,10 @@ def output_rows(output: list[dict]) -> list[tuple[str, str]]:
     return [(item["id"], orjson.dumps(item).decode()) for item in output if item.get("id")]
 
 
+async def set_worker(conn: AsyncConnection, response_id: str, worker: str) -> None:
+    await conn.execute(update(responses).where(responses.c.id == response_id).values(worker=worker[:64]))
+
+
 async def request_cancel(conn: AsyncConnection, response_id: str) -> None:
     await conn.execute(update(responses).where(responses.c.id == response_id).values(cancel_requested=True))
 

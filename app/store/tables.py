@@ -22,6 +22,8 @@ responses = Table(
     Column("request", Text, nullable=False),  # the validated create parameters, JSON
     Column("body", Text, nullable=False),  # the wire Response object, JSON, served as is
     Column("cancel_requested", Boolean, nullable=False, server_default=false()),
+    Column("worker", String(64)),  # the process that ran it (background)
+    Index("ix_responses_tenant_created", "tenant", "created_at"),
 )
 
 def _item_list(name: str, owner: str) -> Table:
@@ -64,6 +66,7 @@ response_events = Table(
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("type", String(80), nullable=False),
     Column("data", Text, nullable=False),
+    Column("at", Float),  # when it was emitted (epoch seconds)
 )
 
 # The background queue: one row per job until it finishes (procrastinate-style, in the same DB).
@@ -138,5 +141,8 @@ journal = Table(
     Column("status", Integer, nullable=False),
     Column("fixture_id", String(80)),
     Column("duration_ms", Float, nullable=False),
+    Column("model", String(128)),  # the body's `model`, when it names one
     Index("ix_journal_tenant", "tenant", "seq"),
+    Index("ix_journal_tenant_model", "tenant", "model", "seq"),
+    Index("ix_journal_fixture", "fixture_id"),
 )
