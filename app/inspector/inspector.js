@@ -155,8 +155,16 @@ async function follow(after) {
       }
     }
   } catch (err) {
-    if (err.name !== "AbortError") $("#live-state").className = "live off";
+    if (err.name === "AbortError") return;
   }
+  // The stream ended (a server restart, a proxy's timeout): pick up after the newest row shown.
+  $("#live-state").className = "live off";
+  const mine = follower;
+  setTimeout(() => {
+    if (follower !== mine || !key) return;
+    const newest = $("#journal tr");
+    follow(newest ? Number(newest.dataset.cursor) : after);
+  }, 2000);
 }
 
 function lastUserText(input) {

@@ -231,6 +231,9 @@ def test_a_dropped_socket_leaves_the_run_going_and_followable_over_http(server, 
             conn.response.create(model="gpt-4.1", input="Describe rivers in 8 sentences.")
             seen = [checked(e) for _, e in zip(range(6), conn)]
         rid, last = seen[0]["response"]["id"], seen[-1]["sequence_number"]
+        with pytest.raises(openai.BadRequestError) as refused:  # a socket's response is no background job
+            client.responses.cancel(rid)
+        assert refused.value.body["message"] == "Only responses created with background=true can be cancelled."
         rest = list(client.responses.retrieve(rid, stream=True, starting_after=last))
         assert rest[0].sequence_number == last + 1 and rest[-1].type == "response.completed"
         assert client.responses.retrieve(rid).status == "completed"
