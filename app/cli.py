@@ -142,12 +142,14 @@ def main(argv: list[str] | None = None) -> None:
         _export(settings)
         uvicorn.run("responses_mock.main:create_app", factory=True, host=settings.host, port=settings.port,
                     workers=args.workers, log_level=settings.log_level, log_config=_with_uvicorn(config),
-                    timeout_graceful_shutdown=settings.shutdown_grace)
+                    timeout_graceful_shutdown=settings.shutdown_grace, ws_max_size=settings.max_body_bytes)
         return
     from responses_mock.main import create_app
 
+    # A WebSocket message may be as large as an HTTP body (uvicorn's default is 16 MiB).
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                log_config=_with_uvicorn(config), timeout_graceful_shutdown=settings.shutdown_grace)
+                log_config=_with_uvicorn(config), timeout_graceful_shutdown=settings.shutdown_grace,
+                ws_max_size=settings.max_body_bytes)
 
 
 def _with_uvicorn(config: dict) -> dict:

@@ -290,6 +290,7 @@ async function openResponse(id) {
     h("dl", { class: "facts" },
       h("dt", {}, "status"), h("dd", { class: statusClass(r.status), "data-testid": "response-status" }, r.status),
       h("dt", {}, "model"), h("dd", {}, r.model),
+      h("dt", {}, "tenant"), h("dd", {}, d.tenant),
       h("dt", {}, "mode"), h("dd", {}, r.background ? `background${d.worker ? ` · ran on ${d.worker}` : ""}` : (d.request.stream ? "stream" : "sync")),
       h("dt", {}, "usage"), h("dd", { "data-testid": "usage" }, u.input_tokens === undefined ? "—" :
         `${u.input_tokens} in (${(u.input_tokens_details || {}).cached_tokens || 0} cached) · ${u.output_tokens} out (${(u.output_tokens_details || {}).reasoning_tokens || 0} reasoning) · ${u.total_tokens} total`),

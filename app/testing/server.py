@@ -29,8 +29,10 @@ def free_port() -> int:
 def serve_in_thread(app, port: int, grace: float = 3.0) -> tuple[uvicorn.Server, threading.Thread]:
     """uvicorn serving `app` on 127.0.0.1:port in a daemon thread; returns once it listens.
     `grace`: seconds open streams get at shutdown before they are cut."""
+    settings = getattr(app.state, "settings", None)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                           timeout_graceful_shutdown=grace))
+                                           timeout_graceful_shutdown=grace,
+                                           ws_max_size=settings.max_body_bytes if settings else 16 * 1024 * 1024))
     thread = threading.Thread(target=server.run, name="responses-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -275,3 +275,26 @@ def test_the_handshake_checks_the_key_and_the_journal_shows_socket_events(make_s
             time.sleep(0.1)
     assert entries and entries[0]["path"] == "/v1/responses" and entries[0]["body"]["input"] == "journal me"
     assert entries[0]["status"] == 200 and entries[0]["headers"]["authorization"] == "[redacted]"
+
+
+def test_failures_reach_the_socket_as_error_events(server, key):
+    """A run that fails mid-way sends the nested `error` event (with its sequence number) before
+    response.failed; an injected HTTP error (429) is an error event with its status and headers."""
+    with contextlib.closing(AdminClient(server.url, api_key=key)) as admin:
+        admin.add({"match": {"input_contains": "break"}, "respond": {
+            "text": "Half an answer", "status": "failed", "error": {"code": "server_error", "message": "It broke."}}})
+        admin.add({"match": {"input_contains": "busy", "times": 1}, "respond": {
+            "http_error": {"status": 429, "retry_after": 2}}})
+    with server.client(api_key=key) as client, client.responses.connect() as conn:
+        conn.response.create(model="gpt-4.1", input="please break")
+        failed = until_end(conn, ends=("response.failed",))
+        conn.response.create(model="gpt-4.1", input="are you busy?")
+        limited = until_end(conn, ends=("error",))[-1]
+        conn.response.create(model="gpt-4.1", input="are you busy now?")
+        assert until_end(conn)[-1]["type"] == "response.completed"  # `times: 1`: the next one passes
+    error, end = failed[-2], failed[-1]
+    assert error["type"] == "error" and error["sequence_number"] == end["sequence_number"] - 1
+    assert error["error"] == {"type": "server_error", "code": "server_error", "message": "It broke.", "param": None}
+    assert end["response"]["error"]["message"] == "It broke."
+    assert limited["status"] == 429 and limited["error"]["code"] == "rate_limit_exceeded"
+    assert limited["error"]["headers"]["retry-after"] == "2"
