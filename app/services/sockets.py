@@ -18,6 +18,7 @@ followable over HTTP (`GET /v1/responses/{id}?stream=true&starting_after=N`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Awaitable, Callable
 import orjson
 
 from responses_mock import ids
-from responses_mock.errors import APIError, Disconnect, InvalidRequest, StreamCut
+from responses_mock.errors import APIError, Disconnect, InvalidRequest, ServerError, StreamCut
 from responses_mock.services import faults
 from responses_mock.services.journal import RequestNote, current, entry
 from responses_mock.services.lifecycle import Lifecycle
@@ -128,6 +129,11 @@ class Session:
             except Dropped:
                 self.dropped.set()
                 return
+            except Exception:  # a bug, not the client's fault: say so, keep the lane going
+                log.exception("WebSocket response.create failed")
+                with contextlib.suppress(Exception):
+                    await self._send(socket_events.error(
+                        ServerError("The server had an error while processing your request.")), event.get("stream_id"))
 
     async def close(self) -> None:
         """The socket is gone: stop sending (the runs themselves go on)."""

@@ -298,3 +298,23 @@ def test_failures_reach_the_socket_as_error_events(server, key):
     assert end["response"]["error"]["message"] == "It broke."
     assert limited["status"] == 429 and limited["error"]["code"] == "rate_limit_exceeded"
     assert limited["error"]["headers"]["retry-after"] == "2"
+
+
+async def test_the_async_client_gets_error_events_and_steers(server, key):
+    async with server.async_client(api_key=key, default_headers=SLOW) as client:
+        async with client.responses.connect() as conn:
+            await conn.send({"type": "response.create", "model": "gpt-4.1", "input": "x", "top_p": 3})
+            await conn.response.create(model="gpt-4.1", input="Describe forests in 20 sentences.")
+            seen = []
+            async for event in conn:
+                raw = checked(event)
+                seen.append(raw)
+                if event.type == "response.created" and len([e for e in seen if e["type"] == "response.created"]) == 1:
+                    await conn.response.steer(previous_response_id=event.response.id, input="Deserts, please.")
+                if event.type == "response.completed":
+                    break
+    assert seen[0]["type"] == "error" and seen[0]["error"]["param"] == "top_p"
+    types = [e["type"] for e in seen]
+    assert "response.steer.accepted" in types and types.count("response.created") == 2
+    assert next(e for e in seen if e["type"] == "response.incomplete")["response"]["incomplete_details"]["reason"] == "steered"
+    assert "desert" in json.dumps(seen[-1]["response"]["output"]).lower()
