@@ -51,7 +51,10 @@ class RequestContextMiddleware:
                 headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
                 key = bearer_key(headers.get("authorization", ""))
                 scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, tenant_of(key) if key else ""
-            await self.api(scope, receive, send)
+            if scope["type"] != "http":
+                await self.api(scope, receive, send)
+                return
+            await self._guarded(scope, receive, send)
             return
         state = scope["app"].state  # the services live from the lifespan on
         journal: JournalService = state.journal
@@ -133,6 +136,24 @@ class RequestContextMiddleware:
                     note, method=scope["method"], path=scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"), headers=headers,
                     body=bytes(body).decode("utf-8", "replace"), status=status, started=started))
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Health, admin, docs, the inspector: a bug answers 500 in the envelope (once, if nothing
+        was sent) and the connection stays usable, instead of the exception reaching the server."""
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.api(scope, receive, tracked)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not started:
+                await error_response(ServerError("The server had an error while processing your request."))(
+                    scope, receive, send)
 
     async def _fault(self, respond, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer with the rule's fault instead of the endpoint (a delay alone: late, but normally)."""

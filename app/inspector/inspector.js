@@ -222,7 +222,7 @@ async function loadResponses(older) {
   const params = new URLSearchParams({ limit: "50" });
   if (older && olderResponses) params.set("before", olderResponses);
   const page = await api(`/__admin/responses?${params}`);
-  const rows = page.data.map((r) => h("tr", { "data-id": r.id, onclick: () => openResponse(r.id) },
+  const rows = page.data.map((r) => h("tr", { "data-id": r.id, title: `tenant ${r.tenant}`, onclick: () => openResponse(r.id) },
     h("td", {}, when(r.created_at)), h("td", {}, r.id), h("td", {}, r.model),
     h("td", { class: statusClass(r.status) }, r.status), h("td", {}, r.background ? "background" : "")));
   if (older) $("#response-rows").append(...rows); else $("#response-rows").replaceChildren(...rows);

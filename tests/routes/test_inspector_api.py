@@ -122,3 +122,17 @@ def test_the_admin_token_sees_every_key(make_server):
         assert [r["id"] for r in narrowed] == [ids[0]]
         assert http.get(f"/__admin/responses/{ids[1]}").json()["tenant"] != narrowed[0]["tenant"]
         assert http.get("/__admin/responses", params={"before": "nonsense"}).status_code == 400
+
+
+def test_a_bug_behind_admin_is_a_500_in_the_envelope_and_the_connection_lives(make_server, monkeypatch):
+    server = make_server("sqlite")
+    state = server.server.config.app.state
+
+    async def broken(tenant):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(state.inspector, "queue", broken)
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {new_key()}"}) as http:
+        r = http.get("/__admin/queue")
+        assert r.status_code == 500 and r.json()["error"]["type"] == "server_error"
+        assert http.get("/__admin/whoami").status_code == 200  # the same keep-alive connection
