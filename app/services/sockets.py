@@ -41,6 +41,7 @@ PATH = "/v1/responses"
 EVENT_TYPES = ("response.create", "response.steer")
 SOCKET_ONLY = ("type", "stream_id", "generate")  # envelope fields, not create parameters
 MAX_PENDING_STEERS = 16
+MAX_RUNS = 1000  # responses a connection remembers for steering (steering an older one: not found)
 
 
 class Dropped(Exception):
@@ -184,7 +185,12 @@ class Session:
             self._record(note, text, status, started)
         if run is not None and final is not None:
             self._remember(run, final)
+            run.lifecycle = None  # ended: its context is kept in `local` (the lane's latest) or not at all
             await self._after(run, final)
+            if len(self.runs) > MAX_RUNS:  # a long session: forget the oldest ended runs
+                ended = [rid for rid, r in self.runs.items() if r.status is not None]
+                for rid in ended[: len(self.runs) - MAX_RUNS]:
+                    del self.runs[rid]
 
     def _params(self, event: dict) -> tuple[dict, bool]:
         """The create parameters of a `response.create` (validated as over HTTP) and `generate`."""
