@@ -244,6 +244,9 @@ class Session:
             return
         inherited = {k: v for k, v in run.params.items()
                      if k not in ("input", "previous_response_id", "stream", "prompt")}
+        if run.params.get("prompt") and inherited.get("instructions") is None and isinstance(final.get("instructions"), str):
+            # A template's messages are in the context already; its rendered instructions carry on.
+            inherited["instructions"] = final["instructions"]
         successor = {**inherited, "type": "response.create", "previous_response_id": run.id,
                      "input": [m for steer in steers for m in socket_events.steer_messages(steer.input)]}
         if run.stream_id is not None:

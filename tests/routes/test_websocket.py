@@ -318,3 +318,23 @@ async def test_the_async_client_gets_error_events_and_steers(server, key):
     assert "response.steer.accepted" in types and types.count("response.created") == 2
     assert next(e for e in seen if e["type"] == "response.incomplete")["response"]["incomplete_details"]["reason"] == "steered"
     assert "desert" in json.dumps(seen[-1]["response"]["output"]).lower()
+
+
+def test_a_steered_template_response_passes_its_instructions_on(server, key):
+    with contextlib.closing(AdminClient(server.url, api_key=key)) as admin:
+        admin.prompt({"id": "pmpt_guide", "version": "1", "instructions": "You are {{who}}.",
+                      "messages": [{"role": "user", "content": "Tell me about {{topic}} in 20 sentences."}]})
+    with server.client(api_key=key, default_headers=SLOW) as client, client.responses.connect() as conn:
+        conn.response.create(model="gpt-4.1", prompt={"id": "pmpt_guide", "variables": {"who": "a guide", "topic": "caves"}})
+        events = []
+        for event in conn:
+            events.append(checked(event))
+            if event.type == "response.output_text.delta" and len(events) < 8:
+                conn.response.steer(previous_response_id=events[0]["response"]["id"], input="Shorter, please.")
+            if event.type == "response.completed":
+                break
+    successor = events[-1]["response"]
+    assert successor["previous_response_id"] == events[0]["response"]["id"]
+    assert successor["instructions"] == "You are a guide." and successor["prompt"] is None
+    items = [e for e in events if e["type"] == "response.created"]
+    assert len(items) == 2
