@@ -73,10 +73,11 @@ def test_checkpoints_run_off_the_loop(tmp_path, monkeypatch):
         await db.migrate(engine)
         store = db.direct(engine)
         try:
+            # Measured first: the thread may checkpoint while the rows go in (it runs every 20 ms).
+            before = os.path.getsize(path)
             for i in range(60):  # ~2 KB rows: the log passes GROWN
                 async with store.transaction() as tx:
                     await execute(tx, INSERT, row(f"resp_{i}")[:8] + ("x" * 2000,))
-            before = os.path.getsize(path)
             for _ in range(200):  # only a checkpoint writes the database file while connections stay open
                 await asyncio.sleep(0.02)
                 if os.path.getsize(path) > before + 60 * 2000:
