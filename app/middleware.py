@@ -45,15 +45,10 @@ class RequestContextMiddleware:
         self.api = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX + "/"):
-            if scope["type"] == "websocket" and scope["path"].startswith(PREFIX + "/"):
-                # A socket journals, meters and faults each client event itself (services/sockets.py).
-                headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-                key = bearer_key(headers.get("authorization", ""))
-                scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, tenant_of(key) if key else ""
-            if scope["type"] != "http":
-                await self.api(scope, receive, send)
-                return
+        if scope["type"] != "http":  # a WebSocket journals, meters and faults each client event itself
+            await self.api(scope, receive, send)
+            return
+        if not scope["path"].startswith(PREFIX + "/"):
             await self._guarded(scope, receive, send)
             return
         state = scope["app"].state  # the services live from the lifespan on

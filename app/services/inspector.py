@@ -57,13 +57,13 @@ class InspectorService:
             logged = await event_store.timed(conn, response_id)
             chain, previous = [], row.previous_response_id
             while previous and len(chain) < MAX_CHAIN:  # older turns, nearest first
-                found = await store.response_row(conn, row.tenant, previous)
+                found = await store.response_row(conn, row.tenant, previous, whole=False)
                 if found is None:
                     chain.append({"id": previous, "status": None})  # deleted, or never stored
                     break
                 chain.append({"id": found.id, "status": found.status})
                 previous = found.previous_response_id
-            after = await store.successors(conn, response_id)
+            after = await store.successors(conn, row.tenant, response_id)
         params = orjson.loads(row.request)["params"]
         return {
             "object": "inspector.response", "tenant": row.tenant, "worker": row.worker,

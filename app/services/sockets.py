@@ -210,7 +210,7 @@ class Session:
         if previous in self.waiting:  # steering held for this continuation: prepended, in order
             held = [m for steer in self.waiting.pop(previous) for m in socket_events.steer_messages(steer.input)]
             given = params.get("input")
-            given = [{"type": "message", "role": "user", "content": given}] if isinstance(given, str) else list(given or [])
+            given = socket_events.steer_messages(given) if isinstance(given, str) else list(given or [])
             params["input"] = held + given
         params["stream"] = True
         return params, generate

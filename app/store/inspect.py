@@ -41,13 +41,17 @@ async def responses_page(conn: AsyncConnection, tenant: str | None, *, limit: in
     return _dicts(await conn.execute(query))
 
 
-async def response_row(conn: AsyncConnection, tenant: str | None, response_id: str):
-    query = _owned(select(*_LISTED, responses.c.body, responses.c.request), responses, tenant)
+async def response_row(conn: AsyncConnection, tenant: str | None, response_id: str, *, whole: bool = True):
+    """A listed row, with its body and request unless `whole` is false (a link of a chain)."""
+    columns = (*_LISTED, responses.c.body, responses.c.request) if whole else _LISTED
+    query = _owned(select(*columns), responses, tenant)
     return (await conn.execute(query.where(responses.c.id == response_id))).first()
 
 
-async def successors(conn: AsyncConnection, response_id: str, limit: int = 20) -> list[dict]:
-    query = select(responses.c.id, responses.c.status).where(responses.c.previous_response_id == response_id)
+async def successors(conn: AsyncConnection, tenant: str, response_id: str, limit: int = 20) -> list[dict]:
+    """The responses chained to this one (the tenant's, by its index: previous_response_id has none)."""
+    query = select(responses.c.id, responses.c.status).where(
+        responses.c.tenant == tenant, responses.c.previous_response_id == response_id)
     return _dicts(await conn.execute(query.order_by(responses.c.created_at).limit(limit)))
 
 
