@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     websocket_max_age: float = Field(
         3600.0, gt=0, description="Seconds a WebSocket connection lasts before the real API's "
         "websocket_connection_limit_reached error closes it (60 minutes).")
+    websocket_max_lanes: int = Field(
+        64, ge=1, le=10_000, description="`stream_id` lanes one WebSocket may have busy at once; a create "
+        "on one more is refused with an error event (an idle lane is released).")
 
     # The background worker pool (one per server process; all share the database queue).
     worker_concurrency: int = Field(8, description="Background jobs one process runs at once.")

@@ -162,12 +162,13 @@ _CALLS = {"function_call_output": "function_call", "custom_tool_call_output": "c
 
 
 def _check_tool_outputs(ctx: Context) -> None:
-    """Every tool output answers a call the context holds (this input, the previous response, the
-    conversation), as the real API insists."""
+    """Every tool output that names a call answers one the context holds (this input, the previous
+    response, the conversation), as the real API insists; one without `call_id` pairs with no call
+    (normalise.EXTRAS)."""
     calls = {(item.get("type"), item.get("call_id")) for item in ctx.items}
     for item in ctx.new:
         call = _CALLS.get(item.get("type"))
-        if call is not None and (call, item.get("call_id")) not in calls:
+        if call is not None and "call_id" in item and (call, item["call_id"]) not in calls:
             kind = "function call" if call == "function_call" else "custom tool call"
             raise InvalidRequest(f"No tool call found for {kind} output with call_id {item.get('call_id')}.",
                                  param="input", code=None)

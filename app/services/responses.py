@@ -191,7 +191,8 @@ class ResponsesService:
             cached = await anyio.to_thread.run_sync(cached_prefix, tenant, model, params, mctx)
         else:
             cached = cached_prefix(tenant, model, params, mctx)
-        script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace)
+        # A warm-up (`generate: false`) answers nothing: no rule matches it or spends its `times`.
+        script, pace = await self._apply_fixture(tenant, params, mctx, ctx, pace) if generate else (None, pace)
         response = objects.response(id=ids.response_id(), created_at=int(time.time()), params=params,
                                     model=model, status="queued" if background else "in_progress",
                                     background=background)

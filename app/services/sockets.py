@@ -91,7 +91,7 @@ class Session:
     async def receive(self, text: str) -> None:
         """One client message: a create is queued on its lane; anything else is answered now."""
         started, note = time.perf_counter(), RequestNote(id=ids.request_id(), tenant=self.tenant)
-        status = 200
+        status, event = 200, {}
         try:
             event = requests.parse_json(text.encode())
             kind = event.get("type")
@@ -108,33 +108,47 @@ class Session:
                                      "'response.steer'.", param="type", code="invalid_value")
         except APIError as err:
             status = err.status
-            await self._send(socket_events.error(err))
+            lane = event.get("stream_id")
+            await self._send(socket_events.error(err), lane if isinstance(lane, str) else None)
         self._record(note, text, status, started)
 
     def _lane(self, stream_id) -> asyncio.Queue:
+        """The lane's queue; a new lane past the connection's cap is refused (bounded memory for a
+        client that opens lanes faster than it reads)."""
         if not (stream_id is None or isinstance(stream_id, str)):
             stream_id = str(stream_id)  # refused by the create's validation, on a lane of its own
         queue = self.lanes.get(stream_id)
         if queue is None:
+            cap = self.state.settings.websocket_max_lanes
+            if len(self.lanes) >= cap:
+                raise InvalidRequest(f"Too many concurrent streams on this connection: at most {cap} "
+                                     "stream_id values may have a response.create in progress.",
+                                     param="stream_id", code="too_many_streams")
             queue = self.lanes[stream_id] = asyncio.Queue()
-            task = asyncio.create_task(self._run_lane(queue))
+            task = asyncio.create_task(self._run_lane(stream_id, queue))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return queue
 
-    async def _run_lane(self, queue: asyncio.Queue) -> None:
-        while True:
-            event, text, note, started = await queue.get()
-            try:
-                await self._create(event, text, note, started)
-            except Dropped:
-                self.dropped.set()
-                return
-            except Exception:  # a bug, not the client's fault: say so, keep the lane going
-                log.exception("WebSocket response.create failed")
-                with contextlib.suppress(Exception):
-                    await self._send(socket_events.error(
-                        ServerError("The server had an error while processing your request.")), event.get("stream_id"))
+    async def _run_lane(self, stream_id: str | None, queue: asyncio.Queue) -> None:
+        """Run the lane's creates in order; an idle lane ends and is released (no await between
+        finding the queue empty and dropping it, so no create can slip in unseen)."""
+        try:
+            while not queue.empty():
+                event, text, note, started = queue.get_nowait()
+                try:
+                    await self._create(event, text, note, started)
+                except Dropped:
+                    self.dropped.set()
+                    return
+                except Exception:  # a bug, not the client's fault: say so, keep the lane going
+                    log.exception("WebSocket response.create failed")
+                    with contextlib.suppress(Exception):
+                        await self._send(socket_events.error(ServerError(
+                            "The server had an error while processing your request.")), event.get("stream_id"))
+        finally:
+            if self.lanes.get(stream_id) is queue:
+                del self.lanes[stream_id]
 
     async def close(self) -> None:
         """The socket is gone: stop sending (the runs themselves go on)."""
@@ -173,6 +187,7 @@ class Session:
                 await self._send_raw(socket_events.with_lane(data, stream_id))
         except APIError as err:
             status = err.status
+            self._evict(event.get("previous_response_id"))
             await self._send(socket_events.error(err, stream_id))
             for steer in steers:  # the successor that was to commit them was refused
                 await self._steer_failed(steer, "successor_creation_failed",
@@ -184,6 +199,8 @@ class Session:
             current.reset(token)
             self._record(note, text, status, started)
         if run is not None and final is not None:
+            if final["status"] == "failed":
+                self._evict(event.get("previous_response_id"))
             self._remember(run, final)
             run.lifecycle = None  # ended: its context is kept in `local` (the lane's latest) or not at all
             await self._after(run, final)
@@ -214,6 +231,15 @@ class Session:
             params["input"] = held + given
         params["stream"] = True
         return params, generate
+
+    def _evict(self, previous) -> None:
+        """A continuation that fails (4xx or 5xx) evicts the response it continued from the
+        connection's cache, as the real service does (OpenAI's WebSocket-mode guide): a later turn
+        naming it reads the store, and an unstored one is `previous_response_not_found`."""
+        if isinstance(previous, str) and self.local.pop(previous, None) is not None:
+            for lane, latest in list(self._latest.items()):
+                if latest == previous:
+                    del self._latest[lane]
 
     def _remember(self, run: Run, final: dict) -> None:
         """The lane's latest response becomes the one `previous_response_id` continues locally."""

@@ -7,7 +7,7 @@ Ranges and limits the types cannot express are checked here too.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Iterable, Literal, Optional
+from typing import Annotated, Any, Dict, Iterable, Literal, Optional
 
 import orjson
 from openai.types.conversations.conversation_create_params import ConversationCreateParams
@@ -29,6 +29,7 @@ _FORBID = ConfigDict(extra="forbid", strict=True)
 
 class CreateResponseBody(ResponseCreateParamsBase, total=False):
     stream: Optional[bool]
+    client_metadata: Dict[str, str]  # beyond the SDK's types: normalise.EXTRAS
     __pydantic_config__ = _FORBID  # type: ignore[misc]
 
 
@@ -37,6 +38,7 @@ class CountTokensBody(InputTokenCountParams, total=False):
 
 
 class CompactBody(ResponseCompactParams, total=False):
+    client_metadata: Dict[str, str]  # beyond the SDK's types: normalise.EXTRAS
     __pydantic_config__ = _FORBID  # type: ignore[misc]
 
 

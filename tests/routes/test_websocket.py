@@ -338,3 +338,72 @@ def test_a_steered_template_response_passes_its_instructions_on(server, key):
     assert successor["instructions"] == "You are a guide." and successor["prompt"] is None
     items = [e for e in events if e["type"] == "response.created"]
     assert len(items) == 2
+
+
+@pytest.mark.parametrize("failure", ["4xx", "5xx"])
+def test_a_failed_continuation_evicts_the_response_it_continued(server, key, failure):
+    """The real service evicts a turn's `previous_response_id` from the connection's cache when the
+    turn fails (OpenAI's WebSocket-mode guide): an unstored response is then not found."""
+    with contextlib.closing(AdminClient(server.url, api_key=key)) as admin:
+        admin.add({"match": {"input_contains": "explode"}, "respond": {"http_error": {"status": 500}}})
+    with server.client(api_key=key) as client, client.responses.connect() as conn:
+        conn.response.create(model="gpt-4.1", input="Remember: the code is 7.", store=False)
+        first = until_end(conn)[-1]["response"]
+        if failure == "4xx":
+            conn.response.create(model="gpt-4.1", input="Next?", previous_response_id=first["id"], temperature=9)
+        else:
+            conn.response.create(model="gpt-4.1", input="explode", previous_response_id=first["id"])
+        failed = until_end(conn)[-1]
+        assert failed["type"] == "error" and failed["status"] == (400 if failure == "4xx" else 500)
+        conn.response.create(model="gpt-4.1", input="What is the code?", previous_response_id=first["id"])
+        gone = until_end(conn)[-1]
+    assert gone["type"] == "error" and gone["error"]["code"] == "previous_response_not_found"
+
+
+def test_a_stored_response_evicted_from_the_cache_still_continues_from_the_store(server, key):
+    with server.client(api_key=key) as client, client.responses.connect() as conn:
+        conn.response.create(model="gpt-4.1", input="Remember: the code is 7.")
+        first = until_end(conn)[-1]["response"]
+        conn.response.create(model="gpt-4.1", input="Next?", previous_response_id=first["id"], top_p=3)
+        assert until_end(conn)[-1]["type"] == "error"
+        conn.response.create(model="gpt-4.1", input="What is the code?", previous_response_id=first["id"])
+        again = until_end(conn)[-1]
+    assert again["type"] == "response.completed"
+    assert again["response"]["usage"]["input_tokens"] > first["usage"]["input_tokens"]
+
+
+def test_a_warm_up_neither_matches_nor_spends_a_fixture_rule(server, key):
+    """Codex sends `generate: false` first; a `times: 1` rule must still answer the real turn."""
+    with contextlib.closing(AdminClient(server.url, api_key=key)) as admin:
+        rule = admin.add({"match": {"input_contains": "status", "times": 1}, "respond": {"text": "All green."}})[0]
+        with server.client(api_key=key) as client, client.responses.connect() as conn:
+            conn.response.create(model="gpt-4.1", input="What is the status?", generate=False)
+            warm = until_end(conn)[-1]["response"]
+            conn.response.create(model="gpt-4.1", input="What is the status?", previous_response_id=warm["id"])
+            real = until_end(conn)[-1]["response"]
+        deadline = time.monotonic() + 5
+        while len(entries := admin.requests(method="WS")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert warm["output"] == [] and real["output"][-1]["content"][0]["text"] == "All green."
+    answered = {e["body"].get("generate", True): e["fixture_id"] for e in entries}
+    assert answered == {False: None, True: rule["id"]}
+
+
+def test_lanes_are_capped_per_connection_and_released_when_idle(make_server):
+    server = make_server("sqlite", websocket_max_lanes=2)
+    with server.client(default_headers=SLOW) as client, client.responses.connect() as conn:
+        for lane in ("a", "b", "c"):
+            conn.response.create(model="gpt-4.1", input="Describe rivers in 3 sentences.", stream_id=lane)
+        ends = {}
+        for event in conn:
+            raw = checked(event)
+            if raw["type"] in ("response.completed", "error"):
+                ends[raw.get("stream_id")] = raw
+                if len(ends) == 3:
+                    break
+        refused = [e for e in ends.values() if e["type"] == "error"]
+        assert len(refused) == 1 and refused[0]["error"]["code"] == "too_many_streams"
+        assert set(ends) == {"a", "b", "c"}  # the refusal names its lane
+        assert refused[0]["error"]["param"] == "stream_id"
+        conn.response.create(model="gpt-4.1", input="Hi.", stream_id="d")  # the busy lanes have ended
+        assert until_end(conn)[-1]["type"] == "response.completed"
