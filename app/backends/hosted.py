@@ -1,6 +1,7 @@
 """Plausible output items of hosted tools — web search, file search, code interpreter, image
-generation, MCP — with the stream events the real API sends for each. Nothing leaves the machine:
-results are deterministic stand-ins, so clients that render these items can be tested offline."""
+generation, MCP — with the stream events the real API sends for each, and the calls of the built-in
+shell tools (local_shell, shell) that the client runs. Nothing leaves the machine: results are
+deterministic stand-ins, so clients that render these items can be tested offline."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import zlib
 
 import orjson
 
+from responses_mock import ids
 from responses_mock.backends.base import HostedCall
 
 
@@ -67,6 +69,20 @@ def mcp_call(label: str, name: str, arguments: dict, approval_request_id: str | 
 def mcp_approval_request(label: str, name: str, arguments: dict) -> HostedCall:
     return HostedCall({"type": "mcp_approval_request", "server_label": label, "name": name,
                        "arguments": orjson.dumps(arguments).decode()})
+
+
+def local_shell_call(command: list[str]) -> HostedCall:
+    """A `local_shell` tool's call: the client runs the argv and answers with local_shell_call_output."""
+    return HostedCall({"type": "local_shell_call", "status": "completed", "call_id": ids.call_id(),
+                       "action": {"type": "exec", "command": command, "env": {}}})
+
+
+def shell_call(command: str, environment: object) -> HostedCall:
+    """A built-in `shell` tool's call: one command, no limits of its own."""
+    env = {"type": "local"} if isinstance(environment, dict) and environment.get("type") == "local" else None
+    return HostedCall({"type": "shell_call", "status": "completed", "call_id": ids.call_id(),
+                       "action": {"commands": [command], "timeout_ms": None, "max_output_length": None},
+                       "environment": env})
 
 
 def png_base64(seed: str, size: int = 16) -> str:

@@ -1,5 +1,6 @@
-"""How the default model uses tools: which to call (tool_choice, allowed_tools, relevance to the
-user's words, parallel_tool_calls), with what arguments, and what it says once tools answered.
+"""How the default model uses tools: a call only when the request gives it reason to (tool_choice,
+a tool the user names or clearly asks for, a command to run), one call per need, and once the
+outputs are back, an answer in text that uses them — so an agent's loop ends.
 
 Deterministic: the same context makes the same calls with the same arguments.
 """
@@ -11,31 +12,14 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from responses_mock.backends import hosted
+from responses_mock.backends import arguments, hosted, intent, shells
 from responses_mock.backends.base import Chunk, ModelContext, ToolCall
-from responses_mock.backends.schema_values import SchemaValues
+from responses_mock.backends.intent import Said
 
-HOSTED_KEYWORDS = {
-    "web_search": {"search", "web", "latest", "news", "today", "current", "online", "look", "find", "recent"},
-    "file_search": {"file", "files", "document", "documents", "docs", "knowledge", "search", "find"},
-    "code_interpreter": {"calculate", "compute", "code", "python", "plot", "run", "math", "analyze", "analyse"},
-    "image_generation": {"image", "picture", "draw", "photo", "illustration", "generate", "logo", "sketch"},
-}
 _WEB_SEARCH_TYPES = {"web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"}
-_STOP = set("""a an and are as at be but by can could do does for from has have how i if in into is it
-its me my of on or our please should so than that the their them then there these they this to
-us was we what when where which who why will with would you your get set tool function""".split())
-
-
-def words(text: str) -> set[str]:
-    """Lower-case content words, split on camelCase and underscores, crudely singularised."""
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text or "")
-    out = set()
-    for w in re.findall(r"[A-Za-z]{3,}", text):
-        w = w.lower()
-        if w not in _STOP:
-            out.add(w[:-1] if w.endswith("s") and len(w) > 3 else w)
-    return out
+_CLIENT_TOOLS = ("function", "custom", "local_shell", "shell")  # their calls hand the turn back
+_MAX_CALLS = 8  # parallel calls in one response, however many things the message lists
+_OUTPUTS = ("function_call_output", "custom_tool_call_output", "local_shell_call_output", "shell_call_output")
 
 
 def kind_of(tool: dict) -> str:
@@ -48,27 +32,24 @@ def tool_key(tool: dict) -> tuple[str, str]:
     return kind_of(tool), tool.get("name") or tool.get("server_label") or ""
 
 
-def relevance(tool: dict, user: set[str]) -> int:
-    kind = kind_of(tool)
-    if kind in ("function", "custom"):
-        vocab = words(tool.get("name", "")) | words(tool.get("description") or "")
-    elif kind == "mcp":
-        vocab = words(tool.get("server_label", "")) | words(tool.get("server_description") or "")
-    else:
-        vocab = {w[:-1] if w.endswith("s") else w for w in HOSTED_KEYWORDS.get(kind, set())}
-    return len(vocab & user)
-
-
 @dataclass
 class Plan:
     calls: list[Chunk] = field(default_factory=list)
-    ends_turn: bool = False  # function calls and approval requests hand the turn back to the client
+    ends_turn: bool = False  # client tool calls and approval requests hand the turn back to the client
     notes: list[str] = field(default_factory=list)  # what hosted tools found, for the answer
+
+
+@dataclass
+class Need:
+    """One thing the message asks a tool to do: a command to run, or a tool's job."""
+
+    tool: dict
+    command: str | None = None
 
 
 def _choice(ctx: ModelContext) -> tuple[str, list[dict]]:
     """(mode, tools in play): mode is none | auto | required; a forced tool is the only one."""
-    tools = list(ctx.request.get("tools") or [])
+    tools = [t for t in ctx.request.get("tools") or [] if isinstance(t, dict)]
     choice = ctx.request.get("tool_choice") or "auto"
     if isinstance(choice, str):
         return choice, tools
@@ -94,39 +75,94 @@ def plan(ctx: ModelContext, seed: int) -> Plan:
     turn = ctx.turn_items
     if any(item.get("type") == "mcp_approval_response" for item in turn):
         return _after_approval(ctx, seed, out)
-    answered = any(str(item.get("type", "")).endswith("_output") for item in turn)
-    if answered and mode == "auto":
-        # Judged per tool: those that answered this turn are done; another (say, a specialist's own
-        # tool after an Agents SDK handoff) may still be called when the message asks for it.
-        called = {item.get("name") for item in turn if item.get("type") in ("function_call", "custom_tool_call")}
-        tools = [t for t in tools if kind_of(t) in ("function", "custom") and t.get("name") not in called]
-        if not tools:
-            return out  # the tools answered: now the model writes its answer
-    user = words(ctx.last_user_text)
-    ranked = sorted(((relevance(t, user), i, t) for i, t in enumerate(tools)), key=lambda x: (-x[0], x[1]))
-    chosen = [t for score, _, t in ranked if score > 0]
-    if not chosen and mode == "required":
-        chosen = [ranked[0][2]]
-    if ctx.request.get("parallel_tool_calls") is False:
-        chosen = chosen[:1]
+    said = Said(intent.gist(ctx.last_user_text), frozenset(t.get("name") for t in tools if t.get("name")))
+    done = _Done(turn)
+    needs = [n for n in _needs(tools, said) if not done.satisfied(n)]
+    if not needs and mode == "required" and not done.answered:
+        # Forced with nothing asked: the likeliest tool, once. Once outputs are back it is not forced
+        # again, or an agent whose tool_choice stays "required" would loop for ever.
+        best = max(enumerate(tools), key=lambda it: (intent.overlap(it[1], said), -it[0]))[1]
+        needs = [Need(best, said.commands[0] if said.commands and shells.shell_field(best) else None)]
+    needs = needs[:1] if ctx.request.get("parallel_tool_calls") is False else needs[:_MAX_CALLS]
     hosted_done = False
-    for tool in chosen:
-        kind = kind_of(tool)
-        if kind in ("function", "custom"):
-            out.calls.append(_function_call(ctx, tool, seed))
+    for need in needs:
+        kind = kind_of(need.tool)
+        if kind in _CLIENT_TOOLS:
+            out.calls.append(_client_call(need, said, seed))
             out.ends_turn = True
         elif not hosted_done:  # one hosted tool per turn is plenty for a fake
             hosted_done = True
-            _hosted(ctx, tool, seed, out)
+            _hosted(ctx, need.tool, out)
     return out
 
 
-def _function_call(ctx: ModelContext, tool: dict, seed: int) -> ToolCall:
-    text = ctx.last_user_text
-    if tool.get("type") == "custom":
-        return ToolCall(tool["name"], text, kind="custom")
-    schema = tool.get("parameters") or {"type": "object", "properties": {}}
-    args = SchemaValues(schema, seed=seed ^ hash_name(tool["name"]), hint_text=text).value()
+def _needs(tools: list[dict], said: Said) -> list[Need]:
+    """What the message asks for, one need each: the commands it says to run (on the shell tool it
+    names, else the first shell-like one), the tools it names, then the tools it clearly asks for —
+    the strongest per subject, so get_goal and update_goal do not both answer "goal"."""
+    callable_ = [t for t in tools if kind_of(t) != "namespace"]
+    named = [t for t in callable_ if intent.named(t.get("name") or "", said)]
+    runners = [t for t in named + callable_ if shells.shell_field(t) is not None]
+    needs = [Need(runners[0], command) for command in said.commands] if runners else []
+    bound = {id(n.tool) for n in needs}
+    needs += [Need(t) for t in named if id(t) not in bound]
+    taken = {id(n.tool) for n in needs}
+    asked = []
+    for i, tool in enumerate(callable_):
+        if id(tool) in taken or shells.shell_field(tool) is not None:
+            continue
+        if kind_of(tool) in ("function", "custom"):
+            strength, about = intent.asked_for(tool, said)
+        else:
+            strength, about = int(intent.hosted_asked(tool, kind_of(tool), said)), frozenset({kind_of(tool)})
+        if strength:
+            asked.append((-strength, i, about, tool))
+    subjects: list[frozenset[str]] = []
+    chosen = []
+    for _, i, about, tool in sorted(asked, key=lambda a: a[:2]):
+        if not any(about & s for s in subjects):
+            subjects.append(about)
+            chosen.append((said.position(about), i, tool))
+    return needs + [Need(tool) for _, _, tool in sorted(chosen, key=lambda c: c[:2])]  # in the order asked
+
+
+class _Done:
+    """What this turn's earlier calls already did: tools called, commands run, hosted tools used."""
+
+    def __init__(self, turn: tuple[dict, ...]) -> None:
+        self.answered = any(item.get("type") in _OUTPUTS for item in turn)
+        self.names: set[str] = set()
+        self.commands: set[str] = set()
+        self.kinds: set[str] = set()
+        for item in turn:
+            kind = item.get("type")
+            self.kinds.add(str(kind).removesuffix("_call"))  # web_search_call → web_search, local_shell…
+            command = shells.command_of_call(item)
+            if command is not None:
+                self.commands.add(command)
+            if kind in ("function_call", "custom_tool_call") and item.get("name"):
+                self.names.add(item["name"])
+
+    def satisfied(self, need: Need) -> bool:
+        if need.command is not None:
+            return need.command in self.commands
+        kind = kind_of(need.tool)
+        if kind in ("function", "custom"):
+            return need.tool.get("name") in self.names
+        return kind in self.kinds
+
+
+def _client_call(need: Need, said: Said, seed: int) -> Chunk:
+    tool, kind = need.tool, kind_of(need.tool)
+    shell = shells.shell_field(tool)
+    command = need.command if need.command is not None else arguments.DEFAULT_COMMAND if shell else None
+    if kind == "local_shell":
+        return hosted.local_shell_call(shells.command_value(shell, command))
+    if kind == "shell":
+        return hosted.shell_call(command, tool.get("environment"))
+    if kind == "custom":
+        return ToolCall(tool["name"], arguments.custom_input(tool, said, command), kind="custom")
+    args = arguments.function_arguments(tool, said, seed ^ hash_name(tool["name"]), command)
     return ToolCall(tool["name"], orjson.dumps(args).decode())
 
 
@@ -134,7 +170,7 @@ def hash_name(name: str) -> int:
     return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "big")
 
 
-def _hosted(ctx: ModelContext, tool: dict, seed: int, out: Plan) -> None:
+def _hosted(ctx: ModelContext, tool: dict, out: Plan) -> None:
     text = ctx.last_user_text.strip()[:200] or "the question"
     kind = kind_of(tool)
     if kind == "web_search":
@@ -197,17 +233,40 @@ def _after_approval(ctx: ModelContext, seed: int, out: Plan) -> Plan:
     return out
 
 
+# -- the answer once the outputs are back --------------------------------------------------------
+
 def answer_from_outputs(ctx: ModelContext) -> str | None:
-    """The final message after tool outputs: it uses what the tools returned, verbatim."""
-    outputs = [i for i in ctx.turn_items if i.get("type") in ("function_call_output", "custom_tool_call_output")]
-    if not outputs:
+    """The final message after tool outputs: it uses what the latest ones returned — a command's
+    output quoted in a code block, a function's verbatim."""
+    turn = ctx.turn_items
+    latest = []
+    for item in reversed(turn):  # the latest batch: the outputs after the calls that asked for them
+        if item.get("type") not in _OUTPUTS:
+            if latest:
+                break
+            continue
+        latest.insert(0, item)
+    if not latest:
         return None
-    names = {i.get("call_id"): i.get("name") for i in ctx.items if i.get("type") in ("function_call", "custom_tool_call")}
+    calls = {}
+    for item in ctx.items:
+        if item.get("type") in ("function_call", "custom_tool_call", "local_shell_call", "shell_call"):
+            calls[item.get("call_id")] = item
     parts = []
-    for item in outputs:
-        output = item.get("output")
-        if not isinstance(output, str):
-            output = " ".join(p.get("text", "") for p in output or [] if isinstance(p, dict)) or orjson.dumps(output).decode()
-        name = names.get(item.get("call_id"), "the tool")
-        parts.append(f"According to {name}: {output.strip()[:500]}")
-    return " ".join(parts) + " Let me know if you need anything else."
+    for item in latest:
+        call = calls.get(item.get("call_id") or item.get("id")) or {}
+        text = shells.output_text(item.get("output"))
+        command = shells.command_of_call(call) if call else None
+        if command is not None and (call.get("type") in ("local_shell_call", "shell_call") or _is_shell_call(ctx, call)):
+            parts.append(shells.ran(command, text))
+        else:
+            name = call.get("name") or item.get("name") or "the tool"
+            parts.append(f"According to {name}: {text.strip()[:500]}")
+    # A code block needs its own lines; a function's answer reads as one paragraph.
+    joiner = "\n\n" if any("\n" in p for p in parts) else " "
+    return joiner.join(parts + ["Let me know if you need anything else."])
+
+
+def _is_shell_call(ctx: ModelContext, call: dict) -> bool:
+    tools = [t for t in ctx.request.get("tools") or [] if isinstance(t, dict) and t.get("name") == call.get("name")]
+    return any(shells.shell_field(t) is not None for t in tools)

@@ -5,6 +5,7 @@ tool items and their stream events, strict-schema errors. Both stores, through t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Literal, Optional
 
 import jsonschema
@@ -235,3 +236,68 @@ def test_mcp_tool_with_and_without_approval(client):
     never = client.responses.create(model="gpt-4.1", input="Ask deepwiki about this repo.",
                                     tools=[{**mcp, "require_approval": "never"}])
     assert [o.type for o in never.output] == ["mcp_list_tools", "mcp_call", "message"]
+
+
+# -- the default model as an agent's model (Codex CLI's tools) ---------------------------------
+
+CODEX = json.loads((Path(__file__).parents[1] / "backends" / "codex_tools.json").read_text())
+CODEX_SOURCE = {t["name"]: t for t in CODEX["from_source"]}
+CODEX_OUTPUT = ("Chunk ID: 5d1c\nWall time: 0.0031 seconds\nProcess exited with code 0\nOriginal token count: 31\n"
+                "Output:\ntotal 12\ndrwxr-xr-x 3 root root 4096 Dec  1 10:00 .\n-rw-r--r-- 1 root root   17 Dec  1 10:00 notes.txt\n")
+
+
+def _codex_input(prompt: str) -> list[dict]:
+    return [{"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "<permissions instructions>"}]},
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "<environment_context>\n  <cwd>/tmp/w</cwd>\n</environment_context>"}]},
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": prompt}]}]
+
+
+def _completed(stream) -> object:
+    return next(e for e in stream if e.type == "response.completed").response
+
+
+def test_codex_tools_run_the_backticked_command_once_then_answer(client):
+    """Codex's own request (its tools as 0.171 sends them, streaming, store false, encrypted reasoning):
+    one exec_command call with exactly the command and no optional argument; the output sent back
+    (the whole history, as Codex does) gets a text answer quoting it — the agent loop ends."""
+    tools = CODEX["captured"] + [CODEX_SOURCE["update_plan"], CODEX_SOURCE["apply_patch"]]
+    history = _codex_input("Run `ls -la`")
+    settings = dict(model="gpt-5-mini", tools=tools, tool_choice="auto", parallel_tool_calls=True, store=False,
+                    include=["reasoning.encrypted_content"], reasoning={"summary": "auto"}, stream=True)
+    first = _completed(client.responses.create(input=history, **settings))
+    assert [o.type for o in first.output] == ["reasoning", "function_call"]
+    [call] = calls(first)
+    assert call.name == "exec_command" and json.loads(call.arguments) == {"cmd": "ls -la"}
+    history += [o.model_dump(exclude_none=True) for o in first.output]
+    history.append({"type": "function_call_output", "call_id": call.call_id, "output": CODEX_OUTPUT})
+    second = _completed(client.responses.create(input=history, **settings))
+    assert [o.type for o in second.output] == ["reasoning", "message"]
+    assert "`ls -la`" in second.output_text and "-rw-r--r-- 1 root root   17 Dec  1 10:00 notes.txt" in second.output_text
+
+
+def test_shell_tools_in_argv_form_and_local_shell(client):
+    r = client.responses.create(model="gpt-4.1", input="Run `git status --short`", tools=[CODEX_SOURCE["shell"]])
+    [call] = calls(r)
+    assert json.loads(call.arguments) == {"command": ["bash", "-lc", "git status --short"]}
+    done = client.responses.create(model="gpt-4.1", previous_response_id=r.id, tools=[CODEX_SOURCE["shell"]], input=[
+        {"type": "function_call_output", "call_id": call.call_id, "output": " M app/main.py\n"}])
+    assert [o.type for o in done.output] == ["message"] and "M app/main.py" in done.output_text
+
+    local = client.responses.create(model="gpt-4.1", input="Run `ls -la`", tools=[{"type": "local_shell"}])
+    [item] = local.output
+    assert item.type == "local_shell_call" and item.action.command == ["bash", "-lc", "ls -la"]
+    assert item.action.type == "exec" and item.call_id.startswith("call_")
+    answered = client.responses.create(model="gpt-4.1", previous_response_id=local.id, tools=[{"type": "local_shell"}],
+                                       input=[{"type": "local_shell_call_output", "id": item.call_id,
+                                               "output": json.dumps({"output": "notes.txt\n"})}])
+    assert [o.type for o in answered.output] == ["message"] and "notes.txt" in answered.output_text
+
+
+def test_no_call_without_a_reason_and_no_optional_junk(client):
+    tools = CODEX["captured"]
+    for prompt in ("Explain what a mutex is.", "My goal is to learn Rust."):
+        r = client.responses.create(model="gpt-4.1", input=_codex_input(prompt), tools=tools)
+        assert [o.type for o in r.output] == ["message"], prompt
+    loose = {**WEATHER, "strict": False, "parameters": {**WEATHER["parameters"], "required": ["city"]}}
+    r = client.responses.create(model="gpt-4.1", input="What's the weather in Paris?", tools=[loose])
+    assert json.loads(calls(r)[0].arguments) == {"city": "Paris"}
