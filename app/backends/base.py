@@ -30,6 +30,11 @@ class ModelContext:
     messages: tuple[Message, ...]
     items: tuple[dict, ...]  # the wire input items (function calls, outputs, …) for richer backends
     request: dict = field(default_factory=dict)  # the validated create parameters
+    default_effort: str | None = None  # the model's reasoning effort when the request names none
+
+    @property
+    def effort(self) -> str | None:
+        return (self.request.get("reasoning") or {}).get("effort") or self.default_effort
 
     @property
     def turn_items(self) -> tuple[dict, ...]:

@@ -13,6 +13,7 @@ import random
 import re
 from typing import AsyncIterator
 
+import anyio
 import orjson
 
 from responses_mock.backends import forms, tools
@@ -61,7 +62,7 @@ _SUMMARY = [
 ]
 # Hidden reasoning per effort: (least, most) tokens.
 _EFFORT_TOKENS = {"none": (0, 0), "minimal": (0, 16), "low": (48, 96), "medium": (128, 320),
-                  "high": (384, 768), "xhigh": (768, 1536)}
+                  "high": (384, 768), "xhigh": (768, 1536), "max": (1536, 3072)}
 
 
 def seed_of(ctx: ModelContext) -> int:
@@ -171,9 +172,9 @@ class DefaultBackend:
     async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
         seed = seed_of(ctx)
         rng = random.Random(seed)
-        if ctx.reasoning:
-            effort = ((ctx.request.get("reasoning") or {}).get("effort")) or "medium"
-            low, high = _EFFORT_TOKENS.get(effort, _EFFORT_TOKENS["medium"])
+        # Effort `none` (gpt-5.1 and later by default) thinks not at all: no reasoning item.
+        if ctx.reasoning and ctx.effort != "none":
+            low, high = _EFFORT_TOKENS.get(ctx.effort or "medium", _EFFORT_TOKENS["medium"])
             thinking = rng.randint(low, high)
             summary = _SUMMARY[rng.randrange(len(_SUMMARY))]
             topics = _topics(ctx.last_user_text)
@@ -184,12 +185,17 @@ class DefaultBackend:
                 step = min(32, thinking)
                 thinking -= step
                 yield Thinking(step)
-        plan = tools.plan(ctx, seed)
+        # Arguments and structured output follow the caller's schemas: bounded work (schema_values.py),
+        # yet up to ~0.1 s for the largest, so in a thread: the loop serves everyone meanwhile.
+        plan = await anyio.to_thread.run_sync(tools.plan, ctx, seed) if ctx.request.get("tools") else \
+            tools.plan(ctx, seed)
         for call in plan.calls:
             yield call
         if plan.ends_turn:
             return  # function calls and approval requests: the client answers first
-        answer = structured_answer(ctx, seed)
+        schema_format = (((ctx.request.get("text") or {}).get("format")) or {}).get("type") == "json_schema"
+        answer = await anyio.to_thread.run_sync(structured_answer, ctx, seed) if schema_format else \
+            structured_answer(ctx, seed)
         if answer is None:
             answer = tools.answer_from_outputs(ctx) or compose_answer(ctx, rng)
             if plan.notes:

@@ -45,3 +45,15 @@ async def test_reasoning_models_think_by_effort():
 async def test_echo_backend():
     chunks = [c async for c in get("echo").generate(ctx("say this back"))]
     assert "".join(c.text for c in chunks) == "say this back"
+
+
+async def test_effort_none_by_default_thinks_not_at_all():
+    """gpt-5.1 and later default to effort `none`: no reasoning, as the response's echo says."""
+    silent = ModelContext(model="m", reasoning=True, encoding="o200k_base", instructions=None,
+                          messages=(Message("user", "Why is the sky blue?"),), items=(), default_effort="none")
+    chunks = await collect(silent)
+    assert not any(isinstance(c, (Thinking, SummaryDelta)) for c in chunks) and chunks
+    asked = ModelContext(model="m", reasoning=True, encoding="o200k_base", instructions=None,
+                         messages=(Message("user", "Why is the sky blue?"),), items=(), default_effort="none",
+                         request={"reasoning": {"effort": "max"}})
+    assert sum(c.tokens for c in await collect(asked) if isinstance(c, Thinking)) >= 1536
