@@ -26,11 +26,12 @@ install: $(VENV)/.test-stamp
 serve: $(VENV)/.serve-stamp
 	$(VENV)/bin/responses-mock serve
 
-# The npm client of the suite (skipped by the tests, with a message, where Node is absent).
+# The npm clients of the suite: openai, the AI SDK, the Agents SDK and Codex CLI (its native binary
+# comes in its platform package); the tests skip them, with a message, where Node is absent.
 NODE_STAMP := tests/node/node_modules/.installed-stamp
 $(NODE_STAMP): tests/node/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --silent && touch node_modules/.installed-stamp; \
-	else echo "npm not found: the Node client test will be skipped"; fi
+	else echo "npm not found: the npm client tests (openai, AI SDK, Agents SDK, Codex CLI) will be skipped"; fi
 
 # The whole suite, on SQLite and on the machine's Postgres (started if it is down), with the
 # inspector's browser tests in Debian's Chromium (installed if it is missing).
