@@ -93,22 +93,28 @@ class JsonFormatter(logging.Formatter):
             client, method, path, _version, status = record.args
             entry.update(client=client, method=method, path=path, status=status)
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)  # exc_text: redacted
         return json.dumps(entry)
+
+
+# Every handler masks secrets (the access log's `?api_key=`, bearer tokens): redaction.py.
+REDACT = {"redact": {"()": "responses_mock.redaction.RedactSecrets"}}
 
 
 def log_config(level: str, fmt: str) -> dict:
     formatter = {"()": "responses_mock.cli.JsonFormatter"} if fmt == "json" else {
         "format": "%(levelname)s:     %(name)s: %(message)s"}
-    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr",
+               "filters": ["redact"]}
+    root = {"handlers": ["main"], "level": "WARNING"}  # other libraries' warnings, redacted too
     if fmt == "text":  # uvicorn's own look for its lines
         return {"version": 1, "disable_existing_loggers": False,
-                "formatters": {"main": formatter},
-                "handlers": {"main": handler},
+                "formatters": {"main": formatter}, "filters": REDACT,
+                "handlers": {"main": handler}, "root": root,
                 "loggers": {"responses_mock": {"handlers": ["main"], "level": level.upper(), "propagate": False}}}
     return {"version": 1, "disable_existing_loggers": False,
-            "formatters": {"main": formatter},
-            "handlers": {"main": handler},
+            "formatters": {"main": formatter}, "filters": REDACT,
+            "handlers": {"main": handler}, "root": root,
             "loggers": {name: {"handlers": ["main"], "level": level.upper(), "propagate": False}
                         for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "responses_mock")}}
 
@@ -132,9 +138,12 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from responses_mock.connections import HttpProtocol
     from responses_mock.store.db import is_sqlite_url
 
     config = log_config(settings.log_level, args.log_format)
+    # Idle and slow sockets are bounded (connections.py): a header deadline, a keep-alive one, a cap.
+    connections = {"http": HttpProtocol, "timeout_keep_alive": settings.keep_alive_timeout}
     if args.workers > 1:
         if is_sqlite_url(settings.resolved_database_url):
             raise SystemExit("responses-mock: --workers > 1 needs Postgres (--database-url postgresql+asyncpg://…); "
@@ -142,14 +151,15 @@ def main(argv: list[str] | None = None) -> None:
         _export(settings)
         uvicorn.run("responses_mock.main:create_app", factory=True, host=settings.host, port=settings.port,
                     workers=args.workers, log_level=settings.log_level, log_config=_with_uvicorn(config),
-                    timeout_graceful_shutdown=settings.shutdown_grace, ws_max_size=settings.max_body_bytes)
+                    timeout_graceful_shutdown=settings.shutdown_grace, ws_max_size=settings.max_body_bytes,
+                    **connections)
         return
     from responses_mock.main import create_app
 
     # A WebSocket message may be as large as an HTTP body (uvicorn's default is 16 MiB).
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
                 log_config=_with_uvicorn(config), timeout_graceful_shutdown=settings.shutdown_grace,
-                ws_max_size=settings.max_body_bytes)
+                ws_max_size=settings.max_body_bytes, **connections)
 
 
 def _with_uvicorn(config: dict) -> dict:
@@ -161,5 +171,9 @@ def _with_uvicorn(config: dict) -> dict:
     merged = json.loads(json.dumps(LOGGING_CONFIG))
     merged["formatters"].update(config["formatters"])
     merged["handlers"].update(config["handlers"])
+    for handler in merged["handlers"].values():  # uvicorn's own handlers too (its access log)
+        handler["filters"] = ["redact"]
+    merged["filters"] = {**merged.get("filters", {}), **config["filters"]}
     merged["loggers"].update(config["loggers"])
+    merged["root"] = config["root"]
     return merged

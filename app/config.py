@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     fixtures: Path | None = Field(None, description="A JSON or YAML file of fixture rules to load at start.")
     admin_token: str | None = Field(
         None, description="The token that acts on every tenant in /__admin/* ('Authorization: Bearer <token>'); "
-        "an API key reaches only its own rules and journal.")
+        "an API key reaches only its own rules and journal. Prefer the env var: a flag's value shows in `ps`.")
     max_body_bytes: int = Field(
         72 * 1024 * 1024, ge=1024, description="The largest request body accepted (413 above it): room for the "
         "real API's largest requests, a 50 MB file sent as base64.")
@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     websocket_max_age: float = Field(
         3600.0, gt=0, description="Seconds a WebSocket connection lasts before the real API's "
         "websocket_connection_limit_reached error closes it (60 minutes).")
+
+    # Connections (per server process): what one client's idle or slow sockets may hold.
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a connection may take to send a request's headers (from connecting, or "
+        "from the next request's first byte) before it is closed.")
+    keep_alive_timeout: float = Field(5.0, gt=0, description="Seconds an idle keep-alive connection stays open.")
+    max_connections: int | None = Field(
+        None, ge=1, description="Open connections at most; at the cap the longest-idle one is closed for a new "
+        "one, or the new one is refused when none is idle. Unset: the open-file limit less 128.")
+    max_websockets: int = Field(
+        256, ge=1, description="Open WebSocket connections at most; more are refused with a 429 in the error envelope.")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Host names the server answers besides loopback ones (comma-separated; "
+        "'*' any, '.example.com' a domain and its subdomains). Unset: loopback names only when listening on "
+        "loopback, any name otherwise. Other Host headers get a 400 (DNS rebinding).")
     websocket_max_lanes: int = Field(
         64, ge=1, le=10_000, description="`stream_id` lanes one WebSocket may have busy at once; a create "
         "on one more is refused with an error event (an idle lane is released).")
@@ -87,7 +102,7 @@ class Settings(BaseSettings):
             raise ValueError(why)
         return value
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "allowed_hosts", mode="before")
     @classmethod
     def _split_keys(cls, v: object) -> object:
         if isinstance(v, str):

@@ -1,7 +1,8 @@
 """One ASGI middleware for what every /v1 request shares: the real API's response headers
 (x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, metrics, and
 the request journal. Pure ASGI, so streamed replies pass through untouched; other paths (health,
-admin, docs) pass straight through.
+admin, docs) pass straight through. Before all that, every request and socket is refused whose
+Host the server does not answer (hosts.py).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from responses_mock import ids
 from responses_mock.errors import (APIError, Disconnect, DroppedResponse, ServerError, StreamCut, error_response,
                                    too_large)
+from responses_mock.hosts import HostPolicy
 from responses_mock.services import faults
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.journal import MAX_BODY, JournalService, RequestNote, current, entry
@@ -40,11 +43,27 @@ def _content_length(headers: dict[str, str]) -> int | None:
         return None
 
 
+def _host(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return value.decode("latin-1")
+    return None
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.api = app
+        self.hosts: HostPolicy | None = None  # from the settings, on the first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            if self.hosts is None:
+                settings = scope["app"].state.settings
+                self.hosts = HostPolicy(settings.host, settings.allowed_hosts)
+            host = _host(scope)
+            if not self.hosts.allows(host):
+                await _refuse_host(host, scope, receive, send)
+                return
         if scope["type"] != "http":  # a WebSocket journals, meters and faults each client event itself
             await self.api(scope, receive, send)
             return
@@ -164,3 +183,17 @@ class RequestContextMiddleware:
             await DroppedResponse()(scope, receive, send)
         else:
             await self.api(scope, receive, send)  # a delay alone: then answer normally
+
+
+async def _refuse_host(host: str, scope: Scope, receive: Receive, send: Send) -> None:
+    """A 400 in the envelope; a WebSocket gets it as its handshake's reply (or a policy close)."""
+    err = APIError(f"Invalid host header: '{host[:100]}' is not a host this server answers (see --allowed-hosts).",
+                   status=400, param="host", code="invalid_host")
+    if scope["type"] == "http":
+        await error_response(err)(scope, receive, send)
+        return
+    socket = WebSocket(scope, receive, send)
+    if "websocket.http.response" in scope.get("extensions", {}):
+        await socket.send_denial_response(error_response(err))
+    else:
+        await socket.close(1008, "Invalid host header")

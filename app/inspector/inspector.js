@@ -231,13 +231,26 @@ async function loadResponses(older) {
 }
 $("#older-responses").addEventListener("click", () => loadResponses(true).catch(failure));
 
+// Only data URLs and this server's own images are shown: a remote URL in any tenant's input
+// (a tracker, a javascript: URL) is never fetched or linked, only named (the CSP agrees).
+function image(url) {
+  let shown = false;
+  try {
+    const parsed = new URL(url, location.href);
+    shown = /^data:image\//i.test(url) || ((parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.origin === location.origin);
+  } catch { shown = false; }
+  if (shown) return h("img", { src: url, alt: "input image" });
+  const named = url.length > 120 ? `${url.slice(0, 120)}…` : url;
+  return h("div", { class: "remote-image", "data-testid": "remote-image" }, `image not loaded (remote URL): ${named}`);
+}
+
 function renderItem(item) {
   const kind = h("div", { class: "kind" }, `${item.type}${item.role ? ` · ${item.role}` : ""}${item.status ? ` · ${item.status}` : ""}`);
   let body;
   if (item.type === "message") {
     const parts = typeof item.content === "string" ? [{ type: "input_text", text: item.content }] : item.content || [];
     body = parts.map((p) => {
-      if (p.type === "input_image" && p.image_url) return h("img", { src: p.image_url, alt: "input image" });
+      if (p.type === "input_image" && p.image_url) return image(p.image_url);
       if (p.text !== undefined) return h("div", { class: "text" }, p.text);
       if (p.refusal !== undefined) return h("div", { class: "error" }, `refusal: ${p.refusal}`);
       return h("pre", {}, pretty(p));

@@ -1,5 +1,6 @@
 """WebSocket mode on /v1/responses (the upgrade decides; POST stays create): the handshake's
-key and tenant, then text frames in and out. What the frames mean is services/sockets.py."""
+key and tenant, the cap on open sockets, then text frames in and out. What the frames mean is
+services/sockets.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,33 @@ from responses_mock.routes import api
 from responses_mock.services.sockets import PATH, Session
 from responses_mock.wire import socket_events
 
-GOING_AWAY, INTERNAL_ERROR, POLICY = 1001, 1011, 1008
+GOING_AWAY, INTERNAL_ERROR, POLICY, TRY_AGAIN_LATER = 1001, 1011, 1008, 1013
+
+
+class OpenSockets:
+    """How many sockets this process holds open: past `max_websockets` a handshake is refused,
+    so idle sockets cannot take every descriptor (each also holds its lanes and runs)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.count = limit, 0
+
+    def refusal(self) -> APIError:
+        return APIError(f"Too many WebSocket connections are open on this server (at most {self.limit}). Close "
+                        "one, or retry later.", status=429, type="requests", code="rate_limit_exceeded",
+                        headers={"retry-after": "1"})
+
+
+async def _refuse(websocket: WebSocket, err: APIError, code: int) -> None:
+    """Refused at the handshake, as an HTTP reply in the envelope (the SDK raises its status); a
+    server without the denial extension accepts, sends the error event, and closes with `code`."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(error_response(err, err.headers))
+    elif code == POLICY:
+        await websocket.close(POLICY, err.message[:120])
+    else:
+        await websocket.accept()
+        await websocket.send_text(orjson.dumps(socket_events.error(err)).decode())
+        await websocket.close(code, err.message[:120])
 
 
 async def responses_socket(websocket: WebSocket) -> None:
@@ -23,14 +50,21 @@ async def responses_socket(websocket: WebSocket) -> None:
     try:
         tenant = api.tenant(websocket)
     except APIError as err:
-        # Refused at the handshake, as an HTTP reply in the envelope (the SDK raises its status);
-        # a server without the denial extension closes instead.
-        if "websocket.http.response" in websocket.scope.get("extensions", {}):
-            await websocket.send_denial_response(error_response(err))
-        else:
-            await websocket.close(POLICY, err.message[:120])
+        await _refuse(websocket, err, POLICY)
         return
-    await websocket.accept()
+    sockets: OpenSockets = state.open_sockets
+    if sockets.count >= sockets.limit:
+        await _refuse(websocket, sockets.refusal(), TRY_AGAIN_LATER)
+        return
+    sockets.count += 1  # counted from here: the handshake may still fail, the finally releases it
+    try:
+        await websocket.accept()
+        await _serve(websocket, state, tenant)
+    finally:
+        sockets.count -= 1
+
+
+async def _serve(websocket: WebSocket, state, tenant: str) -> None:
     session = Session(state, tenant, api.headers(websocket), websocket.send_text)
     deadline = time.monotonic() + state.settings.websocket_max_age
     dropped = asyncio.ensure_future(session.dropped.wait())
@@ -66,4 +100,5 @@ async def _text_frame(websocket: WebSocket) -> str:
 
 
 def install(app: FastAPI) -> None:
+    app.state.open_sockets = OpenSockets(app.state.settings.max_websockets)
     app.add_api_websocket_route(PATH, responses_socket, name="responses_socket")

@@ -11,6 +11,7 @@ rules with `match.path` (a regex) apply to any request and may only inject fault
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from openai.types.responses.response_error import ResponseError
@@ -83,6 +84,15 @@ class ModelError(BaseModel):
     message: str = "The model failed to generate a response."
 
 
+# A header a rule may add to its error reply: an RFC 9110 token name, a value of visible ASCII,
+# spaces and tabs (no CR/LF: a rule must not write its own header lines). Framing and
+# hop-by-hop headers belong to the server: a rule's Content-Length broke the reply it framed.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_SERVER_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding", "connection",
+                             "keep-alive", "proxy-connection", "te", "trailer", "upgrade"})
+
+
 class HttpError(BaseModel):
     model_config = _STRICT
 
@@ -93,6 +103,20 @@ class HttpError(BaseModel):
     param: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     retry_after: float | None = Field(None, ge=0)  # seconds; 429s get the real rate-limit headers too
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+            if name.lower() in _SERVER_HEADERS:
+                raise ValueError(f"the header {name!r} is set by the server (framing and hop-by-hop headers "
+                                 "cannot be injected)")
+            if not _HEADER_VALUE.fullmatch(text):
+                raise ValueError(f"the value of header {name!r} may hold only visible ASCII characters, spaces "
+                                 "and tabs (no line breaks)")
+        return value
 
 
 class Pace(BaseModel):

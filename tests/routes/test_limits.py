@@ -32,7 +32,7 @@ def test_a_128_mib_body_is_refused_at_once(server):
     port = int(server.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         started = time.monotonic()
-        sock.sendall(b"POST /v1/responses HTTP/1.1\r\nhost: x\r\nauthorization: Bearer sk-big\r\n"
+        sock.sendall(b"POST /v1/responses HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer sk-big\r\n"
                      b"content-type: application/json\r\ncontent-length: " + str(128 << 20).encode() + b"\r\n\r\n"
                      + b'{"model": "gpt-4.1", "input": "' + b"a" * 65536)
         reply = b""

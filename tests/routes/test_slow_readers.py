@@ -23,7 +23,7 @@ async def _open(port: int, key: str, n: int) -> tuple[asyncio.StreamReader, asyn
     await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
     reader, writer = await asyncio.open_connection(sock=sock, limit=2**20)
     body = json.dumps({"model": "gpt-4.1", "input": f"slow reader {n}", "stream": True}).encode()
-    writer.write(b"POST /v1/responses HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\n"
+    writer.write(b"POST /v1/responses HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n"
                  b"authorization: Bearer " + key.encode() + b"\r\ncontent-length: " + str(len(body)).encode()
                  + b"\r\n\r\n" + body)
     await writer.drain()
