@@ -12,12 +12,13 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
+import anyio
 import orjson
-import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
+from responses_mock import datafiles
 from responses_mock.errors import APIError, InvalidRequest, NotFound, Unauthorized
 from responses_mock.routes import api
 from responses_mock.routes.render import json, raw_json
@@ -71,16 +72,32 @@ FixturesDep = Annotated[FixturesService, Depends(fixtures_service)]
 JournalDep = Annotated[JournalService, Depends(journal_service)]
 
 
-def _json_or_yaml(raw: bytes, shape: str) -> object:
-    """A body of JSON, or of YAML (what the fixtures file takes; pasted in the inspector)."""
+MAX_YAML_BODY = 2 << 20  # bytes: YAML is read in pure Python (~0.4 MB/s); JSON has the body limit
+
+
+async def _json_or_yaml(raw: bytes, shape: str) -> object:
+    """A body of JSON, or of YAML (what the fixtures file takes; pasted in the inspector): nested at
+    most as deep as a /v1 body, YAML read in a thread with its aliases' expansion bounded."""
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
+        data, kind = orjson.loads(raw), "JSON"
+    except orjson.JSONDecodeError as exc:
+        if "depth limit exceeded" in str(exc):  # orjson stops at 1,024 levels
+            raise InvalidRequest(f"Invalid body: JSON nested more than {datafiles.MAX_DEPTH} levels deep.",
+                                 code="invalid_json") from None
+        if len(raw) > MAX_YAML_BODY:
+            raise InvalidRequest(f"The body is not JSON, and a YAML body may be at most {MAX_YAML_BODY:,} bytes "
+                                 f"(this one has {len(raw):,}); it must be {shape}.") from None
+        try:
+            data, kind = await anyio.to_thread.run_sync(datafiles.load_yaml, raw), "YAML"
+        except datafiles.DataSyntaxError as exc:
+            raise InvalidRequest(f"The body is neither JSON nor YAML ({exc.detail}); it must be {shape}.") from None
+        except datafiles.DataError as exc:
+            raise InvalidRequest(f"Invalid body: {exc}.", code="invalid_yaml") from None
     try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise InvalidRequest(f"The body is neither JSON nor YAML ({str(exc).splitlines()[0]}); it must be {shape}.") from None
+        datafiles.check_depth(data)
+    except datafiles.DataError:
+        raise InvalidRequest(f"Invalid body: {kind} nested more than {datafiles.MAX_DEPTH} levels deep.",
+                             code="invalid_json" if kind == "JSON" else "invalid_yaml") from None
     if not isinstance(data, (dict, list)):
         raise InvalidRequest(f"The body must be {shape}.")
     return data
@@ -89,7 +106,7 @@ def _json_or_yaml(raw: bytes, shape: str) -> object:
 @router.post("/fixtures")
 async def add_fixtures(request: Request, scope: Scope, svc: FixturesDep) -> Response:
     """Fixture rules, as JSON or YAML: a rule, a list of rules, or {"rules": [...]}."""
-    data = _json_or_yaml(await request.body(), "a fixture rule, a list of rules, or {\"rules\": [...]}")
+    data = await _json_or_yaml(await request.body(), "a fixture rule, a list of rules, or {\"rules\": [...]}")
     return json({"object": "list", "data": await svc.add(data, owner=scope.tenant, admin=scope.admin)})
 
 
@@ -120,8 +137,12 @@ async def add_prompts(request: Request, scope: Scope) -> Response:
                              "admin token.", param="api_key")
     try:
         data = orjson.loads(await request.body())
+        datafiles.check_depth(data)
     except orjson.JSONDecodeError:
         raise InvalidRequest("The body must be a prompt template, a list of them, or {\"prompts\": [...]}.") from None
+    except datafiles.DataError:
+        raise InvalidRequest(f"Invalid body: JSON nested more than {datafiles.MAX_DEPTH} levels deep.",
+                             code="invalid_json") from None
     engine = request.app.state.engine
     return json({"object": "list", "data": await prompts.save(engine, scope.tenant, prompts.parse(data))})
 

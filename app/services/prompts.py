@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,8 @@ from responses_mock.store import db
 from responses_mock.store import prompts as store
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
+_PLACEHOLDER = re.compile(r"(\{\{\s*([A-Za-z_][\w.-]*)\s*\}\})")  # (the placeholder, its variable)
+MAX_RENDERED = 1_000_000  # characters of a rendered template (instructions and messages): README "Limits"
 
 
 class TemplateMessage(BaseModel):
@@ -87,6 +90,12 @@ def _value(name: str, value: object) -> str:
                          "an input_text part).", param=f"prompt.variables.{name}", code="invalid_value")
 
 
+def _rendered_size(text: str, values: dict[str, str]) -> int:
+    """len(the text rendered), in one regex pass and no rendering."""
+    found = Counter(_PLACEHOLDER.findall(text))
+    return len(text) + sum(n * (len(values[name]) - len(whole)) for (whole, name), n in found.items())
+
+
 async def render(engine: AsyncEngine, tenant: str, prompt: dict) -> tuple[str | None, list[dict], dict]:
     """(instructions, input messages, the `prompt` the response echoes) of a request's template."""
     prompt_id, version = prompt["id"], prompt.get("version")
@@ -103,6 +112,13 @@ async def render(engine: AsyncEngine, tenant: str, prompt: dict) -> tuple[str | 
         raise InvalidRequest(f"Missing prompt variables: {', '.join(missing)}.", param="prompt.variables",
                              code="missing_prompt_variables")
     values = {name: _value(name, value) for name, value in variables.items()}
+    texts = [template.instructions or ""] + [m.content for m in template.messages]
+    size = sum(_rendered_size(text, values) for text in texts)
+    if size > MAX_RENDERED:  # measured before rendering: a small template can stand for gigabytes
+        raise InvalidRequest(f"Invalid 'prompt.variables': the rendered prompt is too long. Expected at most "
+                             f"{MAX_RENDERED:,} characters, but prompt '{prompt_id}' with these variables renders "
+                             f"{size:,} characters instead.", param="prompt.variables",
+                             code="string_above_max_length")
 
     def fill(text: str) -> str:
         return _VARIABLE.sub(lambda m: values[m.group(1)], text)

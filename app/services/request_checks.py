@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+import orjson
+
+from responses_mock.backends import schema_values
 from responses_mock.errors import InvalidRequest
 
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -22,7 +25,8 @@ def _strict_problems(schema: object, path: tuple = ()) -> tuple[tuple, str] | No
         if schema.get("additionalProperties") is not False:
             return path, "'additionalProperties' is required to be supplied and to be false."
         props = schema.get("properties") or {}
-        missing = [k for k in props if k not in (schema.get("required") or [])]
+        required = set(schema.get("required") or [])  # a set: 5,000 properties are allowed
+        missing = [k for k in props if k not in required]
         if missing:
             return path, ("'required' is required to be supplied and to be an array including every key "
                           f"in properties. Missing '{missing[0]}'.")
@@ -47,7 +51,7 @@ def _context(path: tuple) -> str:
     return "()" if not path else repr(path)
 
 
-def check_strict_schema(schema: dict, what: str, param: str, code: str) -> None:
+def check_strict_schema(schema: dict, what: str, param: str, code: str, patterns: set | None = None) -> None:
     if schema.get("type") != "object":
         got = schema.get("type", "anyOf" if "anyOf" in schema else None)
         raise InvalidRequest(f"Invalid schema for {what}: schema must be a JSON Schema of 'type: \"object\"', "
@@ -56,14 +60,30 @@ def check_strict_schema(schema: dict, what: str, param: str, code: str) -> None:
         path, problem = found
         raise InvalidRequest(f"Invalid schema for {what}: In context={_context(path)}, {problem}",
                              param=param, code=code)
+    if problem := schema_values.limit_problem(schema, patterns):  # sizes and patterns: bounded work
+        raise InvalidRequest(f"Invalid schema for {what}: {problem}", param=param, code=code)
+
+
+def _strict_schemas(params: dict) -> list[dict]:
+    tools = [t.get("parameters") or {} for t in params.get("tools") or []
+             if t.get("type") == "function" and t.get("strict") is True]
+    fmt = ((params.get("text") or {}).get("format")) or {}
+    return tools + ([fmt.get("schema") or {}] if fmt.get("type") == "json_schema" and fmt.get("strict") is True else [])
+
+
+def compiles_patterns(params: dict) -> bool:
+    """Whether checking this request compiles patterns of strict schemas (then run `check` in a
+    thread: a pattern may take milliseconds to compile)."""
+    return any(b'"pattern"' in orjson.dumps(schema) for schema in _strict_schemas(params))
 
 
 def check(params: dict, user_texts: list[str]) -> None:
     tools = params.get("tools") or []
+    patterns: set[str] = set()  # distinct patterns of the request's strict schemas
     for i, tool in enumerate(tools):
         if tool.get("type") == "function" and tool.get("strict") is True:
             check_strict_schema(tool.get("parameters") or {}, f"function '{tool.get('name')}'",
-                                f"tools[{i}].parameters", "invalid_function_parameters")
+                                f"tools[{i}].parameters", "invalid_function_parameters", patterns)
         if tool.get("type") == "function" and not _NAME.match(tool.get("name", "")):
             raise InvalidRequest(f"Invalid 'tools[{i}].name': string does not match pattern. Expected a string "
                                  f"that matches the pattern '^[a-zA-Z0-9_-]+$'.", param=f"tools[{i}].name",
@@ -85,7 +105,7 @@ def check(params: dict, user_texts: list[str]) -> None:
                                  code="invalid_value")
         if fmt.get("strict") is True:
             check_strict_schema(fmt.get("schema") or {}, f"response_format '{fmt['name']}'",
-                                "text.format.schema", "invalid_json_schema")
+                                "text.format.schema", "invalid_json_schema", patterns)
     elif fmt.get("type") == "json_object":
         if not any("json" in t.lower() for t in user_texts):
             raise InvalidRequest("Response input messages must contain the word 'json' in some form to use "

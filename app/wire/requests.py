@@ -7,7 +7,7 @@ Ranges and limits the types cannot express are checked here too.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Dict, Iterable, Literal, Optional
+from typing import Annotated, Any, Dict, Iterable, Literal, Optional, get_type_hints
 
 import orjson
 from openai.types.conversations.conversation_create_params import ConversationCreateParams
@@ -64,6 +64,21 @@ UPDATE_CONVERSATION = TypeAdapter(UpdateConversationBody)
 CREATE_ITEMS = TypeAdapter(CreateItemsBody)
 
 MAX_ITEMS_PER_CALL = 20  # conversations: items on create, and per items.create call
+MAX_INPUT_ITEMS = 16_384  # the real API's cap on `input` ("array too long"), checked before validating
+LARGE_BODY = 64 << 10  # bytes: a body this large is parsed in a thread (routes), its input in chunks
+_CHUNK = 512  # input items per validator call: the validator holds the GIL, so the loop gets it between
+
+
+def _input_only(body: type) -> TypeAdapter:
+    """Validates {"input": [...]} exactly as `body` validates its `input` (same type, strictness)."""
+    shape = TypedDict(f"{body.__name__}Input", {"input": get_type_hints(body, include_extras=True)["input"]},
+                      total=False)
+    shape.__pydantic_config__ = _FORBID
+    return TypeAdapter(shape)
+
+
+_INPUT_ONLY = {id(CREATE): _input_only(CreateResponseBody), id(COUNT): _input_only(CountTokensBody),
+               id(COMPACT): _input_only(CompactBody)}
 
 MALFORMED_JSON = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
@@ -96,22 +111,60 @@ def parse_json(raw: bytes) -> dict:
     if not isinstance(data, dict):
         raise InvalidRequest(MALFORMED_JSON if data is None else
                              f"Invalid type for body: expected an object, but got {kind_of(data)} instead.")
+    _check_counts(data)  # before the depth walk: both cost per item, this costs nothing
     if not _depth_ok(data):
         raise InvalidRequest(f"Invalid body: JSON nested more than {MAX_DEPTH} levels deep.", code="invalid_json")
     return data
 
 
+def _check_counts(data: dict) -> None:
+    """The arrays capped by count, refused before any of their items is read."""
+    for key, cap in (("input", MAX_INPUT_ITEMS), ("items", MAX_ITEMS_PER_CALL)):
+        if isinstance(data.get(key), list):
+            _max_items(data[key], key, cap)
+
+
 def _validate(adapter: TypeAdapter, data: dict) -> dict:
+    _check_counts(data)  # a WebSocket's response.create comes here without parse_json
     data, lifted = normalise.prepare(data)
     try:
-        params = materialize(adapter.validate_python(data))
-        for (key, i), item_id in lifted.items():
-            params[key][i] = {"id": item_id, **params[key][i]}
+        params = _validated(adapter, data)
+        for (key, i), fields in lifted.items():
+            params[key][i] = {**fields, **params[key][i]}
         return params
     except ValidationError as exc:
         raise validation_error(exc.errors(), data) from None
     except LazyErrors as exc:
         raise validation_error(exc.errors, data) from None
+
+
+def _validated(adapter: TypeAdapter, data: dict) -> dict:
+    """The validated body; a long `input` validated _CHUNK items at a time (errors as if whole)."""
+    items = data.get("input")
+    if id(adapter) not in _INPUT_ONLY or not isinstance(items, list) or len(items) <= _CHUNK:
+        return materialize(adapter.validate_python(data))
+    params = materialize(adapter.validate_python({**data, "input": items[:_CHUNK]}))
+    for start in range(_CHUNK, len(items), _CHUNK):
+        try:
+            part = materialize(_INPUT_ONLY[id(adapter)].validate_python({"input": items[start:start + _CHUNK]}))
+        except ValidationError as exc:
+            raise LazyErrors(_shifted(exc.errors(), start)) from None
+        except LazyErrors as exc:
+            raise LazyErrors(_shifted(exc.errors, start)) from None
+        params["input"].extend(part["input"])
+    return params
+
+
+def _shifted(errors: list[dict], start: int) -> list[dict]:
+    """A chunk's errors located in the whole `input`: its item index (the first integer) moved on."""
+    out = []
+    for err in errors:
+        loc = list(err["loc"])
+        at = next((i for i, part in enumerate(loc) if isinstance(part, int)), None)
+        if at is not None:
+            loc[at] += start
+        out.append({**err, "loc": tuple(loc)})
+    return out
 
 
 def _range(data: dict, key: str, low: float | None, high: float | None, kind: str = "integer") -> None:
@@ -189,10 +242,10 @@ def _conversation_items(items: list | None, key: str = "items") -> None:
                                  "them; add the item itself.", param=f"{key}[{i}].type", code="invalid_value")
 
 
-def _max_items(items: list | None, key: str = "items") -> None:
-    if items is not None and len(items) > MAX_ITEMS_PER_CALL:
+def _max_items(items: list | None, key: str = "items", cap: int = MAX_ITEMS_PER_CALL) -> None:
+    if items is not None and len(items) > cap:
         raise InvalidRequest(f"Invalid '{key}': array too long. Expected an array with maximum length "
-                             f"{MAX_ITEMS_PER_CALL}, but got an array with length {len(items)} instead.",
+                             f"{cap}, but got an array with length {len(items)} instead.",
                              param=key, code="array_above_max_length")
 
 
