@@ -56,7 +56,8 @@ def reasoning_id() -> str:
     return new_id("rs")
 
 
-# Prefixes by item type, for input items sent without an id.
+# Prefixes by item type, for items sent or made without an id (the API reference's examples:
+# `sh_123` for a shell call, `at_123` for an additional_tools item…).
 ITEM_PREFIXES = {
     "message": "msg",
     "reasoning": "rs",
@@ -76,6 +77,18 @@ ITEM_PREFIXES = {
     "mcp_approval_response": "mcpa",
     "local_shell_call": "lsh",
     "local_shell_call_output": "lsho",
+    "shell_call": "sh",
+    "shell_call_output": "sho",
+    "apply_patch_call": "apc",
+    "apply_patch_call_output": "apco",
+    "tool_search_call": "tsc",
+    "tool_search_output": "tso",
+    "additional_tools": "at",
+    "program": "cm",
+    "program_output": "cmo",
+    "agent_message": "amsg",
+    "multi_agent_call": "mac",
+    "multi_agent_call_output": "maco",
     "compaction": "cmp",
 }
 

@@ -171,22 +171,37 @@ def test_a_scripted_tool_loop(codex, server, tmp_path, model, websocket):
     assert [e["fixture_id"] for e in turns] == [first["id"], second["id"]]
 
 
+@pytest.mark.parametrize("model", [NAMED_MODEL, None], ids=["model-named", "default-model"])
 @pytest.mark.parametrize("websocket", [False, True], ids=["http", "websocket"])
-def test_the_default_model_runs_a_backticked_command(codex, server, tmp_path, websocket):
+def test_the_default_model_runs_a_backticked_command(codex, server, tmp_path, model, websocket):
     """No fixtures: the server's default model, asked to run a command in backticks, has Codex run
-    exactly that command (no other tool, no invented arguments), then answers so the loop ends."""
+    exactly that command (no other tool, no invented arguments), then answers so the loop ends.
+    With a model named Codex offers `exec_command` in `tools`; with none, its default model gets
+    every tool in an additional_tools item, grouped in namespaces, and commands only through code
+    mode: the custom `exec` tool, whose input is JavaScript calling the declared exec_command."""
     key = f"sk-codex-{uuid.uuid4().hex}"
-    run = run_codex(codex, server, tmp_path, key, "Run `echo hello > marker.txt`", model=NAMED_MODEL,
+    run = run_codex(codex, server, tmp_path, key, "Run `echo hello > marker.txt`", model=model,
                     websocket=websocket)
 
     run.assert_clean()
     assert run.file("marker.txt") == "hello\n", run.explain()
     assert [c["command"].endswith("'echo hello > marker.txt'") for c in run.commands()] == [True], run.commands()
-    assert run.final_text()
+    assert run.final_text() and "echo hello > marker.txt" in run.final_text(), run.final_text()
+    first = run.journal[1 if websocket else 0]["body"]
+    if model is None:  # the request under test: no `tools`, all of them in input[0]
+        assert "tools" not in first and first["input"][0]["type"] == "additional_tools", first.keys()
     if not websocket:  # over HTTP the call comes back in full with turn 2's input
-        calls = [i for i in run.journal[-1]["body"]["input"] if i.get("type") == "function_call"]
-        assert [(c["name"], json.loads(c["arguments"])) for c in calls] == [
-            ("exec_command", {"cmd": "echo hello > marker.txt"})]
+        sent = run.journal[-1]["body"]["input"]
+        if model:
+            calls = [i for i in sent if i.get("type") == "function_call"]
+            assert [(c["name"], json.loads(c["arguments"])) for c in calls] == [
+                ("exec_command", {"cmd": "echo hello > marker.txt"})]
+        else:
+            [call] = [i for i in sent if i.get("type") == "custom_tool_call"]
+            assert (call["name"], call.get("namespace"), call["input"]) == (
+                "exec", "functions", 'text(await tools.exec_command({cmd: "echo hello > marker.txt"}));')
+            [output] = [i for i in sent if i.get("type") == "custom_tool_call_output"]
+            assert all(part["type"] == "input_text" for part in output["output"]), output
 
 
 @pytest.mark.parametrize("websocket", [False, True], ids=["http", "websocket"])

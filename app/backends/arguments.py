@@ -5,6 +5,7 @@ the schema; an optional one only when the message supplies it. A shell tool gets
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from responses_mock.backends.intent import Said, tokens
@@ -48,8 +49,18 @@ def function_arguments(tool: dict, said: Said, seed: int, command: str | None = 
         elif _nullable(sub, schema):  # strict mode's way of optional: null unless the user said it
             out[name] = None if given is _MISSING else given
         else:
-            out[name] = given if given is not _MISSING else _required(name, sub, said, schema, seed, budget, defs)
+            out[name] = given if given is not _MISSING else _identifier(
+                _required(name, sub, said, schema, seed, budget, defs), sub)
     return out
+
+
+def _identifier(value: Any, schema: dict) -> Any:
+    """A value the schema describes as an identifier ("Use lowercase letters, digits, and
+    underscores": Codex's spawn_agent task_name) made one: snake_case."""
+    description = str(schema.get("description") or "").lower()
+    if not (isinstance(value, str) and "underscore" in description and "lowercase" in description):
+        return value
+    return "_".join(re.findall(r"[a-z0-9]+", value.lower()))[:64] or "task"
 
 
 def custom_input(tool: dict, said: Said, command: str | None = None) -> str:

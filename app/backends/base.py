@@ -8,6 +8,7 @@ come in pieces of any size: the lifecycle streams it a token a delta, as the rea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import AsyncIterator, Protocol, Union
 
 
@@ -32,6 +33,12 @@ class ModelContext:
     request: dict = field(default_factory=dict)  # the validated create parameters
     default_effort: str | None = None  # the model's reasoning effort when the request names none
 
+    @cached_property
+    def tools(self) -> tuple[dict, ...]:
+        """The tools on offer: the request's `tools`, then those the input makes available with
+        `additional_tools` items (Codex's default model gets all of its tools so)."""
+        return offered_tools(self.request.get("tools"), self.items)
+
     @property
     def effort(self) -> str | None:
         return (self.request.get("reasoning") or {}).get("effort") or self.default_effort
@@ -51,6 +58,15 @@ class ModelContext:
             if message.role == "user":
                 return message.text
         return ""
+
+
+def offered_tools(tools: object, items: object) -> tuple[dict, ...]:
+    """`tools` and the tools of every additional_tools item among `items`, in order."""
+    out = [t for t in tools if isinstance(t, dict)] if isinstance(tools, list) else []
+    for item in items if isinstance(items, (list, tuple)) else ():
+        if isinstance(item, dict) and item.get("type") == "additional_tools" and isinstance(item.get("tools"), list):
+            out += [t for t in item["tools"] if isinstance(t, dict)]
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,7 @@ class ToolCall:
     arguments: str  # JSON text for functions; free text for custom tools
     call_id: str | None = None  # None: the lifecycle makes one (call_…)
     kind: str = "function"  # function | custom
+    namespace: str | None = None  # the namespace tool it belongs to, named on the call item
 
 
 @dataclass(frozen=True)

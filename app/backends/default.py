@@ -187,7 +187,7 @@ class DefaultBackend:
                 yield Thinking(step)
         # Arguments and structured output follow the caller's schemas: bounded work (schema_values.py),
         # yet up to ~0.1 s for the largest, so in a thread: the loop serves everyone meanwhile.
-        plan = await anyio.to_thread.run_sync(tools.plan, ctx, seed) if ctx.request.get("tools") else \
+        plan = await anyio.to_thread.run_sync(tools.plan, ctx, seed) if ctx.tools else \
             tools.plan(ctx, seed)
         for call in plan.calls:
             yield call

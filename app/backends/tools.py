@@ -1,6 +1,8 @@
 """How the default model uses tools: a call only when the request gives it reason to (tool_choice,
 a tool the user names or clearly asks for, a command to run), one call per need, and once the
-outputs are back, an answer in text that uses them — so an agent's loop ends.
+outputs are back, an answer in text that uses them — so an agent's loop ends. Tools come from
+`tools` and additional_tools items; a namespace's tools are called with its name, and the tools
+a code-mode tool declares through a script of it (backends/code_mode.py).
 
 Deterministic: the same context makes the same calls with the same arguments.
 """
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from responses_mock.backends import arguments, hosted, intent, shells
+from responses_mock.backends import arguments, code_mode, hosted, intent, shells
 from responses_mock.backends.base import Chunk, ModelContext, ToolCall
 from responses_mock.backends.intent import Said
 
@@ -32,6 +34,45 @@ def tool_key(tool: dict) -> tuple[str, str]:
     return kind_of(tool), tool.get("name") or tool.get("server_label") or ""
 
 
+# Keys the planner adds to the tools it flattens (never sent on the wire): the namespace a tool
+# was grouped in, and for a tool a code-mode script calls, that code-mode tool.
+_NAMESPACE, _VIA = "namespace", "_via"
+
+
+def in_play(ctx: ModelContext) -> list[dict]:
+    """The tools the model can call: those offered (the request's and additional_tools items'),
+    each namespace's own tools in its place marked with the namespace, and the tools a code-mode
+    tool declares marked with it; the latest of two with one name wins (history repeats them)."""
+    out: dict[tuple, dict] = {}
+    for tool in ctx.tools:
+        if kind_of(tool) != "namespace":
+            out[(None, *tool_key(tool))] = tool
+            continue
+        for inner in tool.get("tools") or []:
+            if isinstance(inner, dict):
+                out[(tool.get("name"), *tool_key(inner))] = {**inner, _NAMESPACE: tool.get("name")}
+    for tool in list(out.values()):
+        if code_mode.is_code_mode(tool):
+            for nested in code_mode.nested_tools(tool):
+                if shells.shell_field(nested) is None:  # commands go through the code-mode tool itself
+                    out.setdefault(("code", *tool_key(nested)), {**nested, _VIA: tool})
+    return list(out.values())
+
+
+def call_keys(item: dict) -> set[tuple]:
+    """Which tools a past call item called: its own (namespace, name), and in a code-mode
+    script, the declared tool it called."""
+    keys = {(item.get("namespace"), item.get("name"))}
+    called = code_mode.call_of(item.get("input") or "") if item.get("type") == "custom_tool_call" else None
+    if called is not None:
+        keys.add(("code", called[0]))
+    return keys
+
+
+def _own_key(tool: dict) -> tuple:
+    return ("code", tool.get("name")) if _VIA in tool else (tool.get(_NAMESPACE), tool.get("name"))
+
+
 @dataclass
 class Plan:
     calls: list[Chunk] = field(default_factory=list)
@@ -49,7 +90,7 @@ class Need:
 
 def _choice(ctx: ModelContext) -> tuple[str, list[dict]]:
     """(mode, tools in play): mode is none | auto | required; a forced tool is the only one."""
-    tools = [t for t in ctx.request.get("tools") or [] if isinstance(t, dict)]
+    tools = in_play(ctx)
     choice = ctx.request.get("tool_choice") or "auto"
     if isinstance(choice, str):
         return choice, tools
@@ -57,7 +98,8 @@ def _choice(ctx: ModelContext) -> tuple[str, list[dict]]:
     if kind == "allowed_tools":
         allowed = {tool_key(t) if t.get("type") != "function" else ("function", t.get("name", ""))
                    for t in choice.get("tools") or []}
-        picked = [t for t in tools if tool_key(t) in allowed or (kind_of(t), "") in allowed]
+        picked = [t for t in tools if tool_key(t) in allowed or (kind_of(t), "") in allowed
+                  or ("namespace", t.get(_NAMESPACE) or "") in allowed or (_VIA in t and tool_key(t[_VIA]) in allowed)]
         return choice.get("mode", "auto"), picked
     if kind in ("function", "custom"):
         return "required", [t for t in tools if tool_key(t) == (kind, choice.get("name"))]
@@ -131,7 +173,7 @@ class _Done:
 
     def __init__(self, turn: tuple[dict, ...]) -> None:
         self.answered = any(item.get("type") in _OUTPUTS for item in turn)
-        self.names: set[str] = set()
+        self.names: set[tuple] = set()  # (namespace, name) of the tools called
         self.commands: set[str] = set()
         self.kinds: set[str] = set()
         for item in turn:
@@ -141,14 +183,14 @@ class _Done:
             if command is not None:
                 self.commands.add(command)
             if kind in ("function_call", "custom_tool_call") and item.get("name"):
-                self.names.add(item["name"])
+                self.names |= call_keys(item)
 
     def satisfied(self, need: Need) -> bool:
         if need.command is not None:
             return need.command in self.commands
         kind = kind_of(need.tool)
-        if kind in ("function", "custom"):
-            return need.tool.get("name") in self.names
+        if kind in ("function", "custom"):  # a call sent back without its namespace still counts
+            return _own_key(need.tool) in self.names or (None, need.tool.get("name")) in self.names
         return kind in self.kinds
 
 
@@ -161,9 +203,17 @@ def _client_call(need: Need, said: Said, seed: int) -> Chunk:
     if kind == "shell":
         return hosted.shell_call(command, tool.get("environment"))
     if kind == "custom":
-        return ToolCall(tool["name"], arguments.custom_input(tool, said, command), kind="custom")
-    args = arguments.function_arguments(tool, said, seed ^ hash_name(tool["name"]), command)
-    return ToolCall(tool["name"], orjson.dumps(args).decode())
+        text = shells.command_input(shell, command) if shell is not None and command is not None else \
+            arguments.custom_input(tool, said, command)
+        argument: object = text
+    else:
+        argument = arguments.function_arguments(tool, said, seed ^ hash_name(tool["name"]), command)
+        text = orjson.dumps(argument).decode()
+    if _VIA in tool:  # a declared tool: the code-mode tool runs a script that calls it
+        runner = tool[_VIA]
+        return ToolCall(runner["name"], code_mode.script(tool["name"], argument), kind="custom",
+                        namespace=runner.get(_NAMESPACE))
+    return ToolCall(tool["name"], text, kind=kind, namespace=tool.get(_NAMESPACE))
 
 
 def hash_name(name: str) -> int:
@@ -260,7 +310,10 @@ def answer_from_outputs(ctx: ModelContext) -> str | None:
         if command is not None and (call.get("type") in ("local_shell_call", "shell_call") or _is_shell_call(ctx, call)):
             parts.append(shells.ran(command, text))
         else:
-            name = call.get("name") or item.get("name") or "the tool"
+            called = code_mode.call_of(call.get("input") or "") if call.get("type") == "custom_tool_call" else None
+            name = called[0] if called else call.get("name") or item.get("name") or "the tool"
+            if called and "Output:\n" in text:  # a code-mode script's header is not the tool's answer
+                text = text.split("Output:\n", 1)[1]
             parts.append(f"According to {name}: {text.strip()[:500]}")
     # A code block needs its own lines; a function's answer reads as one paragraph.
     joiner = "\n\n" if any("\n" in p for p in parts) else " "
@@ -268,5 +321,5 @@ def answer_from_outputs(ctx: ModelContext) -> str | None:
 
 
 def _is_shell_call(ctx: ModelContext, call: dict) -> bool:
-    tools = [t for t in ctx.request.get("tools") or [] if isinstance(t, dict) and t.get("name") == call.get("name")]
-    return any(shells.shell_field(t) is not None for t in tools)
+    return any(t.get("name") == call.get("name") and call.get("namespace") in (None, t.get(_NAMESPACE))
+               and _VIA not in t and shells.shell_field(t) is not None for t in in_play(ctx))

@@ -4,13 +4,15 @@ the fake model (and the token counter) sees.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Mapping
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from responses_mock.backends.base import Message
+from responses_mock.backends import shells
+from responses_mock.backends.base import Message, offered_tools
 from responses_mock.errors import InvalidRequest, NotFound
 from responses_mock.services import attachments, conversations, prompts, tokens
 from responses_mock.wire import compaction, encrypted
@@ -44,6 +46,21 @@ def normalise_input(value: str | list | None) -> list[dict]:
     return [objects.input_item(item) for item in value]
 
 
+_STEP = 256  # input items normalised between two turns of the loop (~1 ms)
+
+
+async def _normalised(value: str | list | None) -> list[dict]:
+    """normalise_input in bounded steps: thousands of items (16,384 are allowed) would hold the
+    loop for tens of milliseconds at once."""
+    if not isinstance(value, list) or len(value) <= _STEP:
+        return normalise_input(value)
+    out: list[dict] = []
+    for start in range(0, len(value), _STEP):
+        out += normalise_input(value[start:start + _STEP])
+        await asyncio.sleep(0)
+    return out
+
+
 def message_text(item: dict) -> tuple[str, str] | None:
     """The (role, text) a message-like item contributes to the prompt; None for what is not."""
     kind = item.get("type", "message")
@@ -61,6 +78,8 @@ def message_text(item: dict) -> tuple[str, str] | None:
                 "local_shell_call_output"):
         output = item.get("output")
         return "tool", output if isinstance(output, str) else orjson.dumps(output).decode()
+    if kind == "shell_call_output":  # the built-in shell's: what each command printed
+        return "tool", shells.output_text(item.get("output") or [])
     if kind == "custom_tool_call":
         return "assistant", f"{item.get('name', '')}{item.get('input', '')}"
     if kind == "compaction":
@@ -80,7 +99,21 @@ def count_input_tokens(ctx: Context, encoding: str, model: str = "", tools: list
     said = messages(ctx) if said is None else said
     items = ctx.items if items is None else items
     return (count_message_tokens(said, ctx.instructions, encoding)
-            + attachments.items_tokens(items, model, encoding) + attachments.tools_tokens(tools, encoding))
+            + attachments.items_tokens(items, model, encoding)
+            + attachments.tools_tokens(gathered_tools(tools, items), encoding))
+
+
+def gathered_tools(tools: list | None, items: list[dict]) -> list[dict]:
+    """Every tool the prompt carries: `tools`, those of additional_tools items, and the tools
+    grouped in namespace tools of either (each counts as the model sees it)."""
+    out, todo = [], list(offered_tools(tools, items))
+    while todo:
+        tool = todo.pop(0)
+        if tool.get("type") == "namespace":
+            todo[:0] = [t for t in tool.get("tools") or [] if isinstance(t, dict)]
+        else:
+            out.append(tool)
+    return out
 
 
 def count_message_tokens(said: tuple[Message, ...], instructions: str | None, encoding: str) -> int:
@@ -114,7 +147,7 @@ async def build(engine: AsyncEngine, tenant: str, params: dict, local: Mapping[s
                                  param="previous_response_id", code="previous_response_not_found")
         prior = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(reads, previous)]
         prior += orjson.loads(body)["output"]
-    new = await _resolve_references(reads, tenant, normalise_input(params.get("input")))
+    new = await _resolve_references(reads, tenant, await _normalised(params.get("input")))
     instructions, echo = params.get("instructions"), None
     if params.get("prompt"):  # a template: its messages come first; the request's instructions win
         rendered, messages, echo = await prompts.render(engine, tenant, params["prompt"])

@@ -51,11 +51,18 @@ class CreateFacts:
 
 
 def facts(params: dict, ctx: ModelContext, conversation: str | None) -> CreateFacts:
+    """What rules match on. Tools are all those on offer — the request's and those of its
+    additional_tools items (Codex's default model sends no `tools`) — and, for a namespace tool,
+    the namespace's name and every tool grouped in it."""
     names = set()
-    for tool in params.get("tools") or []:
+    todo = list(ctx.tools)
+    while todo:
+        tool = todo.pop()
         names.add(tool.get("type", ""))
         if tool.get("name"):
             names.add(tool["name"])
+        if tool.get("type") == "namespace":
+            todo += [t for t in tool.get("tools") or [] if isinstance(t, dict)]
     return CreateFacts(
         model=params.get("model", ""), snapshot=ctx.model, user_text=ctx.last_user_text,
         instructions=ctx.instructions or "", metadata=params.get("metadata") or {}, tool_names=frozenset(names),

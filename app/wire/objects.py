@@ -101,13 +101,18 @@ def refusal(text: str = "") -> dict:
     return {"type": "refusal", "refusal": text}
 
 
-def tool_call(kind: str, name: str, call_id: str) -> dict:
-    """A function_call or custom_tool_call item, before its arguments/input stream in."""
+def tool_call(kind: str, name: str, call_id: str, namespace: str | None = None) -> dict:
+    """A function_call or custom_tool_call item, before its arguments/input stream in. A call to a
+    tool grouped in a namespace tool names the namespace (the client routes the call by it)."""
     if kind == "function":
-        return {"id": ids.item_id("function_call"), "type": "function_call", "status": "in_progress",
+        item = {"id": ids.item_id("function_call"), "type": "function_call", "status": "in_progress",
                 "arguments": "", "call_id": call_id, "name": name}
-    return {"id": ids.item_id("custom_tool_call"), "type": "custom_tool_call", "status": "in_progress",
-            "call_id": call_id, "input": "", "name": name}
+    else:
+        item = {"id": ids.item_id("custom_tool_call"), "type": "custom_tool_call", "status": "in_progress",
+                "call_id": call_id, "input": "", "name": name}
+    if namespace is not None:
+        item["namespace"] = namespace
+    return item
 
 
 def output_message(item_id: str, status: str = "in_progress") -> dict:
@@ -147,7 +152,8 @@ def input_item(raw: dict) -> dict:
 
 
 # Item types whose stored (listed) form carries a status; Message requires one in conversations.
-_WITH_STATUS = ("message", "function_call", "function_call_output", "computer_call_output")
+_WITH_STATUS = ("message", "function_call", "function_call_output", "computer_call_output", "custom_tool_call",
+                "custom_tool_call_output")
 _TOOL_STATUS = frozenset(_WITH_STATUS[1:])
 
 

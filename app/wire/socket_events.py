@@ -87,6 +87,8 @@ _ANSWERS = {
     "function_call": lambda i: {"type": "function_call_output", "call_id": i["call_id"], "name": i["name"]},
     "custom_tool_call": lambda i: {"type": "custom_tool_call_output", "call_id": i["call_id"]},
     "computer_call": lambda i: {"type": "computer_call_output", "call_id": i["call_id"]},
+    # local_shell_call_output names the call it answers by `id` (the call's call_id), as its type has it
+    "local_shell_call": lambda i: {"type": "local_shell_call_output", "id": i["call_id"]},
     "shell_call": lambda i: {"type": "shell_call_output", "call_id": i["call_id"]},
     "apply_patch_call": lambda i: {"type": "apply_patch_call_output", "call_id": i["call_id"]},
     "mcp_approval_request": lambda i: {"type": "mcp_approval_response", "approval_request_id": i["id"]},

@@ -89,3 +89,42 @@ def test_no_message_prints_a_python_none(server):
             reply = http.post("/v1/responses", json=body)
             assert 400 <= reply.status_code < 500, reply.text
             assert not re.search(r"\bNone\b", reply.json()["error"]["message"]), reply.text
+
+
+def test_tools_without_strict_or_parameters_wherever_tools_are_given(client):
+    """In `tools`, inside a namespace, in an additional_tools item (Codex's default model) and in a
+    tool_search_output item: the SDK types `strict` and `parameters` required where a tool is a
+    plain function tool, and the real API takes them left out."""
+    bare = {"type": "function", "name": "get_weather", "description": "Weather for a city."}
+    ns = {"type": "namespace", "name": "weather", "description": "", "tools": [bare]}
+    done = client.responses.create(model="gpt-4.1", tools=[bare, {**ns, "name": "w2"}], input=[
+        {"type": "additional_tools", "role": "developer", "tools": [bare, ns]},
+        {"type": "tool_search_output", "call_id": "call_ts", "execution": "client", "status": "completed", "tools": [bare]},
+        {"type": "message", "role": "user", "content": "Hi"}])
+    assert done.status == "completed"
+    listed = client.responses.input_items.list(done.id, order="asc").data
+    assert listed[0].type == "additional_tools" and listed[0].id.startswith("at_")
+
+
+def test_our_own_items_come_back_with_their_status_and_nulls(client, server):
+    """Codex sends a custom_tool_call back with the status our item had; the SDK dumps a code
+    interpreter call with `outputs: null`. Both are taken (and the status kept), HTTP and WebSocket."""
+    call = {"type": "custom_tool_call", "id": "ctc_1", "status": "completed", "call_id": "call_1", "name": "exec",
+            "namespace": "functions", "input": "text(1);"}
+    ci = {"type": "code_interpreter_call", "id": "ci_1", "status": "completed", "code": None, "outputs": None,
+          "container_id": "cntr_1"}
+    history = [{"type": "message", "role": "user", "content": "Go."}, call,
+               {"type": "custom_tool_call_output", "call_id": "call_1", "output": "1"}, ci]
+    done = client.responses.create(model="gpt-4.1", input=history)
+    listed = {i.type: i for i in client.responses.input_items.list(done.id).data}
+    assert listed["custom_tool_call"].status == "completed" and listed["custom_tool_call"].namespace == "functions"
+    with pytest.raises(openai.BadRequestError) as bad:
+        client.responses.create(model="gpt-4.1", input=[{**call, "status": "done"}])
+    assert (bad.value.body["param"], bad.value.body["message"]) == (
+        "input[0].status", "Invalid value: 'done'. Supported values are: 'in_progress', 'completed', and 'incomplete'.")
+    with server.client(api_key=new_key()) as c, c.responses.connect() as conn:
+        conn.send({"type": "response.create", "model": "gpt-4.1", "input": history})
+        for event in conn:
+            if event.type in ("response.completed", "error"):
+                assert event.type == "response.completed", event
+                break

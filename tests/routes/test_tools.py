@@ -13,6 +13,7 @@ import openai
 import pytest
 from pydantic import BaseModel
 
+from responses_mock.testing import AdminClient
 from tests.conftest import new_key, sse
 
 WEATHER = {
@@ -301,3 +302,97 @@ def test_no_call_without_a_reason_and_no_optional_junk(client):
     loose = {**WEATHER, "strict": False, "parameters": {**WEATHER["parameters"], "required": ["city"]}}
     r = client.responses.create(model="gpt-4.1", input="What's the weather in Paris?", tools=[loose])
     assert json.loads(calls(r)[0].arguments) == {"city": "Paris"}
+
+
+# -- Codex's default model: every tool in an additional_tools item, in namespaces -----------------
+
+CODEX_DEFAULT = json.loads((Path(__file__).parents[1] / "backends" / "codex_default_tools.json").read_text())
+CODE_MODE_OUTPUT = [
+    {"type": "input_text", "text": "Script completed\nWall time 0.1 seconds\nOutput:\n"},
+    {"type": "input_text", "text": '{"chunk_id":"9f2e","wall_time_seconds":0.002,"exit_code":0,"output":"hello\\n"}'}]
+
+
+def test_codex_default_model_request_runs_the_command_through_code_mode(client):
+    """The request Codex sends with no model named, through the SDK: no `tools`, its tools in
+    input[0] (an additional_tools item of namespace tools), its lite-mode header. The answer calls
+    the code-mode `exec` tool (namespace `functions`) with the script that runs exactly the command;
+    the whole history sent back (the call with its status, the script's output as input_text parts)
+    gets a text answer quoting the output, and a fixture rule sees the tools too."""
+    settings = {**CODEX_DEFAULT["request"], "extra_headers": CODEX_DEFAULT["headers"]}
+    history = [CODEX_DEFAULT["additional_tools"]] + _codex_input("Run `echo hello > marker.txt`")
+    first = _completed(client.responses.create(input=history, **settings))
+    assert first.model.startswith("gpt-6.2-sol") and first.tools == []
+    assert [o.type for o in first.output] == ["reasoning", "custom_tool_call"]
+    call = first.output[1]
+    assert (call.name, call.namespace, call.status) == ("exec", "functions", "completed")
+    assert call.input == 'text(await tools.exec_command({cmd: "echo hello > marker.txt"}));'
+    history += [o.model_dump(by_alias=True) for o in first.output]  # every field, nulls and all: as Codex keeps them
+    history.append({"type": "custom_tool_call_output", "call_id": call.call_id, "output": CODE_MODE_OUTPUT})
+    second = _completed(client.responses.create(input=history, **settings))
+    assert [o.type for o in second.output] == ["reasoning", "message"]
+    assert second.output_text.startswith("I ran `echo hello > marker.txt`. Its output:\n\n```\nhello\n```")
+
+
+def test_fixture_rules_match_on_tools_of_additional_tools_items(server):
+    key = new_key()
+    AdminClient(server.url, api_key=key).add({"match": {"tools": ["collaboration", "spawn_agent"], "has_tools": True},
+                                              "respond": {"text": "matched"}})
+    with server.client(api_key=key) as client:
+        r = client.responses.create(model="gpt-4.1", input=[CODEX_DEFAULT["additional_tools"]] + _codex_input("Hi"))
+        assert r.output_text == "matched"
+        assert client.responses.create(model="gpt-4.1", input="Hi").output_text != "matched"
+
+
+def test_a_namespaced_call_round_trips(client):
+    ns = {"type": "namespace", "name": "weather", "description": "Weather tools.", "tools": [
+        {"type": "function", "name": "get_weather", "parameters": WEATHER["parameters"]}]}
+    r = client.responses.create(model="gpt-4.1", input="What's the weather in Paris?", tools=[ns])
+    [call] = calls(r)
+    assert (call.name, call.namespace) == ("get_weather", "weather")
+    assert r.tools[0].type == "namespace"
+    done = client.responses.create(model="gpt-4.1", previous_response_id=r.id, tools=[ns], input=[
+        {"type": "function_call_output", "call_id": call.call_id, "output": "sunny"}])
+    assert [o.type for o in done.output] == ["message"] and "sunny" in done.output_text
+
+
+# -- what we emit comes back: every output item is valid input, as clients send it back ---------
+
+EMITTERS = [  # (tools, tool_choice, prompt): the default model's answer has each kind of item
+    ([WEATHER], "auto", "What's the weather in Paris?"),
+    ([{"type": "custom", "name": "notes", "description": "Write a note."}], {"type": "custom", "name": "notes"}, "Note \"hi\""),
+    ([{"type": "web_search"}], "required", "Look this up."),
+    ([{"type": "file_search", "vector_store_ids": ["vs_123"]}], "required", "Look this up."),
+    ([{"type": "code_interpreter", "container": {"type": "auto"}}], "required", "Add 2 and 3."),
+    ([{"type": "image_generation"}], "required", "Draw a cat."),
+    ([{"type": "mcp", "server_label": "deepwiki", "server_url": "https://mcp.example/sse"}], "auto", "Ask deepwiki."),
+    ([{"type": "mcp", "server_label": "deepwiki", "server_url": "https://mcp.example/sse", "require_approval": "never"}],
+     "auto", "Ask deepwiki."),
+    ([{"type": "local_shell"}], "auto", "Run `ls`"),
+    ([{"type": "shell"}], "auto", "Run `ls`"),
+]
+ANSWERS = {  # the client's part of a tool call, so the sent-back history is complete
+    "function_call": lambda o: {"type": "function_call_output", "call_id": o["call_id"], "output": "ok"},
+    "custom_tool_call": lambda o: {"type": "custom_tool_call_output", "call_id": o["call_id"], "output": "ok"},
+    "local_shell_call": lambda o: {"type": "local_shell_call_output", "id": o["call_id"], "output": "{}"},
+    "shell_call": lambda o: {"type": "shell_call_output", "call_id": o["call_id"], "output": [
+        {"stdout": "ok", "stderr": "", "outcome": {"type": "exit", "exit_code": 0}}]},
+    "mcp_approval_request": lambda o: {"type": "mcp_approval_response", "approval_request_id": o["id"], "approve": False},
+}
+
+
+@pytest.mark.parametrize("tools, choice, prompt", EMITTERS, ids=[
+    "function", "custom", "web_search", "file_search", "code_interpreter", "image_generation", "mcp-approval",
+    "mcp", "local_shell", "shell"])
+def test_every_item_we_emit_is_taken_back_as_input(client, tools, choice, prompt):
+    """A stateless client sends our output back verbatim (Codex), or as the SDK dumps it, every
+    field and nulls included (LangChain and others): the real API takes both."""
+    raw = client.responses.with_raw_response.create(model="gpt-5-mini", input=prompt, tools=tools, tool_choice=choice,
+                                                    store=False, include=["reasoning.encrypted_content"]).parse()
+    emitted = [o.model_dump(by_alias=True, exclude_unset=True) for o in raw.output]
+    assert {o["type"] for o in emitted} - {"reasoning", "message"}, emitted  # the tool's own item is there
+    for shape in (emitted, [o.model_dump(by_alias=True) for o in raw.output]):
+        history = [{"role": "user", "content": prompt}] + shape
+        history += [ANSWERS[o["type"]](o) for o in shape if o["type"] in ANSWERS]
+        again = client.responses.create(model="gpt-5-mini", input=history + [{"role": "user", "content": "Thanks."}],
+                                        tools=tools, store=False, include=["reasoning.encrypted_content"])
+        assert again.status == "completed"
