@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the server starts.")
     log_level: str = Field("info", description="uvicorn log level.")
     shutdown_grace: float = Field(
-        3.0, description="Seconds open streams get to end at shutdown before they are cut (jobs resume on restart).")
+        3.0, description="Seconds open streams and runs get to end at shutdown; then the runs still going "
+        "are failed and every open stream ends with its terminal or an error event (the process exits "
+        "within this + 1 s; queued jobs run after the next start).")
 
     # Pace of the fake models. 0 tokens/s means unpaced. Overridable per model (catalog `pace`)
     # and per request (x-mock-queue-delay, x-mock-time-to-first-token, x-mock-tokens-per-second).
@@ -83,8 +85,8 @@ class Settings(BaseSettings):
     worker_poll_interval: float = Field(0.25, description="Seconds between queue polls when idle.")
     heartbeat_interval: float = Field(1.0, description="Seconds between a running job's heartbeats.")
     stale_after: float = Field(
-        15.0, description="A running job whose heartbeat is older than this many seconds was abandoned "
-        "by a crashed process and is failed.")
+        15.0, description="A running job or streamed run whose heartbeat is older than this many seconds "
+        "was abandoned by a process that stopped, and is failed.")
     stream_poll_interval: float = Field(
         0.25, description="How often a stream follower re-reads the event log when nothing wakes it (at "
         "least 10 s on Postgres with LISTEN and 30 s on SQLite, where every write wakes its followers).")

@@ -19,6 +19,12 @@ class Notifier:
             if not fut.done():
                 fut.set_result(None)
 
+    def notify_all(self) -> None:
+        """Wake every waiter: notifications may have been missed (LISTEN reconnected), or the
+        server is shutting down."""
+        for key in list(self._waiters):
+            self.notify(key)
+
     async def wait(self, key: str, timeout: float) -> None:
         """Return on the next notify(key) or after `timeout` seconds, whichever is first."""
         fut = asyncio.get_running_loop().create_future()

@@ -3,6 +3,7 @@ cancel, input items, input token counts."""
 
 from __future__ import annotations
 
+import anyio
 from fastapi import Request
 from openai.types.responses import CompactedResponse
 from openai.types.responses import Response as ResponseObject
@@ -20,17 +21,23 @@ endpoints = api.Endpoints("responses")
 RETRIEVE, PAGE = api.Query(requests.RetrieveQuery), api.Query(requests.PageQuery)
 
 
+async def _parsed(parse, raw: bytes) -> dict:
+    """A body parsed and validated; a large one (thousands of items) in a thread, its items in
+    chunks, so the loop serves everyone meanwhile."""
+    return await anyio.to_thread.run_sync(parse, raw) if len(raw) > requests.LARGE_BODY else parse(raw)
+
+
 @endpoints.post("/responses", body=requests.CREATE, reply=ResponseObject)
 async def create_response(request: Request) -> Response:
     """Create a model response."""
     tenant, state = api.tenant(request), request.app.state
-    params = requests.create_response(await api.body(request))
+    params = await _parsed(requests.create_response, await api.body(request))
     result = await state.responses.create(tenant, params, api.headers(request))
     if not params.get("stream"):
         return json(result)
     if params.get("background"):  # background + stream: follow the job's log from the start
         result = await state.streams.follow(tenant, result["id"], None)
-    return event_stream(faults.maybe_cut(result), state.settings.shutdown_grace)
+    return event_stream(faults.maybe_cut(result), state.drain)
 
 
 @endpoints.post("/responses/compact", body=requests.COMPACT, reply=CompactedResponse)
@@ -38,7 +45,7 @@ async def compact_response(request: Request) -> Response:
     """Compact a conversation's context into one encrypted item."""
     tenant = api.tenant(request)
     return json(await compaction.compact(request.app.state.responses.engine, tenant,
-                                         requests.compact(await api.body(request))))
+                                         await _parsed(requests.compact, await api.body(request))))
 
 
 @endpoints.post("/responses/input_tokens", body=requests.COUNT, reply=InputTokenCountResponse)
@@ -46,7 +53,7 @@ async def count_input_tokens(request: Request) -> Response:
     """Count a request's input tokens."""
     tenant = api.tenant(request)
     return json(await request.app.state.responses.count_input_tokens(
-        tenant, requests.count_tokens(await api.body(request))))
+        tenant, await _parsed(requests.count_tokens, await api.body(request))))
 
 
 @endpoints.get("/responses/{response_id}", query=RETRIEVE, reply=ResponseObject)
@@ -58,7 +65,7 @@ async def retrieve_response(request: Request) -> Response:
     if query.get("stream"):
         followed = await state.streams.follow(tenant, response_id, query.get("starting_after"),
                                               query.get("include_obfuscation", True))
-        return event_stream(followed, state.settings.shutdown_grace)
+        return event_stream(followed, state.drain)
     return raw_json(await state.responses.retrieve(tenant, response_id))
 
 

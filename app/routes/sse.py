@@ -2,17 +2,27 @@
 ends, one body message per event — an sse-starlette EventSourceResponse fed pre-encoded frames.
 
 A disconnect stops only this socket: the run it watches is detached and finishes (and stays
-resumable). A slow reader is throttled by flow control, never cut (no send timeout). At shutdown
-an open stream gets `shutdown_grace` seconds to end before it is cut; its run resumes on restart.
+resumable). A slow reader is throttled by flow control, never cut (no send timeout). Every stream
+ends with an event: its run's terminal one, or an `error` event (a fault under it, a store away
+too long, shutdown). At shutdown an open stream gets `shutdown_grace` seconds (less a margin) to
+end; then its run, if it is here, fails (`error`, `response.failed`), and a follower of a run
+elsewhere gets an `error` event (services/drain.py).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import AsyncIterator
 
+import orjson
 from sse_starlette import EventSourceResponse
 
+from responses_mock.errors import Disconnect, StreamCut
+from responses_mock.services.drain import Drain
+from responses_mock.services.endings import SERVER_ERROR, error_fields
 from responses_mock.services.responses import LiveEvent
+
+log = logging.getLogger("responses_mock.sse")
 
 KEEPALIVE = 15.0  # seconds between `: keep-alive` comments (proxies drop idle sockets)
 _KEEPALIVE_FRAME = b": keep-alive\n\n"
@@ -23,11 +33,28 @@ def _keepalive() -> bytes:
     return _KEEPALIVE_FRAME
 
 
-async def _frames(events: AsyncIterator[LiveEvent]) -> AsyncIterator[bytes]:
-    async for _, type_, data in events:
-        yield b"event: " + type_.encode() + b"\ndata: " + data.encode() + b"\n\n"
+def _frame(type_: str, data: str) -> bytes:
+    return b"event: " + type_.encode() + b"\ndata: " + data.encode() + b"\n\n"
 
 
-def event_stream(events: AsyncIterator[LiveEvent], grace: float) -> EventSourceResponse:
-    return EventSourceResponse(_frames(events), headers=_HEADERS, sep="\n", ping=KEEPALIVE,
-                               ping_message_factory=_keepalive, shutdown_grace_period=grace)
+async def _frames(events: AsyncIterator[LiveEvent], drain: Drain) -> AsyncIterator[bytes]:
+    drain.streams += 1
+    last = -1
+    try:
+        async for seq, type_, data in events:
+            last = seq
+            yield _frame(type_, data)
+    except (Disconnect, StreamCut):
+        raise  # an injected fault: the stream stops without its end, as the rule says
+    except Exception:  # a fault under the stream (a bug): it still ends with an event
+        log.exception("a stream failed")
+        event = {"type": "error", **error_fields(SERVER_ERROR), "sequence_number": last + 1}
+        yield _frame("error", orjson.dumps(event).decode())
+    finally:
+        drain.streams -= 1
+
+
+def event_stream(events: AsyncIterator[LiveEvent], drain: Drain) -> EventSourceResponse:
+    # sse-starlette's own shutdown cut comes after the grace: the drain ends streams before it.
+    return EventSourceResponse(_frames(events, drain), headers=_HEADERS, sep="\n", ping=KEEPALIVE,
+                               ping_message_factory=_keepalive, shutdown_grace_period=drain.grace + 1.0)

@@ -1,4 +1,9 @@
-"""Background runs: what a worker does with a claimed job, cancel, and orphaned-job recovery."""
+"""Background runs: what a worker does with a claimed job, cancel, and orphaned-run recovery.
+
+A run's end waits for a store that is away (STORE_WAIT seconds); past that, the run raises and
+its pool fails it once the store is back (queue/worker.py). Its events meanwhile stay pending in
+its recorder, so a blip costs nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.store import db
 from responses_mock.errors import InvalidRequest
+from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN
+from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.queue.notify import Notifier
 from responses_mock.services import catalog, context, tokens
 from responses_mock.services.pacing import Pace
@@ -21,6 +28,7 @@ from responses_mock.store import events as event_store
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
+from responses_mock.store.health import Outage, persist
 from responses_mock.store.jobs import Job
 from responses_mock.wire import objects
 from responses_mock.wire.events import CANCELLED, EventNumberer, fold_output
@@ -29,6 +37,11 @@ log = logging.getLogger("responses_mock.background")
 
 # How long a cancel call waits for the running worker to stop and write the partial output.
 CANCEL_WAIT = 10.0
+STORE_WAIT = 10.0  # seconds a run's end waits for a store that is away
+
+
+class StoreAway(Exception):
+    """A run's end could not be stored within STORE_WAIT: its pool fails it when the store is back."""
 
 
 class BackgroundService:
@@ -37,6 +50,14 @@ class BackgroundService:
         self.notifier = notifier
         self.worker_id = worker_id
         self.cancels: dict[str, asyncio.Event] = {}  # response id → cancel signal of runs here
+        self.runs: dict[str, Lifecycle] = {}  # response id → its run here (aborted at shutdown)
+        self.stopping = asyncio.Event()  # shutdown: a run's end does not wait for the store
+        self._ends = Outage(log, "storing a background run's end")
+        self._events = Outage(log, "writing background events")
+
+    def abort_all(self, message: str) -> None:
+        for lifecycle in self.runs.values():
+            lifecycle.abort(message)
 
     async def run_job(self, job: Job) -> None:
         """Run a claimed job's response to its end state; the job row goes in the same commit."""
@@ -56,12 +77,15 @@ class BackgroundService:
         cancel = self.cancels.setdefault(job.response_id, asyncio.Event())
         if row.cancel_requested:
             cancel.set()
-        recorder = Recorder(self.engine, job.response_id, self.notifier)
+        recorder = Recorder(self.engine, job.response_id, self.notifier, outage=self._events)
         mctx, input_tokens = fit_context_window(model, ctx, model_context(model, ctx, params), params)
         lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace, mctx=mctx,
                                   input_tokens=input_tokens,
                                   cached_tokens=request.get("cached_tokens", 0),
                                   cancel=cancel, first_seq=first_seq, script=request.get("script"))
+        self.runs[job.response_id] = lifecycle
+        if self.stopping.is_set():  # claimed as the grace ran out: it ends at once
+            lifecycle.abort(SHUTDOWN)
         try:
             async with db.begin(self.engine) as conn:
                 response["status"] = "in_progress"
@@ -69,14 +93,24 @@ class BackgroundService:
                                                unless=TERMINAL)
                 await response_store.set_worker(conn, job.response_id, self.worker_id)
             final = await lifecycle.run()
-            async with db.begin(self.engine) as conn:
-                await recorder.flush(conn)
-                if await response_store.set_state(conn, job.response_id, final["status"], final,
-                                                  unless=TERMINAL):
-                    await append_turn(conn, row.tenant, ctx.conversation_id, output=final["output"])
-                await job_store.finish(conn, job.id)
+
+            async def end() -> None:
+                async with db.begin(self.engine) as conn:
+                    n = 0
+                    # Unless a sweeper ended it meanwhile (this process seemed gone): that end stands.
+                    if await response_store.status_of(conn, job.response_id) not in TERMINAL:
+                        n = await recorder.write(conn)
+                        if await response_store.set_state(conn, job.response_id, final["status"], final,
+                                                          unless=TERMINAL):
+                            await append_turn(conn, row.tenant, ctx.conversation_id, output=final["output"])
+                    await job_store.finish(conn, job.id)
+                recorder.written(n)
+
+            if not await persist(end, self._ends, wait=STORE_WAIT, stop=self.stopping):
+                raise StoreAway(SERVER_ERROR)
         finally:
             self.cancels.pop(job.response_id, None)
+            self.runs.pop(job.response_id, None)
         self.notifier.notify(job.response_id)
 
     async def fail_orphan(self, response_id: str, reason: str) -> None:
@@ -142,9 +176,10 @@ class BackgroundService:
             await self.notifier.wait(response_id, 0.05)
         # The worker did not answer in time (lost process): cancel with what its log shows.
         async with db.begin(self.engine) as conn:
-            body, _ = await _salvage(conn, row)
+            body, seq = await _salvage(conn, row)
             body["status"] = "cancelled"
-            await response_store.set_state(conn, response_id, "cancelled", body, unless=TERMINAL)
+            if await response_store.set_state(conn, response_id, "cancelled", body, unless=TERMINAL):
+                await _log_event(conn, response_id, seq, "error", **CANCELLED)  # followers see the end
             row = await response_store.get(conn, response_id, tenant)
         self.notifier.notify(response_id)
         return row.body

@@ -1,6 +1,10 @@
 """The request journal: every request the server received, queryable by tests ("my code sent
 this"). A middleware records each request once it is answered; a writer task stores entries in
 batches, so journaling costs the request path no round trip.
+
+While the store is away the entries wait, bounded: at most MAX_BACKLOG of them (MAX_BACKLOG_BYTES
+in all) for at most HOLD seconds, retried with a backoff; beyond that the oldest are dropped and
+counted (`responses_mock_journal_dropped_total`). The outage is logged once, with its cause.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -19,8 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.store import db
 from responses_mock.store import journal as store
+from responses_mock.store.health import Outage, refused
 
 log = logging.getLogger("responses_mock.journal")
+
+MAX_BACKLOG = 10_000  # entries waiting for the store, at most (the oldest are dropped first)
+MAX_BACKLOG_BYTES = 64 << 20  # their bodies and headers, at most
+HOLD = 60.0  # seconds an entry waits for a store that is away before it is dropped
+RETRY_MAX = 2.0  # seconds between retries while the store is away, at most
 
 # Never journaled: they carry credentials.
 # Credentials never reach the journal: these headers, and query parameters whose names look like
@@ -82,24 +93,62 @@ def note_fixture(fixture_id: str) -> None:
         note.fixture_id = fixture_id
 
 
+def _size(entry: dict) -> int:
+    return len(entry.get("body") or "") + len(entry.get("headers") or "") + len(entry.get("path") or "") + 256
+
+
 class JournalService:
-    def __init__(self, engine: AsyncEngine, *, keep: int, enabled: bool = True, interval: float = 0.05) -> None:
+    def __init__(self, engine: AsyncEngine, *, keep: int, enabled: bool = True, interval: float = 0.05,
+                 on_drop: Callable[[int], None] = lambda n: None) -> None:
         self.engine = engine
         self.keep = keep
         self.enabled = enabled
         self.interval = interval
+        self.on_drop = on_drop  # counts dropped entries (/metrics)
+        self.dropped = 0
         self._pending: list[dict] = []
+        self._bytes = 0
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         self._written = 0
         self._followers = 0
         self._tick = asyncio.Event()
+        self._delay = 0.0  # the writer's backoff while the store is away
+        self._outage = Outage(log, "writing the request journal")
+
+    @property
+    def backlog(self) -> int:
+        return len(self._pending)
 
     def record(self, entry: dict) -> None:
         if self.enabled:
             self._pending.append(entry)
+            self._bytes += _size(entry)
+            if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
+                self._drop_oldest()
             if self._followers:  # somebody follows the journal live (the inspector): wake them
                 self._tick.set()
+
+    def _drop(self, n: int) -> None:
+        if n:
+            self.dropped += n
+            self.on_drop(n)
+
+    def _drop_oldest(self) -> None:
+        """The backlog is full (the store is away): its oldest entries go."""
+        n = 0
+        while self._pending and (len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES):
+            self._bytes -= _size(self._pending.pop(0))
+            n += 1
+        self._drop(n)
+
+    def _expire(self) -> None:
+        """Entries that waited HOLD seconds for a store that is still away are dropped."""
+        cutoff = time.time() - HOLD
+        kept = [e for e in self._pending if e.get("at", cutoff + 1) >= cutoff]
+        self._drop(len(self._pending) - len(kept))
+        self._pending = kept
+        self._bytes = sum(_size(e) for e in kept)
 
     async def follow(self, timeout: float) -> None:
         """Wait until an entry is recorded here, or `timeout` passes (entries of other replicas
@@ -117,26 +166,38 @@ class JournalService:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 1.0) -> None:
+        """Write what is left, within `timeout` seconds (what the store does not take is dropped)."""
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.flush()
+        try:
+            await asyncio.wait_for(self.flush(), timeout)
+        except Exception as exc:
+            self._outage.failed(exc)
+        self._drop(len(self._pending))
+        self._pending, self._bytes = [], 0
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self._delay or self.interval)
             try:
-                await self.flush()
-            except Exception:  # the store is briefly away: keep the entries, try again
-                log.exception("writing the request journal failed")
+                wrote = await self.flush()
+            except Exception as exc:  # the store is away: keep the entries (bounded), back off
+                self._outage.failed(exc)
+                self._delay = min(max(self._delay * 2, 0.1), RETRY_MAX)
+            else:
+                if wrote:
+                    self._outage.ok()
+                    self._delay = 0.0
 
-    async def flush(self) -> None:
+    async def flush(self) -> int:
+        """Write the pending entries; how many were written (or dropped as refused)."""
         async with self._lock:
             batch, self._pending = self._pending, []
             if not batch:
-                return
+                return 0
             size = len(batch)
             try:
                 await self._append(batch)  # takes out of `batch` what it stores (or drops)
@@ -147,7 +208,11 @@ class JournalService:
                     self._written = 0
             except Exception:
                 self._pending[:0] = batch  # what is left of it
+                self._bytes = sum(_size(e) for e in self._pending)
+                self._expire()
                 raise
+            self._bytes = sum(_size(e) for e in self._pending)
+            return size
 
     async def _append(self, batch: list[dict]) -> None:
         for e in batch:  # here, off the request path: the model a body names, to filter by
@@ -167,17 +232,18 @@ class JournalService:
             batch.clear()
             return
         except Exception as exc:
-            if not _refused(exc):
+            if not refused(exc):
                 raise
         while batch:
             try:
                 async with db.direct(self.engine).transaction() as tx:
                     await store.append(tx, batch[:1])
             except Exception as exc:
-                if not _refused(exc):
+                if not refused(exc):
                     raise
                 log.error("dropped a journal entry the store refused (%s %s): %s", batch[0].get("method"),
                           batch[0].get("path"), exc)
+                self._drop(1)
             batch.pop(0)
 
     # `tenant`: one tenant's entries, or None for every tenant's (the admin token only).
@@ -203,13 +269,6 @@ class JournalService:
         await self.flush()
         async with db.begin(self.engine) as conn:
             return await store.clear(conn, tenant)
-
-
-def _refused(exc: Exception) -> bool:
-    """Whether the store will never take this entry (its data), as opposed to being briefly
-    unavailable; by class, across drivers (asyncpg's and sqlite3's DataError, IntegrityError)."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"DataError", "IntegrityError", "ValueError", "UnicodeError"})
 
 
 def render(row: tuple) -> dict:

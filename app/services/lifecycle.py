@@ -16,13 +16,23 @@ from responses_mock import ids
 from responses_mock.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
                                TextDelta, Thinking, ToolCall, UsageOverride)
 from responses_mock.services import tokens
+from responses_mock.services.endings import SERVER_ERROR
 from responses_mock.services.pacing import Pace
+from responses_mock.store.health import is_fault
 from responses_mock.wire import encrypted, objects
 from responses_mock.wire.events import CANCELLED, EventNumberer
 
 
 class _Cancelled(Exception):
     """Raised at a checkpoint once a cancel was requested."""
+
+
+class _Aborted(Exception):
+    """Raised at a checkpoint once the run was told to stop (shutdown): it fails with `message`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 class EventSink(Protocol):
     def __call__(self, event: dict) -> Awaitable[None]: ...
@@ -103,6 +113,12 @@ class Lifecycle:
                                  else int(output_limit * THINKING_SHARE))
         self._thought = ""  # the reasoning's text, shown as a summary or not: what a sealed blob holds
         self.steered = False  # a WebSocket `response.steer` arrived: stop at the next token boundary
+        self._abort: str | None = None  # abort(): fail at the next checkpoint with this message
+
+    def abort(self, message: str) -> None:
+        """Stop at the next checkpoint and fail with `message` (the server is shutting down)."""
+        self._abort = message
+        self.cancel.set()  # wakes a paced wait; the abort is checked before the cancel
 
     async def _emit(self, type: str, **fields) -> None:
         if self.sink is not None:
@@ -123,6 +139,8 @@ class Lifecycle:
         self._started = asyncio.get_running_loop().time()
         try:
             complete = await self._generate()
+        except _Aborted as stop:
+            return await self._fail(stop.message)
         except _Cancelled:
             return await self._cancelled()
         except Incomplete as stop:
@@ -130,6 +148,8 @@ class Lifecycle:
         except ModelFailure as failure:
             return await self._fail(failure.message, failure.code)
         except Exception as exc:  # a backend fault ends the response as `failed`, never a 500
+            if is_fault(exc):  # the store failed under it: the real API's words, never SQL
+                return await self._fail(SERVER_ERROR)
             return await self._fail(f"The model failed to generate a response: {exc}")
         return await self._finish("completed" if complete else "incomplete")
 
@@ -144,6 +164,8 @@ class Lifecycle:
                     await asyncio.wait_for(self.cancel.wait(), delay)
                 except asyncio.TimeoutError:
                     pass
+        if self._abort is not None:
+            raise _Aborted(self._abort)
         if self.cancel.is_set():
             raise _Cancelled
         if self.steered and steerable:
@@ -310,7 +332,7 @@ class Lifecycle:
 
     async def _tool_call(self, call: ToolCall) -> None:
         await self._close_open()
-        item = objects.tool_call(call.kind, call.name, call.call_id or ids.call_id())
+        item = objects.tool_call(call.kind, call.name, call.call_id or ids.call_id(), call.namespace)
         field, prefix = ("arguments", "function_call_arguments") if call.kind == "function" else \
             ("input", "custom_tool_call_input")
         self.response["output"].append(item)

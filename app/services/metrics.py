@@ -26,6 +26,11 @@ class Metrics:
         self._children: dict[tuple, tuple] = {}
         self.local_jobs = Gauge("responses_mock_worker_running_jobs", "Background jobs this process runs.",
                                 registry=self.registry)
+        self.journal_dropped = Counter("responses_mock_journal_dropped", "Journal entries dropped: refused by "
+                                       "the store, or waiting too long (or too many) while it was away.",
+                                       registry=self.registry)
+        self.journal_backlog = Gauge("responses_mock_journal_backlog", "Journal entries waiting to be written.",
+                                     registry=self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
@@ -37,9 +42,13 @@ class Metrics:
         children[1].observe(seconds)
 
     async def render(self, running_here: int) -> bytes:
-        async with self.engine.connect() as conn:
-            counts = await job_store.counts(conn)
+        try:
+            async with self.engine.connect() as conn:
+                counts = await job_store.counts(conn)
+        except Exception:  # the store is away: the rest still answers (the queue's last counts)
+            counts = None
         for state in ("queued", "running"):
-            self.jobs.labels(state).set(counts.get(state, 0))
+            if counts is not None:
+                self.jobs.labels(state).set(counts.get(state, 0))
         self.local_jobs.set(running_here)
         return generate_latest(self.registry)

@@ -2,11 +2,14 @@
 
 Events are written in batches (at most every `flush_interval` seconds, and with the final state
 in the run's last transaction), so an unpaced 1,000-token stream costs one write, not a thousand.
+A store that is away never stops the run: its events stay pending (retried after a backoff)
+and its end writes them all, or fails it (services/stream_runs.py, services/background.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import orjson
@@ -15,23 +18,33 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from responses_mock.store import db
 from responses_mock.queue.notify import Notifier
 from responses_mock.store import events as event_store
+from responses_mock.store.health import Outage
+from responses_mock.wire.events import EventNumberer
+
+log = logging.getLogger("responses_mock.recorder")
 
 TERMINAL_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed"})
+RETRY_MAX = 2.0  # seconds between a failing store's retries, at most
 
 
 class Recorder:
     """Serialises each event at once (events reference the live response object)."""
 
     def __init__(self, engine: AsyncEngine | None, response_id: str, notifier: Notifier,
-                 live: asyncio.Queue | None = None, flush_interval: float = 0.05) -> None:
+                 live: asyncio.Queue | None = None, flush_interval: float = 0.05,
+                 outage: Outage | None = None) -> None:
         self.engine = engine  # None: store=false, nothing is persisted
         self.response_id = response_id
         self.notifier = notifier
         self.live = live
         self.flush_interval = flush_interval
+        self.outage = outage or Outage(log, "writing stream events")
         self.pending: list[tuple[int, str, str, float]] = []
         self._held: list[tuple[int, str, str]] = []
         self._last_flush = time.monotonic()
+        self._retry_at = 0.0
+        self._backoff = 0.0
+        self._unsure = False  # a write failed: it may have landed all the same (its reply was lost)
 
     async def __call__(self, event: dict) -> None:
         data = orjson.dumps(event).decode()
@@ -46,21 +59,58 @@ class Recorder:
         if self.engine is None:
             return
         self.pending.append((event["sequence_number"], event["type"], data, time.time()))
-        if time.monotonic() - self._last_flush >= self.flush_interval:
-            await self.flush()
+        now = time.monotonic()
+        if now - self._last_flush >= self.flush_interval and now >= self._retry_at:
+            try:
+                await self.flush()
+            except Exception as exc:  # the store is away: keep them, the run goes on
+                self.outage.failed(exc)
+                self._backoff = min(max(self._backoff * 2, 0.1), RETRY_MAX)
+                self._retry_at = time.monotonic() + self._backoff
+            else:
+                self.outage.ok()
+                self._backoff = 0.0
 
-    async def flush(self, conn=None) -> None:
-        """Write what is pending; with `conn`, inside the caller's transaction."""
+    async def flush(self) -> None:
+        """Write what is pending in a transaction of its own (kept pending if it fails)."""
         if not self.pending or self.engine is None:
             return
-        batch, self.pending = self.pending, []
-        if conn is not None:
-            await event_store.append(conn, self.response_id, batch)
-        else:
-            async with db.begin(self.engine) as own:
-                await event_store.append(own, self.response_id, batch)
-            self.notifier.notify(self.response_id)
+        async with db.begin(self.engine) as own:
+            n = await self.write(own)
+        self.written(n)
+        self.notifier.notify(self.response_id)
+
+    async def write(self, conn) -> int:
+        """Write what is pending in the caller's transaction; once it commits, the caller says
+        `written(n)` (until then a retry writes them again). After a failed write, what the log
+        already has is skipped: a commit whose reply was lost did land."""
+        if self.pending and self.engine is not None:
+            if self._unsure:
+                last = await event_store.last_seq(conn, self.response_id)
+                self.pending = [e for e in self.pending if e[0] > last]
+            self._unsure = True
+            await event_store.append(conn, self.response_id, self.pending)
+        return len(self.pending)
+
+    def written(self, n: int) -> None:
+        del self.pending[:n]
+        self._unsure = False
         self._last_flush = time.monotonic()
+
+    def replace_ending(self, ending: list[tuple[str, dict]], next_seq: int) -> None:
+        """End differently from what the run emitted (its end could not be stored): its terminal
+        event is dropped, unsent and unwritten, and these events (type, fields) take its place,
+        after everything that was sent."""
+        dropped = [e[0] for e in self.pending + self._held if e[1] in TERMINAL_EVENTS]
+        self.pending = [e for e in self.pending if e[1] not in TERMINAL_EVENTS]
+        self._held = [e for e in self._held if e[1] not in TERMINAL_EVENTS]
+        numbers = EventNumberer(min(dropped) if dropped else next_seq)
+        for type_, fields in ending:
+            event = numbers.make(type_, **fields)
+            data = orjson.dumps(event).decode()
+            self._held.append((event["sequence_number"], event["type"], data))
+            if self.engine is not None:
+                self.pending.append((event["sequence_number"], event["type"], data, time.time()))
 
     def close_live(self) -> None:
         """Call after the final state is committed: release the terminal event, end the stream."""

@@ -30,7 +30,7 @@ from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.lifecycle import Lifecycle, output_limit
 from responses_mock.services.pacing import Pace
 from responses_mock.services.paging import item_page
-from responses_mock.services.recorder import Recorder
+from responses_mock.services.stream_runs import StreamRuns
 from responses_mock.store import db
 from responses_mock.store import events as event_store
 from responses_mock.store import item_refs
@@ -88,7 +88,8 @@ def check_model_params(model: CatalogModel, params: dict) -> None:
 def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> ModelContext:
     return ModelContext(model=model.snapshot, reasoning=model.reasoning, encoding=model.encoding,
                         instructions=ctx.instructions, messages=context.messages(ctx),
-                        items=tuple(ctx.items), request=params)
+                        items=tuple(ctx.items), request=params,
+                        default_effort=model.default_effort)
 
 
 CONTEXT_EXCEEDED = "Your input exceeds the context window of this model. Please adjust your input and try again."
@@ -158,13 +159,15 @@ async def append_turn(conn, tenant: str, conversation_id: str | None, *, input: 
 
 class ResponsesService:
     def __init__(self, engine: AsyncEngine, settings: Settings, notifier: Notifier, fixtures: FixturesService,
-                 wake_workers: Callable[[], None] = lambda: None) -> None:
+                 wake_workers: Callable[[], None] = lambda: None, *, worker_id: str = "",
+                 stopping: asyncio.Event | None = None) -> None:
         self.engine = engine
         self.fixtures = fixtures
         self.settings = settings
         self.notifier = notifier
         self.wake_workers = wake_workers
-        self._drivers: set[asyncio.Task] = set()  # detached stream runs, kept alive until done
+        self.worker_id = worker_id  # a streamed run's row names its owner (services/stream_runs.py)
+        self.runs = StreamRuns(engine, notifier, stopping)
 
     # -- create ------------------------------------------------------------------------------
 
@@ -182,11 +185,17 @@ class ResponsesService:
                                  "'background' true.", param="store", code="invalid_value")
         pace = pacing.resolve(self.settings, model.pace, headers, background, model.timing)
         ctx = await context.build(self.engine, tenant, params, local)
+        await _breathe(ctx)
         mctx = model_context(model, ctx, params)  # built once: its messages serve every step below
         texts = [m.text for m in mctx.messages] + [ctx.instructions or ""]
+        await _breathe(ctx)
         heavy = await _warm(texts, model.encoding)
-        request_checks.check(params, texts)
+        if request_checks.compiles_patterns(params):  # compiling a schema's patterns: in a thread
+            await anyio.to_thread.run_sync(request_checks.check, params, texts)
+        else:
+            request_checks.check(params, texts)
         mctx, input_tokens = fit_context_window(model, ctx, mctx, params)  # the model's view; ctx stays whole
+        await _breathe(ctx)
         if heavy:  # tokenising megabytes for the cache's prefix: in a thread too
             cached = await anyio.to_thread.run_sync(cached_prefix, tenant, model, params, mctx)
         else:
@@ -242,14 +251,16 @@ class ResponsesService:
         return (r.model_dump(by_alias=True, exclude_none=True) if r.scripts_output else None), pace
 
     async def _insert(self, conn, tenant: str, params: dict, pace: Pace, body: dict, ctx: context.Context,
-                      script: dict | None = None, cached: int = 0) -> None:
-        """The response row and all its input items (the caller's transaction: SQLAlchemy or direct)."""
+                      script: dict | None = None, cached: int = 0, owned: bool = False) -> None:
+        """The response row and all its input items (the caller's transaction: SQLAlchemy or direct).
+        `owned`: a run of this process's, which heartbeats it (a sweeper fails it if we stop)."""
         await response_store.insert(conn, {
             "id": body["id"], "tenant": tenant, "created_at": body["created_at"],
             "status": body["status"], "model": body["model"], "background": body["background"],
             "previous_response_id": body["previous_response_id"],
             "request": dumps({"params": params, "pace": pace.as_dict(), "script": script, "cached_tokens": cached}),
             "body": dumps(body),
+            "worker": self.worker_id[:64] if owned else None, "heartbeat_at": time.time() if owned else None,
         })
         await RESPONSE_ITEMS.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in ctx.items])
         if body["status"] in TERMINAL:  # a sync response is stored finished: its outputs too
@@ -274,36 +285,13 @@ class ResponsesService:
         if store or ctx.conversation_id:
             async with db.begin(self.engine) as conn:
                 if store:
-                    await self._insert(conn, tenant, params, pace, response, ctx)
+                    await self._insert(conn, tenant, params, pace, response, ctx, owned=True)
                 await append_turn(conn, tenant, ctx.conversation_id, input=ctx.new)
-        live: asyncio.Queue = asyncio.Queue()
-        lifecycle.sink = Recorder(self.engine if store else None, response["id"], self.notifier, live=live)
-        # The run is detached from the socket: a client that goes away cannot leave it half-written.
-        task = asyncio.create_task(self._drive(lifecycle, tenant, ctx.conversation_id))
-        self._drivers.add(task)
-        task.add_done_callback(self._drivers.discard)
-        return _drain(live)
+        return self.runs.start(lifecycle, tenant, ctx.conversation_id)
 
-    async def _drive(self, lifecycle: Lifecycle, tenant: str, conversation_id: str | None) -> None:
-        recorder: Recorder = lifecycle.sink  # type: ignore[assignment]
-        try:
-            final = await lifecycle.run()
-            if final["store"] or conversation_id:
-                async with db.begin(self.engine) as conn:
-                    if final["store"]:
-                        await recorder.flush(conn)
-                        await response_store.set_state(conn, final["id"], final["status"], final)
-                    await append_turn(conn, tenant, conversation_id, output=final["output"])
-                self.notifier.notify(final["id"])
-        except Exception:  # pragma: no cover - the store failed under us; say so, do not hang
-            log.exception("stream run of %s failed", lifecycle.response["id"])
-        finally:
-            recorder.close_live()
-
-    async def close(self) -> None:
-        """Let detached stream runs finish (they are short: foreground pace)."""
-        if self._drivers:
-            await asyncio.wait(list(self._drivers), timeout=10)
+    async def close(self, timeout: float) -> None:
+        """Shutdown: end the detached stream runs (failed, if they have not finished) within `timeout`."""
+        await self.runs.close(timeout)
 
     # -- read / delete -----------------------------------------------------------------------
 
@@ -337,6 +325,13 @@ class ResponsesService:
         return objects.input_tokens(context.count_input_tokens(ctx, encoding, snapshot, params.get("tools")))
 
 
+async def _breathe(ctx: context.Context) -> None:
+    """Between the steps of a create that walk every item: with thousands of them (up to the
+    16,384 `input` allows, plus a chain's), let the loop serve other requests in between."""
+    if len(ctx.new) + len(ctx.prior) > 1024:
+        await asyncio.sleep(0)
+
+
 async def _warm(texts: list[str], encoding: str) -> bool:
     """Count megabytes of input in a thread (the loop stays free; later counts are cache hits);
     whether they were that heavy."""
@@ -345,7 +340,3 @@ async def _warm(texts: list[str], encoding: str) -> bool:
     await anyio.to_thread.run_sync(tokens.warm, texts, encoding)
     return True
 
-
-async def _drain(live: asyncio.Queue) -> AsyncIterator[LiveEvent]:
-    while (event := await live.get()) is not None:
-        yield event

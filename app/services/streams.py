@@ -3,10 +3,15 @@
 Works from any replica: events are read from the database; this process's notifier makes local
 updates immediate, other replicas' writes arrive by Postgres NOTIFY (queue/pg_listen.py), and a
 periodic re-read is the safety net for a lost notification.
+
+A follower always ends with an event: the run's terminal one; or, if the store stays away for
+STORE_WAIT seconds, or this process shuts down while the run goes on elsewhere, an `error` event.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import AsyncIterator, Callable
 
 import orjson
@@ -15,19 +20,37 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.queue.notify import Notifier
+from responses_mock.services.drain import MARGIN, Drain
+from responses_mock.services.endings import SERVER_ERROR, STREAM_CLOSED, error_fields
 from responses_mock.services.recorder import TERMINAL_EVENTS
 from responses_mock.services.responses import TERMINAL, LiveEvent, not_found
 from responses_mock.store import db
 from responses_mock.store import events as event_store
 from responses_mock.store.direct import Direct
 from responses_mock.store import responses as response_store
+from responses_mock.store.health import Outage
+from responses_mock.wire.events import EventNumberer
+
+log = logging.getLogger("responses_mock.streams")
+
+STORE_WAIT = 10.0  # seconds a follower waits for a store that is away before it ends (with `error`)
+
+
+def error_event(last: int, message: str) -> LiveEvent:
+    """An `error` event that ends a follower's stream (numbered after what it saw; not logged)."""
+    event = EventNumberer(last + 1).make("error", **error_fields(message))
+    return event["sequence_number"], "error", orjson.dumps(event).decode()
 
 
 class StreamsService:
-    def __init__(self, engine: AsyncEngine, notifier: Notifier, poll_interval: Callable[[], float]) -> None:
+    def __init__(self, engine: AsyncEngine, notifier: Notifier, poll_interval: Callable[[], float],
+                 drain: Drain | None = None, runs_here: Callable[[str], bool] = lambda rid: False) -> None:
         self.engine = engine
         self.notifier = notifier
         self.poll_interval = poll_interval
+        self.drain = drain or Drain(0.0)
+        self.runs_here = runs_here  # whether this process runs a response (its end is on the way at shutdown)
+        self._reads = Outage(log, "reading event logs for followers")
 
     async def follow(self, tenant: str, response_id: str, after: int | None,
                      obfuscation: bool = True) -> AsyncIterator[LiveEvent]:
@@ -47,22 +70,46 @@ class StreamsService:
 
     async def _events(self, store: Direct, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
         # Reads on the driver (store/direct.py): no pooled connection is held between them.
+        loop = asyncio.get_running_loop()
+        away_since = cut_at = None
+        delay = 0.1
         while True:
-            batch = await event_store.after(store, response_id, last)
-            if not batch:
-                status = await response_store.status_of(store, response_id)
-                if status is None or status in TERMINAL:
-                    # The final events commit with the final status: one last read gets them all.
-                    for event in await event_store.after(store, response_id, last):
-                        yield event
+            try:
+                batch = await event_store.after(store, response_id, last)
+                ended = False
+                if not batch:
+                    status = await response_store.status_of(store, response_id)
+                    if status is None or status in TERMINAL:
+                        # The final events commit with the final status: one last read gets them all.
+                        batch, ended = await event_store.after(store, response_id, last), True
+            except Exception as exc:  # the store is away: wait for it, a while
+                self._reads.failed(exc)
+                away_since = away_since or loop.time()
+                if loop.time() - away_since >= STORE_WAIT or self.drain.due.is_set():
+                    yield error_event(last, SERVER_ERROR)
                     return
+                await self.notifier.wait(response_id, delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            self._reads.ok()
+            away_since, delay = None, 0.1
             for event in batch:
                 yield event
                 last = event[0]
                 if event[1] in TERMINAL_EVENTS:
                     return
-            if not batch:
-                await self.notifier.wait(response_id, self.poll_interval())
+            if ended:
+                return
+            if batch:
+                continue
+            if self.drain.due.is_set():  # shutdown: runs here are failing now; one elsewhere goes on
+                cut_at = cut_at or loop.time() + MARGIN * (0.75 if self.runs_here(response_id) else 0.25)
+                if loop.time() >= cut_at:
+                    yield error_event(last, STREAM_CLOSED)
+                    return
+                await self.notifier.wait(response_id, 0.05)
+                continue
+            await self.notifier.wait(response_id, self.poll_interval())
 
 
 async def _without_obfuscation(events: AsyncIterator[LiveEvent]) -> AsyncIterator[LiveEvent]:

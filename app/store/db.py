@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from responses_mock.store import sqlite_inline, wal
 from responses_mock.store.direct import Direct, PostgresDirect, SQLiteDirect
+from responses_mock.store.health import StoreHealth
 
 # Shipped inside the package (pyproject maps the top-level migrations/ folder to it).
 MIGRATIONS = Path(resources.files("responses_mock.migrations"))
@@ -32,6 +33,12 @@ _WRITE_LOCKS: "weakref.WeakKeyDictionary[AsyncEngine, asyncio.Lock]" = weakref.W
 _DIRECT: "weakref.WeakKeyDictionary[AsyncEngine, Direct]" = weakref.WeakKeyDictionary()
 # Postgres: how one process's connection budget is shared out, per engine.
 _BUDGETS: "weakref.WeakKeyDictionary[AsyncEngine, Budget]" = weakref.WeakKeyDictionary()
+# Whether writes succeed, per engine (what /ready reports): every write transaction tells it.
+_HEALTH: "weakref.WeakKeyDictionary[AsyncEngine, StoreHealth]" = weakref.WeakKeyDictionary()
+
+# Seconds a new Postgres connection may take (asyncpg waits 60 by default): a store that is away
+# fails fast, so retries and shutdown stay within their bounds.
+CONNECT_TIMEOUT = 5.0
 
 MIN_CONNECTIONS = 3  # one each: the SQLAlchemy pool, the driver pool, the LISTEN connection
 
@@ -61,16 +68,43 @@ def budget(engine: AsyncEngine) -> Budget | None:
     return _BUDGETS.get(engine)
 
 
+def health(engine: AsyncEngine) -> StoreHealth:
+    """Whether the engine's writes succeed, as the latest ones found."""
+    found = _HEALTH.get(engine)
+    if found is None:
+        found = _HEALTH[engine] = StoreHealth()
+    return found
+
+
 @asynccontextmanager
 async def begin(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction: `engine.begin()`, serialised per engine on SQLite."""
+    """A write transaction: `engine.begin()`, serialised per engine on SQLite. Its outcome tells
+    the engine's health (a store fault, not an error of the caller's)."""
     lock = _WRITE_LOCKS.get(engine)
-    if lock is None:
-        async with engine.begin() as conn:
-            yield conn
-        return
-    async with lock, engine.begin() as conn:
-        yield conn
+    watch = health(engine)
+    try:
+        if lock is None:
+            async with engine.begin() as conn:
+                yield conn
+        else:
+            async with lock, engine.begin() as conn:
+                yield conn
+    except Exception as exc:
+        watch.write_failed(exc)
+        raise
+    watch.wrote()
+
+
+async def probe(engine: AsyncEngine) -> None:
+    """A write that changes nothing but commits (a page of the log on SQLite, a WAL record on
+    Postgres): whether the store takes writes now."""
+    async with begin(engine) as conn:
+        await conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("SELECT 1")
 
 
 def direct(engine: AsyncEngine) -> Direct:
@@ -82,7 +116,8 @@ def direct(engine: AsyncEngine) -> Direct:
             found = SQLiteDirect(url.database or ":memory:", _WRITE_LOCKS[engine])
         else:
             found = PostgresDirect(url.set(drivername="postgresql").render_as_string(hide_password=False),
-                                   _BUDGETS[engine].direct)
+                                   _BUDGETS[engine].direct, CONNECT_TIMEOUT)
+        found.health = health(engine)
         _DIRECT[engine] = found
     return found
 
@@ -138,7 +173,8 @@ def make_engine(url: str, max_connections: int = 10) -> AsyncEngine:
     # statements have their own asyncpg pool (direct.py): this one serves the rest. No overflow:
     # the budget is a bound, and a request waits for a connection rather than exceed it.
     share = Budget(max_connections)
-    engine = create_async_engine(url, pool_size=share.pool, max_overflow=0, pool_recycle=300, pool_timeout=30)
+    engine = create_async_engine(url, pool_size=share.pool, max_overflow=0, pool_recycle=300, pool_timeout=30,
+                                 connect_args={"timeout": CONNECT_TIMEOUT})
     _BUDGETS[engine] = share
     return engine
 

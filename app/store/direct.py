@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any, AsyncIterator, Sequence
 
 from responses_mock.store import wal
+from responses_mock.store.health import StoreHealth
 
 _DOLLAR = re.compile(r"\$\d+")
 
@@ -76,6 +77,7 @@ class _GroupCommit:
     under load."""
 
     dialect: _Dialect
+    health: StoreHealth | None = None  # told each commit's outcome (db.direct sets it)
 
     def __init__(self, lock: asyncio.Lock) -> None:
         self._lock = lock
@@ -95,7 +97,14 @@ class _GroupCommit:
             task = asyncio.create_task(self._flush())
             self._flushes.add(task)
             task.add_done_callback(self._flushes.discard)
-        await done
+        try:
+            await done
+        except Exception as exc:
+            if self.health is not None:
+                self.health.write_failed(exc)
+            raise
+        if self.health is not None:
+            self.health.wrote()
 
     async def _flush(self) -> None:
         for _ in range(2):  # two more turns of the loop: requests under way join this batch
@@ -122,6 +131,9 @@ class _GroupCommit:
     async def _commit(self, statements: list[tuple[str, Any]]) -> None:
         """Run the statements in one transaction of the driver's."""
         raise NotImplementedError
+
+
+_INLINE_ROWS = 1024  # rows a SQLite commit writes inline (~3 ms); more go to a thread
 
 
 class SQLiteDirect(_GroupCommit):
@@ -152,6 +164,13 @@ class SQLiteDirect(_GroupCommit):
         return self._read(sql, args).fetchall()
 
     async def _commit(self, statements: list[tuple[str, Any]]) -> None:
+        rows = sum(len(args) if isinstance(args, list) else 1 for _, args in statements)
+        if rows > _INLINE_ROWS:  # thousands of items (a 16,384-item input): not on the loop
+            await asyncio.to_thread(self._commit_now, statements)
+        else:
+            self._commit_now(statements)
+
+    def _commit_now(self, statements: list[tuple[str, Any]]) -> None:
         if self._writer is None:
             self._writer = self._connect()
         conn = self._writer
@@ -161,7 +180,10 @@ class SQLiteDirect(_GroupCommit):
                 (conn.executemany if isinstance(args, list) else conn.execute)(sql, args)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (SQLITE_FULL, SQLITE_IOERR): a second
+            # ROLLBACK would raise and hide the real error behind "no transaction is active".
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     async def close(self) -> None:
@@ -177,9 +199,9 @@ class PostgresDirect(_GroupCommit):
 
     dialect = _Dialect("postgresql")
 
-    def __init__(self, dsn: str, max_size: int) -> None:
+    def __init__(self, dsn: str, max_size: int, connect_timeout: float = 60.0) -> None:
         super().__init__(asyncio.Lock())
-        self._dsn, self._max_size = dsn, max_size
+        self._dsn, self._max_size, self._timeout = dsn, max_size, connect_timeout
         self._pool = None
         self._opening = asyncio.Lock()  # one pool, however many first callers race for it
 
@@ -189,7 +211,8 @@ class PostgresDirect(_GroupCommit):
                 if self._pool is None:
                     import asyncpg
 
-                    self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size)
+                    self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=self._max_size,
+                                                           timeout=self._timeout)
         return self._pool
 
     async def all(self, sql: str, *args: Any) -> list[tuple]:

@@ -76,11 +76,17 @@ async def drop(conn: AsyncConnection, response_id: str) -> None:
     await conn.execute(delete(t).where(t.c.response_id == response_id))
 
 
-async def take_stalled(conn: AsyncConnection, older_than: float) -> list[Job]:
-    """Remove and return running jobs whose heartbeat stopped before `older_than`."""
+async def take_stalled(conn: AsyncConnection, older_than: float, worker: str, now: float,
+                       exclude: list[int] = ()) -> list[Job]:
+    """Running jobs whose heartbeat stopped before `older_than`, taken by `worker`: their heartbeat
+    is renewed (no other sweeper takes them meanwhile) and the job row stays until the response
+    is failed, so a sweeper that fails before that leaves them to be taken again."""
+    stale = (t.c.status == "running") & (t.c.heartbeat_at < older_than)
+    if exclude:
+        stale = stale & t.c.id.not_in(exclude)
     rows = (await conn.execute(
-        delete(t).where(t.c.status == "running", t.c.heartbeat_at < older_than)
-        .returning(t.c.id, t.c.response_id, t.c.attempts))).all()
+        update(t).where(stale).values(worker=worker[:64], heartbeat_at=now)
+        .returning(t.c.id, t.c.response_id, t.c.attempts, t.c.tenant))).all()
     return [Job(*r) for r in rows]
 
 

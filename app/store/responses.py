@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from responses_mock.queue import pg_listen
@@ -16,15 +16,17 @@ from responses_mock.wire.objects import TERMINAL
 
 # The hot statements, in driver SQL (store/direct.py): every create and retrieve runs them.
 _INSERT = ("INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, "
-           "request, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+           "request, body, worker, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
 _BODY = "SELECT body FROM responses WHERE id = $1 AND tenant = $2"
 
 
 async def insert(conn, row: dict) -> None:
-    """One response row, on a SQLAlchemy connection or a direct transaction."""
+    """One response row, on a SQLAlchemy connection or a direct transaction. A streamed run's
+    row names its owner (`worker`) with a first heartbeat, so a sweeper can fail it if that
+    process stops."""
     await direct.execute(conn, _INSERT, (
         row["id"], row["tenant"], row["created_at"], row["status"], row["model"], row["background"],
-        row["previous_response_id"], row["request"], row["body"]))
+        row["previous_response_id"], row["request"], row["body"], row.get("worker"), row.get("heartbeat_at")))
 
 
 async def get_body(source, tenant: str, response_id: str) -> str | None:
@@ -106,6 +108,32 @@ def output_rows(output: list[dict]) -> list[tuple[str, str]]:
 
 async def set_worker(conn: AsyncConnection, response_id: str, worker: str) -> None:
     await conn.execute(update(responses).where(responses.c.id == response_id).values(worker=worker[:64]))
+
+
+# Streamed runs in progress (not background: those have their job row). The status as a literal:
+# what the partial index ix_responses_live is defined by (a bound parameter would not match it).
+_LIVE = and_(text("responses.status = 'in_progress'"), responses.c.background.is_(False))
+
+
+async def heartbeat(conn: AsyncConnection, response_ids: list[str], now: float) -> None:
+    """The owner of these streamed runs is alive."""
+    if response_ids:
+        await conn.execute(update(responses).where(responses.c.id.in_(response_ids), _LIVE)
+                           .values(heartbeat_at=now))
+
+
+async def take_orphans(conn: AsyncConnection, older_than: float, worker: str, now: float,
+                       exclude: list[str] = ()) -> list[str]:
+    """Streamed runs whose owner's heartbeat stopped before `older_than` (a row of a version
+    without owners counts from its creation), taken by `worker`: their heartbeat is renewed, so
+    no other sweeper takes them meanwhile, and they come back if this one fails before ending them."""
+    stale = _LIVE & ((responses.c.heartbeat_at < older_than)
+                     | (responses.c.heartbeat_at.is_(None) & (responses.c.created_at < older_than)))
+    if exclude:
+        stale = stale & responses.c.id.not_in(exclude)
+    rows = await conn.execute(update(responses).where(stale).values(heartbeat_at=now, worker=worker[:64])
+                              .returning(responses.c.id))
+    return list(rows.scalars())
 
 
 async def request_cancel(conn: AsyncConnection, response_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false, text
 
 metadata = MetaData()
 
@@ -22,8 +22,12 @@ responses = Table(
     Column("request", Text, nullable=False),  # the validated create parameters, JSON
     Column("body", Text, nullable=False),  # the wire Response object, JSON, served as is
     Column("cancel_requested", Boolean, nullable=False, server_default=false()),
-    Column("worker", String(64)),  # the process that ran it (background)
+    Column("worker", String(64)),  # the process that runs (or ran) it
+    Column("heartbeat_at", Float),  # a streamed run's owner is alive (background runs: the job row)
     Index("ix_responses_tenant_created", "tenant", "created_at"),
+    # The sweeper's view: the few responses in progress (a partial index, tiny).
+    Index("ix_responses_live", "heartbeat_at", sqlite_where=text("status = 'in_progress'"),
+          postgresql_where=text("status = 'in_progress'")),
 )
 
 def _item_list(name: str, owner: str) -> Table:

@@ -33,6 +33,9 @@ def serve_in_thread(app, port: int, grace: float = 3.0) -> tuple[uvicorn.Server,
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                                            timeout_graceful_shutdown=grace,
                                            ws_max_size=settings.max_body_bytes if settings else 16 * 1024 * 1024))
+    # Stopping it is `server.should_exit = True` (no signal in a thread): the app's shutdown drain
+    # watches this server's flag (main.py).
+    app.state.server = server
     thread = threading.Thread(target=server.run, name="responses-mock", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
