@@ -14,8 +14,15 @@ import os
 import sys
 from pathlib import Path
 
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
 from responses_mock import __version__, datafiles
 from responses_mock.config import Settings
+from responses_mock.connections import HttpProtocol
+from responses_mock.main import create_app
+from responses_mock.store import db
+from responses_mock.store.db import is_sqlite_url
 
 ENV_PREFIX = "RESPONSES_MOCK_"
 
@@ -123,8 +130,6 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = settings_from(args)
     if args.command == "migrate":
-        from responses_mock.store import db
-
         async def run() -> None:
             engine = db.make_engine(settings.resolved_database_url, settings.db_max_connections)
             try:
@@ -135,11 +140,6 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(run())
         print(f"migrated {db.display_url(settings.resolved_database_url)}", file=sys.stderr)
         return
-
-    import uvicorn
-
-    from responses_mock.connections import HttpProtocol
-    from responses_mock.store.db import is_sqlite_url
 
     config = log_config(settings.log_level, args.log_format)
     # Idle and slow sockets are bounded (connections.py): a header deadline, a keep-alive one, a cap.
@@ -154,8 +154,6 @@ def main(argv: list[str] | None = None) -> None:
                     timeout_graceful_shutdown=settings.shutdown_grace, ws_max_size=settings.max_body_bytes,
                     **connections)
         return
-    from responses_mock.main import create_app
-
     # A WebSocket message may be as large as an HTTP body (uvicorn's default is 16 MiB).
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
                 log_config=_with_uvicorn(config), timeout_graceful_shutdown=settings.shutdown_grace,
@@ -164,8 +162,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def _with_uvicorn(config: dict) -> dict:
     """uvicorn's default logging config, with ours merged in (text) or replacing it (json)."""
-    from uvicorn.config import LOGGING_CONFIG
-
     if "uvicorn" in config["loggers"]:
         return config
     merged = json.loads(json.dumps(LOGGING_CONFIG))

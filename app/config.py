@@ -10,6 +10,8 @@ from typing import Annotated
 
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from responses_mock.limits import pace_problem
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RESPONSES_MOCK_", extra="ignore")
@@ -97,9 +99,7 @@ class Settings(BaseSettings):
     def _bounded_pace(cls, value: float | None, info) -> float | None:
         if value is None:
             return value
-        from responses_mock.services.pacing import problem  # local: pacing reads these settings
-
-        why = problem(info.field_name.removeprefix("background_"), value)
+        why = pace_problem(info.field_name.removeprefix("background_"), value)
         if why:
             raise ValueError(why)
         return value

@@ -15,15 +15,17 @@ from fastapi_offline import FastAPIOffline
 
 from responses_mock import __version__, datafiles
 from responses_mock.config import Settings, get_settings
-from responses_mock.errors import InvalidRequest, install_error_handlers
-from responses_mock.queue.notify import Notifier
-from responses_mock.queue.pg_listen import EVENTS, FIXTURES, PgListener
-from responses_mock.queue.worker import WorkerPool
+from responses_mock.errors import InvalidRequest
+from responses_mock.routes.errors import install_error_handlers
+from responses_mock.store.notify import Notifier
+from responses_mock.store.pg_listen import EVENTS, FIXTURES, PgListener
+from responses_mock.services.worker import WorkerPool
 from responses_mock.middleware import RequestContextMiddleware
 from responses_mock.routes import V1, admin, health, inspector, websocket
 from responses_mock.backends import registry
 from responses_mock.services import catalog, prompts, tokens
 from responses_mock.services.background import BackgroundService
+from responses_mock.services.readiness import Readiness
 from responses_mock.services.inspector import InspectorService
 from responses_mock.services.conversations import ConversationsService
 from responses_mock.services.drain import Drain, uvicorn_exiting
@@ -34,7 +36,7 @@ from responses_mock.services.metrics import Metrics
 from responses_mock.services.responses import ResponsesService
 from responses_mock.services.streams import StreamsService
 from responses_mock.store import db
-from responses_mock.wire import openapi
+from responses_mock.routes import openapi
 
 log = logging.getLogger("responses_mock")
 
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         drain.when_due(end_live)
         drain.busy_while(lambda: bool(pool.running) or responses.runs.busy)
         app.state.engine, app.state.pool, app.state.drain = engine, pool, drain
+        app.state.readiness = Readiness(engine, drain)
         app.state.responses = responses
         app.state.background = background
         app.state.inspector = InspectorService(engine, background)

@@ -6,7 +6,7 @@ matched as a unit, one level more per request), ahead of every other route. They
 `request: Request` alone (path parameters from `request.path_params`) and return a `Response`
 they built, so FastAPI resolves no parameters and encodes nothing again: ~16 µs a request here. Query parameters are validated by one TypeAdapter per shape, in the real
 API's words; the OpenAPI document describes them, and the request and response bodies, from the
-same SDK types (wire/openapi.py).
+same SDK types (routes/openapi.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Background runs: what a worker does with a claimed job, cancel, and orphaned-run recovery.
 
 A run's end waits for a store that is away (STORE_WAIT seconds); past that, the run raises and
-its pool fails it once the store is back (queue/worker.py). Its events meanwhile stay pending in
+its pool fails it once the store is back (services/worker.py). Its events meanwhile stay pending in
 its recorder, so a blip costs nothing.
 """
 
@@ -17,7 +17,7 @@ from responses_mock.store import db
 from responses_mock.errors import InvalidRequest
 from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN
 from responses_mock.services.lifecycle import Lifecycle
-from responses_mock.queue.notify import Notifier
+from responses_mock.store.notify import Notifier
 from responses_mock.services import catalog, context, tokens
 from responses_mock.services.pacing import Pace
 from responses_mock.services.recorder import Recorder

@@ -23,7 +23,7 @@ from openai.types.shared import ResponsesModel
 
 from responses_mock import datafiles
 from responses_mock.errors import InvalidRequest
-from responses_mock.services import pacing
+from responses_mock.limits import PACE_FIELDS, pace_problem
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,11 +112,11 @@ def _entry(raw: dict, families: dict[str, Family] | None = None) -> CatalogModel
     elif entry.get("efforts") and entry.get("default_effort", "medium") not in entry["efforts"]:
         raise ValueError(f"catalog entry {raw.get('id')!r}: default_effort {entry.get('default_effort', 'medium')!r} "
                          f"is not among its efforts {entry['efforts']}")
-    for key, allowed in (("pace", pacing.FIELDS), ("timing", ("time_to_first_token", "tokens_per_second"))):
+    for key, allowed in (("pace", PACE_FIELDS), ("timing", ("time_to_first_token", "tokens_per_second"))):
         for field, value in (entry.get(key) or {}).items():
             if field not in allowed:
                 raise ValueError(f"catalog entry {raw.get('id')!r}: {key}.{field} is not one of {', '.join(allowed)}")
-            why = pacing.problem(field, float(value))
+            why = pace_problem(field, float(value))
             if why:
                 raise ValueError(f"catalog entry {raw.get('id')!r}: {key}.{field}: {why}, but got {value}")
     try:

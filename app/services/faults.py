@@ -7,6 +7,7 @@ import asyncio
 import math
 
 from responses_mock.errors import APIError, Disconnect, StreamCut  # noqa: F401 (re-exported for services)
+from responses_mock.services.journal import current
 from responses_mock.wire.fixtures import HttpError
 
 _DEFAULTS = {
@@ -65,8 +66,6 @@ async def cut_after(events, n: int):
 
 def maybe_cut(events):
     """The stream of this request, cut if a fixture rule said so."""
-    from responses_mock.services.journal import current  # local: journal imports nothing from here
-
     note = current.get()
     n = note.extra.get("cut_after") if note is not None else None
     return events if n is None else cut_after(events, n)

@@ -20,7 +20,7 @@ from responses_mock import datafiles, ids
 from responses_mock.store import db
 from responses_mock.backends.base import ModelContext
 from responses_mock.errors import APIError, InvalidRequest, NotFound
-from responses_mock.queue import pg_listen
+from responses_mock.store import pg_listen
 from responses_mock.services.tenancy import tenant_of
 from responses_mock.store import fixtures as store
 from responses_mock.wire import patterns

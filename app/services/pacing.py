@@ -13,6 +13,7 @@ from typing import Mapping
 
 from responses_mock.config import Settings
 from responses_mock.errors import InvalidRequest
+from responses_mock.limits import pace_problem
 
 HEADERS = {
     "x-mock-queue-delay": "queue_delay",
@@ -20,24 +21,6 @@ HEADERS = {
     "x-mock-tokens-per-second": "tokens_per_second",
 }
 FIELDS = tuple(HEADERS.values())
-# Sane bounds, wherever a pace comes from (header, fixture rule, catalog): a delay of hours or a
-# trickle of tokens would hold a worker slot for ever.
-MAX_DELAY = 600.0  # seconds (queue delay, time to first token)
-MIN_RATE, MAX_RATE = 1.0, 1_000_000.0  # tokens/s, when paced (0 means unpaced)
-
-
-def problem(field: str, value: float) -> str | None:
-    """Why `value` is out of bounds for a pace field, or None."""
-    if not value >= 0 or value == float("inf"):
-        return "expected a number >= 0"
-    if field == "tokens_per_second":
-        if value and not MIN_RATE <= value <= MAX_RATE:
-            return f"expected 0 (unpaced) or a rate from {MIN_RATE:g} to {MAX_RATE:g} tokens per second"
-    elif value > MAX_DELAY:
-        return f"expected at most {MAX_DELAY:g} seconds"
-    return None
-
-
 @dataclass(frozen=True)
 class Pace:
     queue_delay: float = 0.0
@@ -82,7 +65,7 @@ def resolve(settings: Settings, model_pace: Mapping | None, headers: Mapping[str
             value = float(raw)
         except ValueError:
             value = -1.0
-        why = problem(field, value)
+        why = pace_problem(field, value)  # limits.py: the bounds every source of a pace shares
         if why:
             raise InvalidRequest(f"Invalid header '{header}': {why}, but got '{raw}'.",
                                  param=header, code="invalid_value")

@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.store import db
-from responses_mock.queue.notify import Notifier
+from responses_mock.store.notify import Notifier
 from responses_mock.store import events as event_store
 from responses_mock.store.health import Outage
 from responses_mock.wire.events import EventNumberer

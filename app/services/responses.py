@@ -22,7 +22,7 @@ from responses_mock.backends.base import ModelContext
 from responses_mock.backends.scripted import ScriptedBackend
 from responses_mock.config import Settings
 from responses_mock.errors import Disconnect, InvalidRequest, NotFound
-from responses_mock.queue.notify import Notifier
+from responses_mock.store.notify import Notifier
 from responses_mock.services import (catalog, context, conversations, faults, fixtures, journal, pacing,
                                      prompt_cache, request_checks, tokens)
 from responses_mock.services.catalog import CatalogModel

@@ -1,6 +1,6 @@
 """The streamed runs of this process. Each is driven by a task detached from its socket, is owned
 (its row names this process and carries a heartbeat, so a sweeper fails it if the process dies:
-queue/worker.py), and always ends: finished, or failed in the real API's words when its end
+services/worker.py), and always ends: finished, or failed in the real API's words when its end
 cannot be stored within STORE_WAIT seconds, or at shutdown. Its watcher then gets an `error`
 event and `response.failed`, and the row is failed as soon as the store takes writes again.
 """
@@ -15,7 +15,7 @@ from typing import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from responses_mock.queue.notify import Notifier
+from responses_mock.store.notify import Notifier
 from responses_mock.services import conversations
 from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, failed, failure_events
 from responses_mock.services.lifecycle import Lifecycle

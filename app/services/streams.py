@@ -1,7 +1,7 @@
 """Following a response's event log: replay after N, then live events until the end.
 
 Works from any replica: events are read from the database; this process's notifier makes local
-updates immediate, other replicas' writes arrive by Postgres NOTIFY (queue/pg_listen.py), and a
+updates immediate, other replicas' writes arrive by Postgres NOTIFY (store/pg_listen.py), and a
 periodic re-read is the safety net for a lost notification.
 
 A follower always ends with an event: the run's terminal one; or, if the store stays away for
@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
-from responses_mock.queue.notify import Notifier
+from responses_mock.store.notify import Notifier
 from responses_mock.services.drain import MARGIN, Drain
 from responses_mock.services.endings import SERVER_ERROR, STREAM_CLOSED, error_fields
 from responses_mock.services.recorder import TERMINAL_EVENTS

@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from responses_mock.queue import pg_listen
+from responses_mock.store import pg_listen
 from responses_mock.store import direct, events, item_refs, jobs
 from responses_mock.store.tables import response_items, responses
 from responses_mock.wire.objects import TERMINAL

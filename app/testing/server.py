@@ -64,22 +64,27 @@ class MockServer:
     """`with MockServer() as server:` → `server.client()`, `server.admin(api_key)`, `server.url`.
 
     The store is SQLite in a temporary folder unless `database_url` is given (e.g. Postgres).
+    `settings=Settings(...)` serves exactly those settings instead (on a free port).
     Every `new_key()` is a tenant of its own, which is how tests get a clean state without a restart.
     """
 
-    def __init__(self, database_url: str | None = None, **settings) -> None:
+    def __init__(self, database_url: str | None = None, *, settings: Settings | None = None, **overrides) -> None:
         self._tmp = None
-        if database_url is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="responses-mock-")
-            database_url = f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'store.db'}"
-        self.settings = Settings(database_url=database_url, port=free_port(), **settings)
+        if settings is not None:
+            self.settings = settings.model_copy(update={"port": free_port()})
+        else:
+            if database_url is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="responses-mock-")
+                database_url = f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'store.db'}"
+            self.settings = Settings(database_url=database_url, port=free_port(), **overrides)
         self.url = f"http://127.0.0.1:{self.settings.port}"
+        self.app = None  # the FastAPI app once started: its state is the running services
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> "MockServer":
-        self._server, self._thread = serve_in_thread(create_app(self.settings), self.settings.port,
-                                                     self.settings.shutdown_grace)
+        self.app = create_app(self.settings)
+        self._server, self._thread = serve_in_thread(self.app, self.settings.port, self.settings.shutdown_grace)
         return self
 
     def stop(self) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from openai.types.responses.response_error import ResponseError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from responses_mock.limits import PACE_FIELDS, pace_problem
 from responses_mock.wire import patterns
 
 _STRICT = ConfigDict(extra="forbid")
@@ -128,11 +129,9 @@ class Pace(BaseModel):
 
     @model_validator(mode="after")
     def _bounded(self) -> "Pace":
-        from responses_mock.services.pacing import problem  # local: services import this module
-
-        for field in ("queue_delay", "time_to_first_token", "tokens_per_second"):
+        for field in PACE_FIELDS:
             value = getattr(self, field)
-            why = value is not None and problem(field, value)
+            why = value is not None and pace_problem(field, value)
             if why:
                 raise ValueError(f"{field}: {why}, but got {value}")
         return self

@@ -2,7 +2,7 @@
 takes more than those types say, and refuses what they cannot (empty or NUL ids).
 
 Every such extra is one entry of `EXTRAS` below, with the evidence for it; README's "Accepted
-beyond the SDK's types" lists the same entries (tests/routes/test_extras.py keeps them in step)."""
+beyond the SDK's types" lists the same entries (tests/e2e/test_extras.py keeps them in step)."""
 
 from __future__ import annotations
 

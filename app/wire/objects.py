@@ -5,12 +5,11 @@ Key order follows the real API's (see the createResponse example in the spec).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from responses_mock import ids
-from responses_mock.services.catalog import CatalogModel
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
 
@@ -22,7 +21,15 @@ def _tool_echo(tool: dict) -> dict:
     return tool
 
 
-def response(*, id: str, created_at: int, params: dict, model: CatalogModel, status: str,
+class ModelFacts(Protocol):
+    """What a response object says of its model (services/catalog.py's CatalogModel has it)."""
+
+    snapshot: str
+    reasoning: bool
+    default_effort: str | None
+
+
+def response(*, id: str, created_at: int, params: dict, model: ModelFacts, status: str,
              background: bool = False) -> dict:
     """A fresh Response object: the request's settings echoed with the real defaults filled in."""
     text = dict(params.get("text") or {})
