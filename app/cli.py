@@ -21,8 +21,7 @@ from responses_mock import __version__, datafiles
 from responses_mock.config import Settings
 from responses_mock.connections import HttpProtocol
 from responses_mock.main import create_app
-from responses_mock.store import db
-from responses_mock.store.db import is_sqlite_url
+from responses_mock.store.handle import Store, display_url, is_sqlite_url
 
 ENV_PREFIX = "RESPONSES_MOCK_"
 
@@ -131,14 +130,14 @@ def main(argv: list[str] | None = None) -> None:
     settings = settings_from(args)
     if args.command == "migrate":
         async def run() -> None:
-            engine = db.make_engine(settings.resolved_database_url, settings.db_max_connections)
+            store = Store(settings.resolved_database_url, settings.db_max_connections)
             try:
-                await db.migrate(engine)
+                await store.migrate()
             finally:
-                await engine.dispose()
+                await store.dispose()
 
         asyncio.run(run())
-        print(f"migrated {db.display_url(settings.resolved_database_url)}", file=sys.stderr)
+        print(f"migrated {display_url(settings.resolved_database_url)}", file=sys.stderr)
         return
 
     config = log_config(settings.log_level, args.log_format)

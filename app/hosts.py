@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+
 def is_loopback(host: str) -> bool:
     """A loopback name or address (`localhost`, `*.localhost`, 127.0.0.0/8, ::1)."""
     host = host.strip("[]").rstrip(".").lower()

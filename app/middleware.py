@@ -1,8 +1,10 @@
 """One ASGI middleware for what every /v1 request shares: the real API's response headers
-(x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint, metrics, and
-the request journal. Pure ASGI, so streamed replies pass through untouched; other paths (health,
-admin, docs) pass straight through. Before all that, every request and socket is refused whose
-Host the server does not answer (hosts.py).
+(x-request-id, openai-processing-ms, rate limits), fault rules for any endpoint (`match.path`),
+metrics, and the request journal. Its RequestNote travels with the request in the ASGI scope
+(services/journal.py NOTE): a route that learns what the entry should say (which create rule
+answered) writes it there; nothing travels in a context variable. Pure ASGI, so streamed replies
+pass through untouched; other paths (health, admin, docs) pass straight through. Before all that,
+every request and socket is refused whose Host the server does not answer (hosts.py).
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from responses_mock import ids
-from responses_mock.errors import (APIError, Disconnect, DroppedResponse, ServerError, StreamCut, error_response,
-                                   too_large)
+from responses_mock.errors import (
+    APIError,
+    Disconnect,
+    DroppedResponse,
+    ServerError,
+    StreamCut,
+    error_response,
+    too_large,
+)
 from responses_mock.hosts import HostPolicy
-from responses_mock.services import faults
-from responses_mock.services.fixtures import FixturesService
-from responses_mock.services.journal import MAX_BODY, JournalService, RequestNote, current, entry
-from responses_mock.services.tenancy import bearer_key, tenant_of
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
+from responses_mock.services import faults
+from responses_mock.services.endings import SERVER_ERROR
+from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.journal import MAX_BODY, NOTE, JournalService, RequestNote, entry
+from responses_mock.services.tenancy import bearer_key, tenant_of
 
 log = logging.getLogger("responses_mock")
 
@@ -80,7 +90,7 @@ class RequestContextMiddleware:
         key = bearer_key(headers.get("authorization", ""))
         note = RequestNote(id=ids.request_id(), tenant=tenant_of(key) if key else "")
         scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, note.tenant  # for the endpoints (routes/api.py)
-        token = current.set(note)
+        scope[NOTE] = note  # for the journal entry (services/journal.py)
         body = bytearray()
         status = 0
 
@@ -124,8 +134,8 @@ class RequestContextMiddleware:
                 await error_response(too_large(limit, size))(scope, receive, send_with_headers)
                 return
             if key is not None:
-                note.rules = await fixtures.candidates(note.tenant)
-                rule = note.rules and await fixtures.for_request(note.rules, scope["method"], scope["path"])
+                rules = await fixtures.candidates(note.tenant)
+                rule = rules and await fixtures.for_request(rules, scope["method"], scope["path"])
                 if rule:
                     note.fixture_id = rule.id
                     await self._fault(rule.rule.respond, scope, receive_and_keep, send_with_headers)
@@ -136,10 +146,9 @@ class RequestContextMiddleware:
         except Exception:  # a bug, not the client's fault: still the envelope, never a bare 500
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not status:
-                await error_response(ServerError("The server had an error while processing your request."))(
+                await error_response(ServerError(SERVER_ERROR))(
                     scope, receive, send_with_headers)
         finally:
-            current.reset(token)
             if streaming:
                 metrics.streams.dec()
             route = scope.get("route")  # its template keeps label values few
@@ -166,17 +175,18 @@ class RequestContextMiddleware:
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not started:
-                await error_response(ServerError("The server had an error while processing your request."))(
+                await error_response(ServerError(SERVER_ERROR))(
                     scope, receive, send)
 
     async def _fault(self, respond, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer with the rule's fault instead of the endpoint (a delay alone: late, but normally)."""
-        if respond.http_error is not None or respond.fault == "disconnect":
+        plan = faults.plan(respond)
+        if plan.answers:
             message = await receive()  # read the body, so the journal shows what was sent
             while message["type"] == "http.request" and message.get("more_body"):
                 message = await receive()
         try:
-            await faults.enact(respond)
+            await faults.enact(plan)
         except APIError as err:
             await error_response(err, err.headers)(scope, receive, send)
         except Disconnect:

@@ -9,8 +9,8 @@ import re
 from typing import Any
 
 from responses_mock.backends.intent import Said, tokens
-from responses_mock.backends.shells import command_value, shell_field
 from responses_mock.backends.schema_values import Budget, SchemaValues
+from responses_mock.backends.shells import command_value, shell_field
 from responses_mock.wire import patterns
 
 DEFAULT_COMMAND = "ls"  # a shell tool forced without a command to run: harmless, and says something

@@ -7,9 +7,10 @@ come in pieces of any size: the lifecycle streams it a token a delta, as the rea
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import AsyncIterator, Protocol, Union
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class UsageOverride:
     cached_tokens: int | None = None
 
 
-Chunk = Union[Thinking, SummaryDelta, TextDelta, ToolCall, Refusal, HostedCall, UsageOverride]
+Chunk = Thinking | SummaryDelta | TextDelta | ToolCall | Refusal | HostedCall | UsageOverride
 
 
 class ModelFailure(Exception):

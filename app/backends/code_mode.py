@@ -110,7 +110,7 @@ def _js(value: object) -> str:
     """A JSON value as a JavaScript literal, object keys bare where they are identifiers."""
     if isinstance(value, dict):
         keys = [k if _IDENTIFIER.fullmatch(k) else _js(k) for k in value]
-        return "{" + ", ".join(f"{k}: {_js(v)}" for k, v in zip(keys, value.values())) + "}"
+        return "{" + ", ".join(f"{k}: {_js(v)}" for k, v in zip(keys, value.values(), strict=True)) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_js(v) for v in value) + "]"
     return orjson.dumps(value).decode()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import anyio
 import orjson

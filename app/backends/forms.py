@@ -116,5 +116,5 @@ def lexicon_items(item: str) -> list[str]:
     key = {"color": "colour", "colors": "colour"}.get(singular, singular)
     for name, words in LEXICON.items():
         if key == name or key.endswith(" " + name) or key == name + "s":
-            return words.split(" ") if name not in ("programming language",) else words.split(" ")
+            return words.split(" ")
     return []

@@ -3,7 +3,7 @@ dotted path (`package.module:Class`) — each instantiated once, with no argumen
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import import_module
 from importlib.metadata import entry_points
 
@@ -17,7 +17,7 @@ BUILTINS: dict[str, type] = {"default": DefaultBackend, "lorem": DefaultBackend,
                              "scripted": ScriptedBackend, "silent": SilentBackend}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get(name: str) -> Backend:
     if name in BUILTINS:
         return BUILTINS[name]()

@@ -3,12 +3,22 @@ lifecycle, so scripted answers stream, pace, cancel and count tokens like any ot
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import orjson
 
-from responses_mock.backends.base import (Chunk, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta, TextDelta,
-                               Thinking, ToolCall, UsageOverride)
+from responses_mock.backends.base import (
+    Chunk,
+    Incomplete,
+    ModelContext,
+    ModelFailure,
+    Refusal,
+    SummaryDelta,
+    TextDelta,
+    Thinking,
+    ToolCall,
+    UsageOverride,
+)
 from responses_mock.wire.fixtures import ModelError, Respond
 
 

@@ -95,7 +95,7 @@ def command_of_call(item: dict) -> str | None:
     """The command a call of this turn ran, whatever shell tool it went to."""
     kind = item.get("type")
     if kind == "local_shell_call":
-        return command_of(((item.get("action") or {}).get("command")))
+        return command_of((item.get("action") or {}).get("command"))
     if kind == "shell_call":
         commands = (item.get("action") or {}).get("commands") or []
         return commands[0] if len(commands) == 1 else command_of(commands)

@@ -3,7 +3,7 @@ request's state (stored context, prompt cache) and says nothing."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from responses_mock.backends.base import Chunk, ModelContext
 

@@ -4,31 +4,35 @@ Admin follows the key, like /v1: a call with `Authorization: Bearer <api key>` s
 only that key's rules and journal, and the rules it adds apply to that key alone. The admin token
 (`admin_token`, when set) is the only way to act on every tenant, or to add a rule for all of
 them; with it, `api_key` (query) narrows a call to one key. Anonymous calls are refused.
+
+Declared as /v1 is (routes/api.py): each endpoint checks the credential first, then parses its
+query, then its body.
 """
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated, Literal
 
 import anyio
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Request
 from sse_starlette import EventSourceResponse
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from responses_mock import datafiles
 from responses_mock.errors import APIError, InvalidRequest, NotFound, Unauthorized
 from responses_mock.routes import api
 from responses_mock.routes.render import json, raw_json
-from responses_mock.services import prompts
-from responses_mock.services.fixtures import FixturesService
-from responses_mock.services.journal import JournalService
+from responses_mock.services import journal_feed, prompts
 from responses_mock.services.tenancy import bearer_key, tenant_of
+from responses_mock.wire import admin as queries
 
-ApiKey = Annotated[str | None, Query(description="With the admin token: only this API key's rules / requests. "
-                                                 "With an API key: that same key, or nothing.")]
+# The document says JSON replies, as it did when these were an APIRouter's.
+endpoints = api.Endpoints("admin", prefix="/__admin", response_class=JSONResponse)
+SCOPE = api.Query(queries.ScopeQuery)
+REQUESTS, FOLLOW = api.Query(queries.RequestsQuery), api.Query(queries.FollowQuery)
+RESPONSES, CONVERSATIONS = api.Query(queries.ResponsesQuery), api.Query(queries.ConversationsQuery)
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,9 @@ class AdminScope:
     admin: bool  # the admin token: may act on every tenant and add rules for all of them
 
 
-def admin_scope(request: Request, api_key: ApiKey = None) -> AdminScope:
-    token = request.app.state.settings.admin_token
+def admin_scope(request: Request) -> AdminScope:
+    api_key = SCOPE(request).get("api_key")
+    token = api.services(request).settings.admin_token
     headers = api.headers(request)
     given = bearer_key(headers.get("authorization", "")) or headers.get("x-admin-token") or None
     if token and given and hmac.compare_digest(given.encode(), token.encode()):
@@ -55,21 +60,6 @@ def admin_scope(request: Request, api_key: ApiKey = None) -> AdminScope:
                        "needs the admin token.", status=403, type="invalid_request_error", param="api_key",
                        code="forbidden")
     return AdminScope(tenant, admin=False)
-
-
-async def fixtures_service(request: Request) -> FixturesService:
-    return request.app.state.fixtures
-
-
-async def journal_service(request: Request) -> JournalService:
-    return request.app.state.journal
-
-
-router = APIRouter(prefix="/__admin", tags=["admin"])
-FOLLOW_POLL = 1.0  # seconds between journal reads of a live follower when nothing here wakes it
-Scope = Annotated[AdminScope, Depends(admin_scope)]
-FixturesDep = Annotated[FixturesService, Depends(fixtures_service)]
-JournalDep = Annotated[JournalService, Depends(journal_service)]
 
 
 MAX_YAML_BODY = 2 << 20  # bytes: YAML is read in pure Python (~0.4 MB/s); JSON has the body limit
@@ -103,35 +93,41 @@ async def _json_or_yaml(raw: bytes, shape: str) -> object:
     return data
 
 
-@router.post("/fixtures")
-async def add_fixtures(request: Request, scope: Scope, svc: FixturesDep) -> Response:
+@endpoints.post("/fixtures", query=SCOPE)
+async def add_fixtures(request: Request) -> Response:
     """Fixture rules, as JSON or YAML: a rule, a list of rules, or {"rules": [...]}."""
+    scope = admin_scope(request)
     data = await _json_or_yaml(await request.body(), "a fixture rule, a list of rules, or {\"rules\": [...]}")
-    return json({"object": "list", "data": await svc.add(data, owner=scope.tenant, admin=scope.admin)})
+    added = await api.services(request).fixtures.add(data, owner=scope.tenant, admin=scope.admin)
+    return json({"object": "list", "data": added})
 
 
-@router.get("/fixtures")
-async def list_fixtures(scope: Scope, svc: FixturesDep, journal: JournalDep) -> Response:
+@endpoints.get("/fixtures", query=SCOPE)
+async def list_fixtures(request: Request) -> Response:
     """The rules, each with `hits`: the requests it answered that the journal still holds."""
-    rules = await svc.listing(scope.tenant)
-    hits = await journal.hits([r["id"] for r in rules])
+    scope, services = admin_scope(request), api.services(request)
+    rules = await services.fixtures.listing(scope.tenant)
+    hits = await services.journal.hits([r["id"] for r in rules])
     return json({"object": "list", "data": [{**r, "hits": hits.get(r["id"], 0)} for r in rules]})
 
 
-@router.delete("/fixtures")
-async def clear_fixtures(scope: Scope, svc: FixturesDep) -> Response:
-    return json({"object": "fixture.cleared", "deleted": await svc.clear(scope.tenant)})
+@endpoints.delete("/fixtures", query=SCOPE)
+async def clear_fixtures(request: Request) -> Response:
+    scope = admin_scope(request)
+    return json({"object": "fixture.cleared", "deleted": await api.services(request).fixtures.clear(scope.tenant)})
 
 
-@router.delete("/fixtures/{fixture_id}")
-async def delete_fixture(fixture_id: str, scope: Scope, svc: FixturesDep) -> Response:
-    await svc.remove(fixture_id, scope.tenant)
+@endpoints.delete("/fixtures/{fixture_id}", query=SCOPE)
+async def delete_fixture(request: Request) -> Response:
+    scope, fixture_id = admin_scope(request), request.path_params["fixture_id"]
+    await api.services(request).fixtures.remove(fixture_id, scope.tenant)
     return json({"id": fixture_id, "object": "fixture", "deleted": True})
 
 
-@router.post("/prompts")
-async def add_prompts(request: Request, scope: Scope) -> Response:
+@endpoints.post("/prompts", query=SCOPE)
+async def add_prompts(request: Request) -> Response:
     """Prompt templates (a template, a list, or {"prompts": [...]}) for this key."""
+    scope = admin_scope(request)
     if scope.tenant is None:
         raise InvalidRequest("Prompt templates belong to a key: call with the key, or give api_key with the "
                              "admin token.", param="api_key")
@@ -143,113 +139,113 @@ async def add_prompts(request: Request, scope: Scope) -> Response:
     except datafiles.DataError:
         raise InvalidRequest(f"Invalid body: JSON nested more than {datafiles.MAX_DEPTH} levels deep.",
                              code="invalid_json") from None
-    engine = request.app.state.engine
-    return json({"object": "list", "data": await prompts.save(engine, scope.tenant, prompts.parse(data))})
+    saved = await api.services(request).prompts.save(scope.tenant, prompts.parse(data))
+    return json({"object": "list", "data": saved})
 
 
-@router.get("/prompts")
-async def list_prompts(request: Request, scope: Scope) -> Response:
-    return json({"object": "list", "data": await prompts.listing(request.app.state.engine, scope.tenant)})
+@endpoints.get("/prompts", query=SCOPE)
+async def list_prompts(request: Request) -> Response:
+    scope = admin_scope(request)
+    return json({"object": "list", "data": await api.services(request).prompts.listing(scope.tenant)})
 
 
-@router.delete("/prompts/{prompt_id}")
-async def delete_prompt(prompt_id: str, request: Request, scope: Scope) -> Response:
-    if not await prompts.remove(request.app.state.engine, scope.tenant, prompt_id):
+@endpoints.delete("/prompts/{prompt_id}", query=SCOPE)
+async def delete_prompt(request: Request) -> Response:
+    scope, prompt_id = admin_scope(request), request.path_params["prompt_id"]
+    if not await api.services(request).prompts.remove(scope.tenant, prompt_id):
         raise NotFound(f"No prompt with id '{prompt_id}'.")
     return json({"id": prompt_id, "object": "prompt", "deleted": True})
 
 
-Path = Annotated[str | None, Query(description="Exact path, or a pattern with *")]
-FixtureId = Annotated[str | None, Query(description="The rule that answered; empty: requests no rule answered")]
-Cursor = Annotated[int | None, Query(description="A cursor from an earlier page")]
+@endpoints.get("/requests", query=REQUESTS)
+async def list_requests(request: Request) -> Response:
+    scope = admin_scope(request)
+    q = REQUESTS(request)
+    return json(await api.services(request).journal.read(
+        tenant=scope.tenant, method=q.get("method"), path=q.get("path"), status=q.get("status"),
+        fixture_id=q.get("fixture_id"), after=q.get("after"), limit=q["limit"], order=q["order"], model=q.get("model")))
 
 
-@router.get("/requests")
-async def list_requests(scope: Scope, svc: JournalDep, method: str | None = None, path: Path = None,
-                        status: int | None = None, fixture_id: FixtureId = None, model: str | None = None,
-                        after: Cursor = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                        order: Literal["asc", "desc"] = "asc") -> Response:
-    return json(await svc.read(tenant=scope.tenant, method=method, path=path, status=status, fixture_id=fixture_id,
-                               after=after, limit=limit, order=order, model=model))
-
-
-@router.get("/requests/stream")
-async def follow_requests(scope: Scope, svc: JournalDep, method: str | None = None, path: Path = None,
-                          status: int | None = None, fixture_id: FixtureId = None, model: str | None = None,
-                          after: Cursor = None) -> Response:
+@endpoints.get("/requests/stream", query=FOLLOW)
+async def follow_requests(request: Request) -> Response:
     """The journal live (server-sent events): entries after `after` (default: from now), as they come."""
+    scope = admin_scope(request)
+    q = FOLLOW(request)
+    journal = api.services(request).journal
+    after = q.get("after")
     if after is None:
-        newest = await svc.read(tenant=scope.tenant, method=None, path=None, status=None, fixture_id=None,
-                                after=None, limit=1, order="desc")
-        after = newest["data"][0]["cursor"] if newest["data"] else 0
+        after = await journal_feed.newest_cursor(journal, scope.tenant)
+    filters = journal_feed.Filters(method=q.get("method"), path=q.get("path"), status=q.get("status"),
+                                   fixture_id=q.get("fixture_id"), model=q.get("model"))
 
-    async def entries():
-        cursor = after
-        while True:
-            page = await svc.read(tenant=scope.tenant, method=method, path=path, status=status,
-                                  fixture_id=fixture_id, after=cursor, limit=200, order="asc", model=model)
-            for entry in page["data"]:
-                yield {"event": "journal.entry", "id": str(entry["cursor"]), "data": orjson.dumps(entry).decode()}
-            if page["last_cursor"] is not None:
-                cursor = page["last_cursor"]
-            if not page["has_more"]:
-                await svc.follow(FOLLOW_POLL)
+    async def events():
+        async for entry in journal_feed.follow(journal, scope.tenant, filters, after):
+            yield {"event": "journal.entry", "id": str(entry["cursor"]), "data": orjson.dumps(entry).decode()}
 
-    return EventSourceResponse(entries(), sep="\n", ping=15)
+    return EventSourceResponse(events(), sep="\n", ping=15)
 
 
-@router.delete("/requests")
-async def clear_requests(scope: Scope, svc: JournalDep) -> Response:
-    return json({"object": "journal.cleared", "deleted": await svc.clear(scope.tenant)})
+@endpoints.delete("/requests", query=SCOPE)
+async def clear_requests(request: Request) -> Response:
+    scope = admin_scope(request)
+    return json({"object": "journal.cleared", "deleted": await api.services(request).journal.clear(scope.tenant)})
 
 
-@router.get("/whoami")
-async def whoami(scope: Scope) -> Response:
+@endpoints.get("/whoami", query=SCOPE)
+async def whoami(request: Request) -> Response:
     """Whose data this credential reaches (the inspector shows it)."""
+    scope = admin_scope(request)
     return json({"object": "admin.scope", "admin": scope.admin, "tenant": scope.tenant})
 
 
-Before = Annotated[str | None, Query(description="`next_before` of an earlier page")]
-Limit = Annotated[int, Query(ge=1, le=200)]
+@endpoints.get("/responses", query=RESPONSES)
+async def list_responses(request: Request) -> Response:
+    scope = admin_scope(request)
+    q = RESPONSES(request)
+    return json(await api.services(request).inspector.responses(scope.tenant, limit=q["limit"], before=q.get("before"),
+                                                                status=q.get("status")))
 
 
-@router.get("/responses")
-async def list_responses(request: Request, scope: Scope, limit: Limit = 50, before: Before = None,
-                         status: str | None = None) -> Response:
-    return json(await request.app.state.inspector.responses(scope.tenant, limit=limit, before=before, status=status))
-
-
-@router.get("/responses/{response_id}")
-async def inspect_response(response_id: str, request: Request, scope: Scope) -> Response:
+@endpoints.get("/responses/{response_id}", query=SCOPE)
+async def inspect_response(request: Request) -> Response:
     """A response with its request, input items, event log (with times), chain and conversation."""
-    return json(await request.app.state.inspector.response(scope.tenant, response_id))
+    scope = admin_scope(request)
+    return json(await api.services(request).inspector.response(scope.tenant, request.path_params["response_id"]))
 
 
-@router.post("/responses/{response_id}/cancel")
-async def cancel_response(response_id: str, request: Request, scope: Scope) -> Response:
-    return raw_json(await request.app.state.inspector.cancel(scope.tenant, response_id))
+@endpoints.post("/responses/{response_id}/cancel", query=SCOPE)
+async def cancel_response(request: Request) -> Response:
+    scope = admin_scope(request)
+    return raw_json(await api.services(request).inspector.cancel(scope.tenant, request.path_params["response_id"]))
 
 
-@router.get("/conversations")
-async def list_conversations(request: Request, scope: Scope, limit: Limit = 50, before: Before = None) -> Response:
-    return json(await request.app.state.inspector.conversations(scope.tenant, limit=limit, before=before))
+@endpoints.get("/conversations", query=CONVERSATIONS)
+async def list_conversations(request: Request) -> Response:
+    scope = admin_scope(request)
+    q = CONVERSATIONS(request)
+    return json(await api.services(request).inspector.conversations(scope.tenant, limit=q["limit"],
+                                                                    before=q.get("before")))
 
 
-@router.get("/conversations/{conversation_id}")
-async def inspect_conversation(conversation_id: str, request: Request, scope: Scope) -> Response:
-    return json(await request.app.state.inspector.conversation(scope.tenant, conversation_id))
+@endpoints.get("/conversations/{conversation_id}", query=SCOPE)
+async def inspect_conversation(request: Request) -> Response:
+    scope = admin_scope(request)
+    conversation_id = request.path_params["conversation_id"]
+    return json(await api.services(request).inspector.conversation(scope.tenant, conversation_id))
 
 
-@router.get("/queue")
-async def queue(request: Request, scope: Scope) -> Response:
+@endpoints.get("/queue", query=SCOPE)
+async def queue(request: Request) -> Response:
     """Background jobs queued and running (with the worker that runs each), and recent finished ones."""
-    return json(await request.app.state.inspector.queue(scope.tenant))
+    scope = admin_scope(request)
+    return json(await api.services(request).inspector.queue(scope.tenant))
 
 
-@router.post("/reset")
-async def reset(request: Request, scope: Scope, fixtures: FixturesDep, journal: JournalDep) -> Response:
+@endpoints.post("/reset", query=SCOPE)
+async def reset(request: Request) -> Response:
     """Fixtures, journal and prompt templates back to empty (for this key; with the admin token,
     for all or one)."""
-    return json({"object": "reset", "fixtures_deleted": await fixtures.clear(scope.tenant),
-                 "requests_deleted": await journal.clear(scope.tenant),
-                 "prompts_deleted": await prompts.remove(request.app.state.engine, scope.tenant)})
+    scope, services = admin_scope(request), api.services(request)
+    return json({"object": "reset", "fixtures_deleted": await services.fixtures.clear(scope.tenant),
+                 "requests_deleted": await services.journal.clear(scope.tenant),
+                 "prompts_deleted": await services.prompts.remove(scope.tenant)})

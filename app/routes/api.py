@@ -1,27 +1,30 @@
-"""What every /v1 endpoint shares: declaring it as a FastAPI route, the caller's tenant, its
-query parameters.
+"""What every endpoint shares (/v1, /__admin, health): declaring it as a FastAPI route, the
+process's services, the caller's tenant, its query parameters.
 
 Endpoints are plain FastAPI routes added with `app.add_api_route` (an included APIRouter is
-matched as a unit, one level more per request), ahead of every other route. They take
-`request: Request` alone (path parameters from `request.path_params`) and return a `Response`
-they built, so FastAPI resolves no parameters and encodes nothing again: ~16 µs a request here. Query parameters are validated by one TypeAdapter per shape, in the real
-API's words; the OpenAPI document describes them, and the request and response bodies, from the
-same SDK types (routes/openapi.py).
+matched as a unit, one level more per request), /v1 ahead of every other route. They take
+`request: Request` alone (path parameters from `request.path_params`, the services from
+`services(request)`) and return a `Response` they built, so FastAPI resolves no parameters and
+encodes nothing again: ~16 µs a request here. Query parameters are validated by one TypeAdapter
+per shape, in the real API's words; the OpenAPI document describes them, and the /v1 request and
+response bodies, from the same types (routes/openapi.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, get_type_hints
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from pydantic import TypeAdapter, ValidationError
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.responses import Response
 
 from responses_mock.errors import Disconnect, Unauthorized
+from responses_mock.services.container import Services
 from responses_mock.services.tenancy import bearer_key, tenant_of
 from responses_mock.wire.requests import validation_error
 
@@ -42,6 +45,11 @@ def _mask(key: str) -> str:
     return key[:3] + "*" * max(len(key) - 7, 0) + key[-4:] if len(key) > 7 else "*" * len(key)
 
 
+def services(conn: HTTPConnection) -> Services:
+    """The services of this process (built once, in main.py's lifespan), for a request or a WebSocket."""
+    return conn.app.state.services
+
+
 def headers(request: Request) -> dict[str, str]:
     """The request's headers as a dict of lower-case names (parsed once, by the middleware)."""
     found = request.scope.get(HEADERS)
@@ -57,7 +65,7 @@ def tenant(request: Request) -> str:
     key = scope[KEY] if KEY in scope else bearer_key(headers(request).get("authorization", ""))
     if key is None:
         raise Unauthorized(_NO_KEY)
-    allowed = request.app.state.settings.api_keys
+    allowed = services(request).settings.api_keys
     if allowed and key not in allowed:
         raise Unauthorized(f"Incorrect API key provided: {_mask(key)}. You can find your API key at "
                            "https://platform.openai.com/account/api-keys.", code="invalid_api_key")
@@ -76,7 +84,7 @@ class Query:
 
     def __init__(self, shape: type) -> None:
         self.adapter = TypeAdapter(shape)
-        self.lists = frozenset(k for k, v in shape.__annotations__.items() if getattr(v, "__origin__", None) is list)
+        self.lists = frozenset(k for k, v in get_type_hints(shape).items() if getattr(v, "__origin__", None) is list)
 
     def __call__(self, request: Request) -> dict:
         raw = request.scope.get("query_string", b"")
@@ -95,13 +103,14 @@ class Query:
     def openapi_parameters(self) -> list[dict]:
         schema = self.adapter.json_schema()
         return [{"name": name, "in": "query", "required": False, "schema": prop}
+                | ({"description": prop["description"]} if "description" in prop else {})
                 for name, prop in schema["properties"].items()]
 
 
 @dataclass
 class Operation:
     method: str
-    path: str  # the full path, /v1 included
+    path: str  # the full path, its prefix (/v1) included
     endpoint: Callable
     tags: tuple[str, ...]
     query: Query | None = None
@@ -110,16 +119,19 @@ class Operation:
 
 
 class Endpoints:
-    """The /v1 endpoints of one module, declared with decorators and added to the app by install()."""
+    """The endpoints of one module, declared with decorators and added to the app by install().
+    `prefix`: /v1 unless given; `response_class`: what the OpenAPI document says they reply with."""
 
-    def __init__(self, *tags: str) -> None:
+    def __init__(self, *tags: str, prefix: str = PREFIX, response_class: type[Response] = Response) -> None:
         self.tags = tags
+        self.prefix = prefix
+        self.response_class = response_class
         self.operations: list[Operation] = []
 
     def route(self, method: str, path: str, *, query: Query | None = None, body: TypeAdapter | None = None,
               reply: type | None = None):
         def register(endpoint: Callable) -> Callable:
-            self.operations.append(Operation(method, PREFIX + path, endpoint, self.tags, query, body, reply))
+            self.operations.append(Operation(method, self.prefix + path, endpoint, self.tags, query, body, reply))
             return endpoint
         return register
 
@@ -139,4 +151,5 @@ class Endpoints:
             if op.query is not None:
                 parameters += op.query.openapi_parameters()
             app.add_api_route(op.path, op.endpoint, methods=[op.method], tags=list(op.tags),
-                              response_class=Response, openapi_extra={"parameters": parameters} if parameters else None)
+                              response_class=self.response_class,
+                              openapi_extra={"parameters": parameters} if parameters else None)

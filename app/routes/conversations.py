@@ -19,7 +19,7 @@ INCLUDE, PAGE = api.Query(requests.IncludeQuery), api.Query(requests.PageQuery)
 async def create_conversation(request: Request) -> Response:
     """Create a conversation, with up to 20 initial items."""
     tenant = api.tenant(request)
-    return json(await request.app.state.conversations.create(
+    return json(await api.services(request).conversations.create(
         tenant, requests.create_conversation(await api.body(request))))
 
 
@@ -27,7 +27,7 @@ async def create_conversation(request: Request) -> Response:
 async def retrieve_conversation(request: Request) -> Response:
     """Retrieve a conversation."""
     conversation_id = request.path_params["conversation_id"]
-    return json(await request.app.state.conversations.retrieve(api.tenant(request), conversation_id))
+    return json(await api.services(request).conversations.retrieve(api.tenant(request), conversation_id))
 
 
 @endpoints.post("/conversations/{conversation_id}", body=requests.UPDATE_CONVERSATION, reply=Conversation)
@@ -35,7 +35,7 @@ async def update_conversation(request: Request) -> Response:
     """Update a conversation's metadata."""
     conversation_id = request.path_params["conversation_id"]
     tenant = api.tenant(request)
-    return json(await request.app.state.conversations.update(
+    return json(await api.services(request).conversations.update(
         tenant, conversation_id, requests.update_conversation(await api.body(request))))
 
 
@@ -43,7 +43,7 @@ async def update_conversation(request: Request) -> Response:
 async def delete_conversation(request: Request) -> Response:
     """Delete a conversation and its items."""
     conversation_id = request.path_params["conversation_id"]
-    return json(await request.app.state.conversations.delete(api.tenant(request), conversation_id))
+    return json(await api.services(request).conversations.delete(api.tenant(request), conversation_id))
 
 
 @endpoints.post("/conversations/{conversation_id}/items", query=INCLUDE, body=requests.CREATE_ITEMS,
@@ -53,7 +53,7 @@ async def create_items(request: Request) -> Response:
     conversation_id = request.path_params["conversation_id"]
     tenant = api.tenant(request)
     INCLUDE(request)
-    return raw_json(await request.app.state.conversations.add_items(
+    return raw_json(await api.services(request).conversations.add_items(
         tenant, conversation_id, requests.create_items(await api.body(request))))
 
 
@@ -62,8 +62,8 @@ async def list_items(request: Request) -> Response:
     """List a conversation's items, a page at a time."""
     conversation_id = request.path_params["conversation_id"]
     tenant = api.tenant(request)
-    return raw_json(await request.app.state.conversations.list_items(tenant, conversation_id,
-                                                                     **requests.page(PAGE(request))))
+    return raw_json(await api.services(request).conversations.list_items(tenant, conversation_id,
+                                                                         **requests.page(PAGE(request))))
 
 
 @endpoints.get("/conversations/{conversation_id}/items/{item_id}", query=INCLUDE, reply=ConversationItem)
@@ -72,11 +72,11 @@ async def retrieve_item(request: Request) -> Response:
     conversation_id, item_id = request.path_params["conversation_id"], request.path_params["item_id"]
     tenant = api.tenant(request)
     INCLUDE(request)
-    return raw_json(await request.app.state.conversations.get_item(tenant, conversation_id, item_id))
+    return raw_json(await api.services(request).conversations.get_item(tenant, conversation_id, item_id))
 
 
 @endpoints.delete("/conversations/{conversation_id}/items/{item_id}", reply=Conversation)
 async def delete_item(request: Request) -> Response:
     """Delete one item of a conversation; returns the conversation."""
     conversation_id, item_id = request.path_params["conversation_id"], request.path_params["item_id"]
-    return json(await request.app.state.conversations.delete_item(api.tenant(request), conversation_id, item_id))
+    return json(await api.services(request).conversations.delete_item(api.tenant(request), conversation_id, item_id))

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from responses_mock.errors import APIError, Disconnect, DroppedResponse, ServerError, error_response
+from responses_mock.services.endings import SERVER_ERROR
 from responses_mock.wire.requests import validation_error
 
 
@@ -28,7 +29,7 @@ def _request_validation(request: Request, exc: RequestValidationError) -> Respon
 
 
 def _unhandled(request: Request, exc: Exception) -> Response:
-    return error_response(ServerError("The server had an error while processing your request."))
+    return error_response(ServerError(SERVER_ERROR))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,7 +4,7 @@ source the validation uses — with their definitions under components."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi

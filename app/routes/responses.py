@@ -1,5 +1,9 @@
 """/v1/responses: create (sync, stream, background), retrieve (or follow its stream), delete,
-cancel, input items, input token counts."""
+cancel, input items, input token counts.
+
+A create is parse → prepare → the driver its mode names → render; between prepare and the driver
+this route enacts the answering fixture rule's fault plan (the delay, an HTTP error, a dropped
+connection; a stream cut after N events) and tells the journal which rule answered."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from starlette.responses import Response
 from responses_mock.routes import api
 from responses_mock.routes.render import json, raw_json
 from responses_mock.routes.sse import event_stream
-from responses_mock.services import compaction, faults
+from responses_mock.services import compaction, faults, journal
+from responses_mock.services.prepare import Mode
 from responses_mock.wire import requests
 
 endpoints = api.Endpoints("responses")
@@ -31,13 +36,20 @@ async def _parsed(parse, raw: bytes) -> dict:
 async def create_response(request: Request) -> Response:
     """Create a model response."""
     tenant, state = api.tenant(request), request.app.state
+    responses = state.responses
     params = await _parsed(requests.create_response, await api.body(request))
-    result = await state.responses.create(tenant, params, api.headers(request))
-    if not params.get("stream"):
-        return json(result)
-    if params.get("background"):  # background + stream: follow the job's log from the start
-        result = await state.streams.follow(tenant, result["id"], None)
-    return event_stream(faults.maybe_cut(result), state.drain)
+    p = await responses.prepare(tenant, params, api.headers(request))
+    journal.answered_by(request.scope, p.fixture_id)
+    await faults.enact(p.faults)
+    if p.mode is Mode.SYNC:
+        return json(await responses.run_sync(p))
+    if p.mode is Mode.STREAM:
+        return event_stream(faults.cut(await responses.start_stream(p), p.faults), state.drain)
+    queued = await responses.enqueue(p)
+    if not p.streamed:
+        return json(queued)
+    # background + stream: the reply follows the job's log from the start
+    return event_stream(faults.cut(await state.streams.follow(tenant, queued["id"], None), p.faults), state.drain)
 
 
 @endpoints.post("/responses/compact", body=requests.COMPACT, reply=CompactedResponse)

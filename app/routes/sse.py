@@ -12,15 +12,14 @@ elsewhere gets an `error` event (services/drain.py).
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
-import orjson
 from sse_starlette import EventSourceResponse
 
 from responses_mock.errors import Disconnect, StreamCut
 from responses_mock.services.drain import Drain
 from responses_mock.services.endings import SERVER_ERROR, error_fields
-from responses_mock.services.responses import LiveEvent
+from responses_mock.wire.stored import LiveEvent, dumps
 
 log = logging.getLogger("responses_mock.sse")
 
@@ -49,7 +48,7 @@ async def _frames(events: AsyncIterator[LiveEvent], drain: Drain) -> AsyncIterat
     except Exception:  # a fault under the stream (a bug): it still ends with an event
         log.exception("a stream failed")
         event = {"type": "error", **error_fields(SERVER_ERROR), "sequence_number": last + 1}
-        yield _frame("error", orjson.dumps(event).decode())
+        yield _frame("error", dumps(event))
     finally:
         drain.streams -= 1
 

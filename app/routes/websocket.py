@@ -1,20 +1,22 @@
 """WebSocket mode on /v1/responses (the upgrade decides; POST stays create): the handshake's
-key and tenant, the cap on open sockets, then text frames in and out. What the frames mean is
-services/sockets.py."""
+key and tenant, the cap on open sockets, then text frames in and out, and the journal and metrics
+of each client event. What the frames mean is services/sockets.py: its Session gets the responses
+service, the socket's `send` and the `record` callback from here."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-import orjson
 from fastapi import FastAPI, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from responses_mock.errors import APIError, error_response
 from responses_mock.routes import api
-from responses_mock.services.sockets import PATH, Session
+from responses_mock.services.journal import RequestNote, entry
+from responses_mock.services.sockets import PATH, Record, Session
 from responses_mock.wire import socket_events
+from responses_mock.wire.stored import dumps
 
 GOING_AWAY, INTERNAL_ERROR, POLICY, TRY_AGAIN_LATER = 1001, 1011, 1008, 1013
 
@@ -41,7 +43,7 @@ async def _refuse(websocket: WebSocket, err: APIError, code: int) -> None:
         await websocket.close(POLICY, err.message[:120])
     else:
         await websocket.accept()
-        await websocket.send_text(orjson.dumps(socket_events.error(err)).decode())
+        await websocket.send_text(dumps(socket_events.error(err)))
         await websocket.close(code, err.message[:120])
 
 
@@ -64,8 +66,23 @@ async def responses_socket(websocket: WebSocket) -> None:
         sockets.count -= 1
 
 
+def _recorder(state, headers: dict[str, str]) -> Record:
+    """Journal and meter one client event of this socket (method `WS`), as the middleware does a request."""
+    metrics, journal = state.metrics, state.journal
+
+    def record(note: RequestNote, text: str, status: int, started: float) -> None:
+        metrics.observe("WS", PATH, status, time.perf_counter() - started)
+        if journal.enabled:
+            journal.record(entry(note, method="WS", path=PATH, query="", headers=headers, body=text,
+                                 status=status, started=started))
+
+    return record
+
+
 async def _serve(websocket: WebSocket, state, tenant: str) -> None:
-    session = Session(state, tenant, api.headers(websocket), websocket.send_text)
+    headers = api.headers(websocket)
+    session = Session(tenant, headers, responses=state.responses, send=websocket.send_text,
+                      record=_recorder(state, headers), max_lanes=state.settings.websocket_max_lanes)
     deadline = time.monotonic() + state.settings.websocket_max_age
     dropped = asyncio.ensure_future(session.dropped.wait())
     try:
@@ -78,7 +95,7 @@ async def _serve(websocket: WebSocket, state, tenant: str) -> None:
                 if dropped in done:  # an injected fault: the connection drops mid-way
                     await websocket.close(INTERNAL_ERROR)
                 else:  # the real API's 60-minute limit: say so, then close
-                    await websocket.send_text(orjson.dumps(socket_events.error(socket_events.CONNECTION_LIMIT)).decode())
+                    await websocket.send_text(dumps(socket_events.error(socket_events.CONNECTION_LIMIT)))
                     await websocket.close()
                 return
             await session.receive(receiving.result())

@@ -13,31 +13,30 @@ import logging
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from responses_mock.store import db
 from responses_mock.errors import InvalidRequest
-from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN
+from responses_mock.services import catalog, context, prepare, tokens
+from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, close_open
 from responses_mock.services.lifecycle import Lifecycle
-from responses_mock.store.notify import Notifier
-from responses_mock.services import catalog, context, tokens
-from responses_mock.services.pacing import Pace
 from responses_mock.services.recorder import Recorder
-from responses_mock.services.conversations import conversation_id_of
-from responses_mock.services.responses import (TERMINAL, append_turn, dumps, fit_context_window, lifecycle_for,
-                                              model_context, not_found)
+from responses_mock.services.rows import append_turn, not_found
+from responses_mock.store import db
 from responses_mock.store import events as event_store
-from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
 from responses_mock.store.health import Outage, persist
+from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store.jobs import Job
+from responses_mock.store.notify import Notifier
 from responses_mock.wire import objects
 from responses_mock.wire.events import CANCELLED, EventNumberer, fold_output
+from responses_mock.wire.stored import StoredRequest, dumps
 
 log = logging.getLogger("responses_mock.background")
 
 # How long a cancel call waits for the running worker to stop and write the partial output.
 CANCEL_WAIT = 10.0
 STORE_WAIT = 10.0  # seconds a run's end waits for a store that is away
+TERMINAL = objects.TERMINAL
 
 
 class StoreAway(Exception):
@@ -69,20 +68,15 @@ class BackgroundService:
             item_data = await RESPONSE_ITEMS.all_data(conn, job.response_id)
             first_seq = await event_store.last_seq(conn, job.response_id) + 1
         log.info("job %s: response %s run by worker %s", job.id, job.response_id, self.worker_id)
-        request = orjson.loads(row.request)
-        params, pace = request["params"], Pace(**request["pace"])
-        response = orjson.loads(row.body)
-        model = catalog.resolve(params["model"])
-        ctx = _stored_context(params, item_data)
+        # As its create prepared it: the model's view and its counts come from the row, not again.
+        p = prepare.rehydrate(row.tenant, StoredRequest.from_json(row.request), orjson.loads(row.body),
+                              [orjson.loads(d) for d in item_data])
+        response = p.response
         cancel = self.cancels.setdefault(job.response_id, asyncio.Event())
         if row.cancel_requested:
             cancel.set()
         recorder = Recorder(self.engine, job.response_id, self.notifier, outage=self._events)
-        mctx, input_tokens = fit_context_window(model, ctx, model_context(model, ctx, params), params)
-        lifecycle = lifecycle_for(model, ctx, params, response, sink=recorder, pace=pace, mctx=mctx,
-                                  input_tokens=input_tokens,
-                                  cached_tokens=request.get("cached_tokens", 0),
-                                  cancel=cancel, first_seq=first_seq, script=request.get("script"))
+        lifecycle = prepare.lifecycle_for(p, sink=recorder, cancel=cancel, first_seq=first_seq)
         self.runs[job.response_id] = lifecycle
         if self.stopping.is_set():  # claimed as the grace ran out: it ends at once
             lifecycle.abort(SHUTDOWN)
@@ -102,7 +96,7 @@ class BackgroundService:
                         n = await recorder.write(conn)
                         if await response_store.set_state(conn, job.response_id, final["status"], final,
                                                           unless=TERMINAL):
-                            await append_turn(conn, row.tenant, ctx.conversation_id, output=final["output"])
+                            await append_turn(conn, row.tenant, p.conversation_id, output=final["output"])
                     await job_store.finish(conn, job.id)
                 recorder.written(n)
 
@@ -185,28 +179,22 @@ class BackgroundService:
         return row.body
 
 
-def _stored_context(params: dict, item_data: list[str]) -> context.Context:
-    """A background response's context: its stored input items (chains were resolved at create)."""
-    return context.Context(prior=[], new=[orjson.loads(d) for d in item_data],
-                           instructions=params.get("instructions"),
-                           conversation_id=conversation_id_of(params.get("conversation")))
-
-
 async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
     """The response body of a lost run, with the output its event log shows (open items
     `incomplete`) and usage; plus the next free sequence number."""
     body = orjson.loads(row.body)
     logged = await event_store.after(conn, row.id, -1, limit=None)
     body["output"] = fold_output(orjson.loads(data) for _, _, data in logged)
-    for item in body["output"]:
-        if item.get("status") == "in_progress":
-            item["status"] = "incomplete"
-    params = orjson.loads(row.request)["params"]
-    model = catalog.resolve(params["model"])
-    ctx = _stored_context(params, await RESPONSE_ITEMS.all_data(conn, row.id))
+    close_open(body["output"])
+    stored = StoredRequest.from_json(row.request)
+    model = catalog.resolve(stored.params["model"])
+    input_tokens = stored.input_tokens
+    if not stored.fitted:  # a row of an older release: count its stored input
+        items = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, row.id)]
+        input_tokens = context.count_input_tokens(prepare.stored_context(stored, items), model.encoding,
+                                                  model.snapshot, stored.params.get("tools"))
     produced = [part.get("text", "") for item in body["output"] for part in item.get("content", [])]
-    body["usage"] = objects.usage(context.count_input_tokens(ctx, model.encoding, model.snapshot, params.get("tools")),
-                                  sum(tokens.count(text, model.encoding) for text in produced), 0)
+    body["usage"] = objects.usage(input_tokens, sum(tokens.count(text, model.encoding) for text in produced), 0)
     return body, (logged[-1][0] + 1 if logged else 0)
 
 

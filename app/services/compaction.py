@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import time
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from responses_mock import ids
 from responses_mock.services import catalog, context, tokens
+from responses_mock.store.handle import Store
 from responses_mock.wire import compaction, objects
 
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
@@ -40,9 +39,9 @@ def _is_user_message(item: dict) -> bool:
     return item.get("type", "message") == "message" and item.get("role") == "user"
 
 
-async def compact(engine: AsyncEngine, tenant: str, params: dict) -> dict:
+async def compact(store: Store, tenant: str, params: dict) -> dict:
     model = catalog.resolve(params["model"])
-    ctx = await context.build(engine, tenant, params)
+    ctx = await context.build(store, tenant, params)  # (an engine still, from routes/responses.py)
     users = [objects.conversation_item(item) for item in ctx.items if _is_user_message(item)]
     summary = summarise(ctx)
     item = {"id": ids.item_id("compaction"), "type": "compaction", "encrypted_content": compaction.encode(summary)}

@@ -5,21 +5,20 @@ the fake model (and the token counter) sees.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.backends import shells
 from responses_mock.backends.base import Message, offered_tools
 from responses_mock.errors import InvalidRequest, NotFound
 from responses_mock.services import attachments, conversations, prompts, tokens
-from responses_mock.wire import compaction, encrypted
-from responses_mock.store import db, item_refs
-from responses_mock.store.items import RESPONSE_ITEMS
+from responses_mock.store import item_refs
 from responses_mock.store import responses as response_store
-from responses_mock.wire import objects
+from responses_mock.store.handle import Store
+from responses_mock.store.items import RESPONSE_ITEMS
+from responses_mock.wire import compaction, encrypted, objects
 
 # Placeholder text the counter uses for an image or file part; real costs depend on the pixels.
 _PART_TEXT = {"input_text": "text", "output_text": "text", "refusal": "refusal", "summary_text": "text"}
@@ -124,10 +123,11 @@ def count_message_tokens(said: tuple[Message, ...], instructions: str | None, en
     return tokens.count_messages(texts, encoding)
 
 
-async def build(engine: AsyncEngine, tenant: str, params: dict, local: Mapping[str, list[dict]] | None = None) -> Context:
+async def build(store: Store, tenant: str, params: dict, local: Mapping[str, list[dict]] | None = None) -> Context:
     """The request's context; the store is read only for a conversation or a previous response.
     `local`: a WebSocket's connection-local chain (its latest response's context items, stored or
     not), which the real API continues from without reading its store."""
+    store = Store.of(store)  # transitional: services/{responses,prepare}.py still pass the engine
     prior: list[dict] = []
     previous = params.get("previous_response_id")
     conversation_id = conversations.conversation_id_of(params.get("conversation"))
@@ -135,7 +135,7 @@ async def build(engine: AsyncEngine, tenant: str, params: dict, local: Mapping[s
         raise InvalidRequest("Mutually exclusive parameters: Ensure you are only providing one of: "
                              "'previous_response_id' or 'conversation'.", param="conversation",
                              code="mutually_exclusive_parameters")
-    reads = db.direct(engine)  # every turn of a chained conversation reads these: driver SQL
+    reads = store.direct  # every turn of a chained conversation reads these: driver SQL
     if conversation_id:
         prior = await conversations.items_of(reads, tenant, conversation_id)
     elif previous and local and previous in local:
@@ -150,7 +150,7 @@ async def build(engine: AsyncEngine, tenant: str, params: dict, local: Mapping[s
     new = await _resolve_references(reads, tenant, await _normalised(params.get("input")))
     instructions, echo = params.get("instructions"), None
     if params.get("prompt"):  # a template: its messages come first; the request's instructions win
-        rendered, messages, echo = await prompts.render(engine, tenant, params["prompt"])
+        rendered, messages, echo = await prompts.render(store, tenant, params["prompt"])
         instructions = instructions if instructions is not None else rendered
         new = normalise_input(messages) + new
     ctx = Context(prior=prior, new=new, instructions=instructions, conversation_id=conversation_id, prompt=echo)
@@ -163,10 +163,10 @@ async def build(engine: AsyncEngine, tenant: str, params: dict, local: Mapping[s
 def _check_reasoning(ctx: Context) -> None:
     """Reasoning handed back with `encrypted_content` must be a blob we sealed."""
     for item in ctx.new:
-        if item.get("type") == "reasoning" and item.get("encrypted_content") is not None:
-            if encrypted.unseal(item["encrypted_content"]) is None:
-                raise InvalidRequest(f"The encrypted content for item {item.get('id')} could not be verified.",
-                                     param="input", code="invalid_encrypted_content")
+        if (item.get("type") == "reasoning" and item.get("encrypted_content") is not None
+                and encrypted.unseal(item["encrypted_content"]) is None):
+            raise InvalidRequest(f"The encrypted content for item {item.get('id')} could not be verified.",
+                                 param="input", code="invalid_encrypted_content")
 
 
 def _not_found(item_id: str) -> NotFound:

@@ -3,7 +3,8 @@ driver's message or SQL), with what happened in brackets, and the events that sa
 
 from __future__ import annotations
 
-# The real API's 500 (services/faults.py answers a fault rule's 500 with the same words).
+# The real API's 500, in every place the server has one: a run that fails under a fault, a fault
+# rule's 500 (services/faults.py), a bug answered in the envelope (middleware, routes/errors.py).
 SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
 SHUTDOWN = f"{SERVER_ERROR} (The server shut down while this response was in progress.)"
 ABANDONED = f"{SERVER_ERROR} (The server process running this response stopped.)"
@@ -17,11 +18,16 @@ def error_fields(message: str, code: str = "server_error") -> dict:
     return {"code": code, "message": message, "param": None}
 
 
-def failed(body: dict, message: str, code: str = "server_error") -> dict:
-    """The response object, failed: open items `incomplete`, the error set."""
-    for item in body.get("output", []):
+def close_open(output: list[dict]) -> None:
+    """Output items a run left open (it was cancelled, failed or lost) end `incomplete`."""
+    for item in output:
         if item.get("status") == "in_progress":
             item["status"] = "incomplete"
+
+
+def failed(body: dict, message: str, code: str = "server_error") -> dict:
+    """The response object, failed: open items `incomplete`, the error set."""
+    close_open(body.get("output", []))
     body["status"] = "failed"
     body["error"] = {"code": code, "message": message}
     body["completed_at"] = None

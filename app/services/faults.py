@@ -1,14 +1,19 @@
 """Injected faults: HTTP errors worded and headed as the real API's, dropped connections, streams
-that stop mid-way. Raised by services, turned into bytes (or silence) by the HTTP layer."""
+that stop mid-way. A fixture rule's faults become a `FaultPlan` (data, decided in
+services/prepare.py, or by the middleware for a path rule); whoever answers the request enacts it:
+the route over HTTP, the session over a WebSocket."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TypeVar
 
-from responses_mock.errors import APIError, Disconnect, StreamCut  # noqa: F401 (re-exported for services)
-from responses_mock.services.journal import current
-from responses_mock.wire.fixtures import HttpError
+from responses_mock.errors import APIError, Disconnect, StreamCut
+from responses_mock.services.endings import SERVER_ERROR
+from responses_mock.wire.fixtures import HttpError, Respond
 
 _DEFAULTS = {
     400: ("invalid_request_error", None, "Invalid request."),
@@ -18,10 +23,43 @@ _DEFAULTS = {
     409: ("invalid_request_error", None, "Conflict."),
     429: ("requests", "rate_limit_exceeded", "Rate limit reached for {model} in organization org-mock on requests per "
           "min (RPM): Limit 10000, Used 10000, Requested 1. Please try again in {wait}."),
-    500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
+    500: ("server_error", None, SERVER_ERROR),
     502: ("server_error", None, "Bad gateway."),
     503: ("server_error", None, "The engine is currently overloaded, please try again later."),
 }
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What a rule's faults do to one reply, in the order a client sees them: a delay, then an
+    HTTP error or a dropped connection; or a stream cut after `cut_after` events."""
+
+    delay: float = 0.0
+    http_error: HttpError | None = None
+    disconnect: bool = False
+    cut_after: int | None = None  # a stream stops after this many events
+    model: str = "gpt-4.1"  # as requested: a 429 names it
+
+    @property
+    def answers(self) -> bool:
+        """Whether the fault replaces the reply (an error or a drop), not just delays or cuts it."""
+        return self.http_error is not None or self.disconnect
+
+
+NONE = FaultPlan()
+
+
+def plan(respond: Respond | None, model: str = "gpt-4.1", *, streamed: bool = True) -> FaultPlan:
+    """A rule's faults for a reply; a `stream_cut` of a reply that is not a stream drops it
+    instead (there is nothing to cut)."""
+    if respond is None or not (respond.delay or respond.http_error is not None or respond.fault):
+        return NONE
+    cut = respond.fault == "stream_cut"
+    return FaultPlan(delay=respond.delay, http_error=respond.http_error,
+                     disconnect=respond.fault == "disconnect" or (cut and not streamed),
+                     cut_after=respond.cut_after if cut and streamed else None, model=model)
 
 
 def http_error(spec: HttpError, model: str = "gpt-4.1") -> APIError:
@@ -42,18 +80,23 @@ def http_error(spec: HttpError, model: str = "gpt-4.1") -> APIError:
                     headers=headers)
 
 
-async def enact(respond, model: str = "gpt-4.1") -> None:
-    """A rule's faults, in the order a client sees them: the delay, then the HTTP error or the
-    dropped connection (raised). Returns when the rule only slows the reply down."""
-    if respond.delay:
-        await asyncio.sleep(respond.delay)
-    if respond.http_error is not None:
-        raise http_error(respond.http_error, model)
-    if respond.fault == "disconnect":
+async def enact(plan: FaultPlan) -> None:
+    """The plan's faults before a reply: the delay, then the HTTP error or the dropped connection
+    (raised). Returns when the plan only slows the reply down (or cuts it: see `cut`)."""
+    if plan.delay:
+        await asyncio.sleep(plan.delay)
+    if plan.http_error is not None:
+        raise http_error(plan.http_error, plan.model)
+    if plan.disconnect:
         raise Disconnect
 
 
-async def cut_after(events, n: int):
+def cut(events: AsyncIterator[T], plan: FaultPlan) -> AsyncIterator[T]:
+    """A stream as the plan has it: whole, or stopped abruptly after `cut_after` events."""
+    return events if plan.cut_after is None else cut_after(events, plan.cut_after)
+
+
+async def cut_after(events: AsyncIterator[T], n: int) -> AsyncIterator[T]:
     """Pass `n` events, then stop the stream abruptly."""
     sent = 0
     async for event in events:
@@ -62,10 +105,3 @@ async def cut_after(events, n: int):
         yield event
         sent += 1
     raise StreamCut
-
-
-def maybe_cut(events):
-    """The stream of this request, cut if a fixture rule said so."""
-    note = current.get()
-    n = note.extra.get("cut_after") if note is not None else None
-    return events if n is None else cut_after(events, n)

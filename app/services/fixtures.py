@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock import datafiles, ids
-from responses_mock.store import db
 from responses_mock.backends.base import ModelContext
 from responses_mock.errors import APIError, InvalidRequest, NotFound
-from responses_mock.store import pg_listen
 from responses_mock.services.tenancy import tenant_of
-from responses_mock.store import fixtures as store
+from responses_mock.store import fixtures as fixture_store
+from responses_mock.store import pg_listen
+from responses_mock.store.handle import Store
 from responses_mock.wire import patterns
 from responses_mock.wire.fixtures import Rule
 
@@ -101,13 +100,13 @@ def read_file(path: Path) -> list[Rule]:
 
 
 class FixturesService:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self._parsed: dict[tuple[str, str], Rule] = {}  # (id, rule json) → parsed, not re-validated per request
         self._cache: dict[str, tuple[int, list[Loaded]]] = {}  # tenant → (version, its candidate rules)
         self.version = 0
 
-    def _row_rule(self, row: store.Row) -> Rule:
+    def _row_rule(self, row: fixture_store.Row) -> Rule:
         key = (row.id, row.rule)
         rule = self._parsed.get(key)
         if rule is None:
@@ -126,9 +125,9 @@ class FixturesService:
         for i, rule in enumerate(rules):
             digest = hashlib.sha256(rule.model_dump_json().encode()).hexdigest()[:24]
             rows.append(self._row(rule, rule.id or f"file_{digest}_{i}", "file"))
-        async with db.begin(self.engine) as conn:
-            present = await store.existing_ids(conn, [r["id"] for r in rows])
-            await store.insert(conn, [r for r in rows if r["id"] not in present])
+        async with self.store.begin() as conn:
+            present = await fixture_store.existing_ids(conn, [r["id"] for r in rows])
+            await fixture_store.insert(conn, [r for r in rows if r["id"] not in present])
             await self._announce(conn)
         self.changed()
         return len(rows)
@@ -153,36 +152,37 @@ class FixturesService:
         if owner is not None:
             for row in rows:
                 row["tenant"] = owner
-        async with db.begin(self.engine) as conn:
-            taken = await store.existing_ids(conn, [r["id"] for r in rows])
+        async with self.store.begin() as conn:
+            taken = await fixture_store.existing_ids(conn, [r["id"] for r in rows])
             if taken:
                 raise InvalidRequest(f"A fixture with id '{sorted(taken)[0]}' already exists.", param="id",
                                      code="duplicate_fixture")
-            await store.insert(conn, rows)
+            await fixture_store.insert(conn, rows)
             await self._announce(conn)
         self.changed()
-        return [self.render(store.Row(r["id"], r["tenant"], r["priority"], r["source"], r["rule"], 0)) for r in rows]
+        return [self.render(fixture_store.Row(r["id"], r["tenant"], r["priority"], r["source"], r["rule"], 0))
+                for r in rows]
 
-    def render(self, row: store.Row) -> dict:
+    def render(self, row: fixture_store.Row) -> dict:
         return {"id": row.id, "object": "fixture", "scoped": bool(row.tenant), "priority": row.priority,
                 "source": row.source, "seen": row.seen, "rule": orjson.loads(row.rule)}
 
     # `tenant`: one tenant's rules, or None for every tenant's (the admin token only).
     async def listing(self, tenant: str | None) -> list[dict]:
-        async with self.engine.connect() as conn:
-            rows = await store.listing(conn, tenant)
+        async with self.store.connect() as conn:
+            rows = await fixture_store.listing(conn, tenant)
         return [self.render(r) for r in rows]
 
     async def remove(self, fixture_id: str, tenant: str | None) -> None:
-        async with db.begin(self.engine) as conn:
-            if not await store.remove(conn, fixture_id=fixture_id, tenant=tenant):
+        async with self.store.begin() as conn:
+            if not await fixture_store.remove(conn, fixture_id=fixture_id, tenant=tenant):
                 raise NotFound(f"No fixture with id '{fixture_id}'.")
             await self._announce(conn)
         self.changed()
 
     async def clear(self, tenant: str | None) -> int:
-        async with db.begin(self.engine) as conn:
-            removed = await store.remove(conn, tenant=tenant)
+        async with self.store.begin() as conn:
+            removed = await fixture_store.remove(conn, tenant=tenant)
             await self._announce(conn)
         self.changed()
         return removed
@@ -196,8 +196,8 @@ class FixturesService:
         cached = self._cache.get(tenant)
         if cached is not None and cached[0] == version:
             return cached[1]
-        async with self.engine.connect() as conn:
-            rows = await store.candidates(conn, tenant)
+        async with self.store.connect() as conn:
+            rows = await fixture_store.candidates(conn, tenant)
         loaded = [Loaded(r.id, self._row_rule(r)) for r in rows]
         if len(self._cache) > 50_000:
             self._cache.clear()
@@ -217,8 +217,8 @@ class FixturesService:
         m = loaded.rule.match
         if m.call is None and m.times is None:
             return True
-        async with db.begin(self.engine) as conn:
-            seen = await store.count_seen(conn, loaded.id)
+        async with self.store.begin() as conn:
+            seen = await fixture_store.count_seen(conn, loaded.id)
         if seen is None:
             return False
         return (m.call is None or seen == m.call) and (m.times is None or seen <= m.times)

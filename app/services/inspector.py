@@ -7,13 +7,15 @@ from __future__ import annotations
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from responses_mock.errors import InvalidRequest, NotFound
+from responses_mock.errors import InvalidRequest
 from responses_mock.services import conversations
 from responses_mock.services.background import BackgroundService
+from responses_mock.services.rows import not_found
+from responses_mock.store import conversations as conversation_store
 from responses_mock.store import events as event_store
 from responses_mock.store import inspect as store
-from responses_mock.store import conversations as conversation_store
 from responses_mock.store.items import RESPONSE_ITEMS
+from responses_mock.wire.stored import StoredRequest
 
 MAX_CHAIN = 50  # previous_response_id links followed back from one response
 
@@ -52,7 +54,7 @@ class InspectorService:
         async with self.engine.connect() as conn:
             row = await store.response_row(conn, tenant, response_id)
             if row is None:
-                raise NotFound(f"Response with id '{response_id}' not found.")
+                raise not_found(response_id)
             items = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, response_id)]
             logged = await event_store.timed(conn, response_id)
             chain, previous = [], row.previous_response_id
@@ -64,7 +66,7 @@ class InspectorService:
                 chain.append({"id": found.id, "status": found.status})
                 previous = found.previous_response_id
             after = await store.successors(conn, row.tenant, response_id)
-        params = orjson.loads(row.request)["params"]
+        params = StoredRequest.from_json(row.request).params
         return {
             "object": "inspector.response", "tenant": row.tenant, "worker": row.worker,
             "response": orjson.loads(row.body), "request": params, "input_items": items,
@@ -78,7 +80,7 @@ class InspectorService:
         async with self.engine.connect() as conn:
             row = await store.response_row(conn, tenant, response_id)
         if row is None:
-            raise NotFound(f"Response with id '{response_id}' not found.")
+            raise not_found(response_id)
         return await self.background.cancel(row.tenant, response_id)
 
     async def conversations(self, tenant: str | None, *, limit: int, before: str | None = None) -> dict:

@@ -14,17 +14,18 @@ import contextlib
 import logging
 import re
 import time
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from responses_mock.services.waiting import wait_for
 from responses_mock.store import db
 from responses_mock.store import journal as store
 from responses_mock.store.health import Outage, refused
+from responses_mock.wire.stored import dumps
 
 log = logging.getLogger("responses_mock.journal")
 
@@ -59,13 +60,25 @@ _MODEL = re.compile(r'"model"\s*:\s*"([^"\\]{1,128})"')
 
 @dataclass
 class RequestNote:
-    """What handling one request learns that its journal entry should say."""
+    """What handling one request learns that its journal entry should say: the middleware makes
+    one per HTTP request (the session, per WebSocket event) and journals it once answered."""
 
     id: str
     tenant: str
-    rules: list | None = None  # fixture candidates, loaded once per request
-    fixture_id: str | None = None
-    extra: dict = field(default_factory=dict)
+    fixture_id: str | None = None  # the fixture rule that answered
+
+
+# The ASGI scope key under which the middleware leaves the request's RequestNote. It is how a
+# route tells the journal what only the route learns (which fixture rule answered a create):
+# passed explicitly with the request, not through a context variable.
+NOTE = "responses_mock.note"
+
+
+def answered_by(scope, fixture_id: str | None) -> None:
+    """Record on the request's note which fixture rule answered it (if one did)."""
+    note = scope.get(NOTE)
+    if note is not None and fixture_id is not None:
+        note.fixture_id = fixture_id
 
 
 def _text(value: str) -> str:
@@ -78,19 +91,10 @@ def entry(note: RequestNote, *, method: str, path: str, query: str, headers: dic
     """One journal entry: an HTTP request, or one client event of a WebSocket (method `WS`)."""
     return {
         "id": note.id, "tenant": note.tenant, "at": time.time(), "method": method, "path": _text(path),
-        "query": _text(redact_query(query)), "headers": orjson.dumps(redact_headers(headers)).decode(),
+        "query": _text(redact_query(query)), "headers": dumps(redact_headers(headers)),
         "body": _text(body), "status": status, "fixture_id": note.fixture_id,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
     }
-
-
-current: ContextVar[RequestNote | None] = ContextVar("responses_mock_request", default=None)
-
-
-def note_fixture(fixture_id: str) -> None:
-    note = current.get()
-    if note is not None:
-        note.fixture_id = fixture_id
 
 
 def _size(entry: dict) -> int:
@@ -155,9 +159,7 @@ class JournalService:
         are found by the caller's next read)."""
         self._followers += 1
         try:
-            await asyncio.wait_for(self._tick.wait(), timeout)
-        except asyncio.TimeoutError:
-            pass
+            await wait_for(self._tick, timeout)
         finally:
             self._followers -= 1
             if self._tick.is_set():

@@ -10,14 +10,27 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from typing import Awaitable, Protocol
+from collections.abc import Awaitable
+from typing import Protocol
 
 from responses_mock import ids
-from responses_mock.backends.base import (Backend, HostedCall, Incomplete, ModelContext, ModelFailure, Refusal, SummaryDelta,
-                               TextDelta, Thinking, ToolCall, UsageOverride)
+from responses_mock.backends.base import (
+    Backend,
+    HostedCall,
+    Incomplete,
+    ModelContext,
+    ModelFailure,
+    Refusal,
+    SummaryDelta,
+    TextDelta,
+    Thinking,
+    ToolCall,
+    UsageOverride,
+)
 from responses_mock.services import tokens
-from responses_mock.services.endings import SERVER_ERROR
+from responses_mock.services.endings import SERVER_ERROR, close_open
 from responses_mock.services.pacing import Pace
+from responses_mock.services.waiting import wait_for
 from responses_mock.store.health import is_fault
 from responses_mock.wire import encrypted, objects
 from responses_mock.wire.events import CANCELLED, EventNumberer
@@ -160,10 +173,7 @@ class Lifecycle:
             due = self._started + self.pace.delay_before(self.output_tokens)
             delay = due - asyncio.get_running_loop().time()
             if delay > 0:
-                try:
-                    await asyncio.wait_for(self.cancel.wait(), delay)
-                except asyncio.TimeoutError:
-                    pass
+                await wait_for(self.cancel, delay)
         if self._abort is not None:
             raise _Aborted(self._abort)
         if self.cancel.is_set():
@@ -385,9 +395,7 @@ class Lifecycle:
     async def _cancelled(self) -> dict:
         """Keep the partial output, as the real API does; the stream ends with an `error` event
         (wire/events.py CANCELLED says why)."""
-        for item in self.response["output"]:
-            if item.get("status") == "in_progress":
-                item["status"] = "incomplete"
+        close_open(self.response["output"])
         self._reasoning = self._message = None
         self.response["status"] = "cancelled"
         self.response["usage"] = self._usage()

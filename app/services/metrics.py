@@ -4,16 +4,16 @@ job queue (read from the database at scrape time, so every replica reports the s
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.store import jobs as job_store
+from responses_mock.store.handle import Store
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
 class Metrics:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store) -> None:
+        self.store = store
         self.registry = CollectorRegistry()  # one per app: tests run several servers in one process
         self.requests = Counter("responses_mock_requests", "Requests answered.", ["method", "route", "status"],
                                 registry=self.registry)
@@ -43,7 +43,7 @@ class Metrics:
 
     async def render(self, running_here: int) -> bytes:
         try:
-            async with self.engine.connect() as conn:
+            async with self.store.connect() as conn:
                 counts = await job_store.counts(conn)
         except Exception:  # the store is away: the rest still answers (the queue's last counts)
             counts = None

@@ -8,8 +8,8 @@ both modes for one model, and a request may override with headers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
 
 from responses_mock.config import Settings
 from responses_mock.errors import InvalidRequest
@@ -49,7 +49,7 @@ def resolve(settings: Settings, model_pace: Mapping | None, headers: Mapping[str
             background: bool, model_timing: Mapping | None = None) -> Pace:
     if background:
         timing = {**FALLBACK_TIMING, **(model_timing or {})}
-        pick = lambda setting, field: float(timing[field] if setting is None else setting)  # noqa: E731
+        pick = lambda setting, field: float(timing[field] if setting is None else setting)
         pace = Pace(settings.background_queue_delay,
                     pick(settings.background_time_to_first_token, "time_to_first_token"),
                     pick(settings.background_tokens_per_second, "tokens_per_second"))

@@ -1,6 +1,6 @@
 """Prompt templates: versions of instructions and messages with {{variables}}, defined per key
-through /__admin/prompts or the fixtures file, and rendered into a request's context when it
-names one (`prompt: {id, version, variables}`)."""
+through /__admin/prompts or the fixtures file (PromptsService), and rendered into a request's
+context when it names one (`prompt: {id, version, variables}`, render())."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from collections import Counter
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock import datafiles
 from responses_mock.errors import InvalidRequest, NotFound
 from responses_mock.services.tenancy import tenant_of
-from responses_mock.store import db
-from responses_mock.store import prompts as store
+from responses_mock.store import prompts as prompt_store
+from responses_mock.store.handle import Store
 
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
 _PLACEHOLDER = re.compile(r"(\{\{\s*([A-Za-z_][\w.-]*)\s*\}\})")  # (the placeholder, its variable)
@@ -47,38 +46,41 @@ def parse(data: object) -> list[Template]:
     return datafiles.validate_many(data, "prompts", Template, "prompt template", "invalid_prompt", single="id")
 
 
-async def save(engine: AsyncEngine, tenant: str, templates: list[Template]) -> list[dict]:
-    async with db.begin(engine) as conn:
-        for template in templates:
-            await store.save(conn, {"tenant": tenant, "prompt_id": template.id, "version": template.version,
-                                    "created_at": time.time(), "content": template.model_dump_json()})
-    return [render_listing(t) for t in templates]
-
-
 def render_listing(template: Template) -> dict:
     return {"object": "prompt", **template.model_dump(), "variables": sorted(template.variables())}
 
 
-async def load_file(engine: AsyncEngine, path) -> int:
-    """The `prompts` of a fixtures file: each for its `api_key`, or (without one) for every key."""
-    data = datafiles.load(path)
-    if not (isinstance(data, dict) and "prompts" in data):
-        return 0
-    templates = parse(data["prompts"])
-    for template in templates:
-        await save(engine, tenant_of(template.api_key) if template.api_key else "", [template])
-    return len(templates)
+class PromptsService:
+    """The templates of every key. `tenant` None: every tenant's (the admin token only)."""
 
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-async def listing(engine: AsyncEngine, tenant: str | None) -> list[dict]:
-    async with engine.connect() as conn:
-        rows = await store.listing(conn, tenant)
-    return [render_listing(Template.model_validate_json(content)) for _, _, content in rows]
+    async def save(self, tenant: str, templates: list[Template]) -> list[dict]:
+        async with self.store.begin() as conn:
+            for template in templates:
+                await prompt_store.save(conn, {"tenant": tenant, "prompt_id": template.id, "version": template.version,
+                                               "created_at": time.time(), "content": template.model_dump_json()})
+        return [render_listing(t) for t in templates]
 
+    async def load_file(self, path) -> int:
+        """The `prompts` of a fixtures file: each for its `api_key`, or (without one) for every key."""
+        data = datafiles.load(path)
+        if not (isinstance(data, dict) and "prompts" in data):
+            return 0
+        templates = parse(data["prompts"])
+        for template in templates:
+            await self.save(tenant_of(template.api_key) if template.api_key else "", [template])
+        return len(templates)
 
-async def remove(engine: AsyncEngine, tenant: str | None, prompt_id: str | None = None) -> int:
-    async with db.begin(engine) as conn:
-        return await store.remove(conn, tenant, prompt_id)
+    async def listing(self, tenant: str | None) -> list[dict]:
+        async with self.store.connect() as conn:
+            rows = await prompt_store.listing(conn, tenant)
+        return [render_listing(Template.model_validate_json(content)) for _, _, content in rows]
+
+    async def remove(self, tenant: str | None, prompt_id: str | None = None) -> int:
+        async with self.store.begin() as conn:
+            return await prompt_store.remove(conn, tenant, prompt_id)
 
 
 def _value(name: str, value: object) -> str:
@@ -96,11 +98,11 @@ def _rendered_size(text: str, values: dict[str, str]) -> int:
     return len(text) + sum(n * (len(values[name]) - len(whole)) for (whole, name), n in found.items())
 
 
-async def render(engine: AsyncEngine, tenant: str, prompt: dict) -> tuple[str | None, list[dict], dict]:
+async def render(store: Store, tenant: str, prompt: dict) -> tuple[str | None, list[dict], dict]:
     """(instructions, input messages, the `prompt` the response echoes) of a request's template."""
     prompt_id, version = prompt["id"], prompt.get("version")
-    async with engine.connect() as conn:
-        found = await store.get(conn, tenant, prompt_id, version)
+    async with store.connect() as conn:
+        found = await prompt_store.get(conn, tenant, prompt_id, version)
     if found is None:
         what = f"Version '{version}' of prompt '{prompt_id}'" if version else f"Prompt with id '{prompt_id}'"
         raise NotFound(f"{what} not found.", param="prompt.id", code="prompt_not_found")

@@ -7,10 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from responses_mock.services.drain import Drain
-from responses_mock.store import db
+from responses_mock.store.handle import Store
 from responses_mock.store.health import describe
 
 PROBE_EVERY = 1.0  # seconds between write probes while writes fail
@@ -18,8 +16,8 @@ TIMEOUT = 2.0  # seconds a readiness check may take
 
 
 class Readiness:
-    def __init__(self, engine: AsyncEngine, drain: Drain) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, drain: Drain) -> None:
+        self.store = store
         self.drain = drain
         self._probed_at = 0.0
 
@@ -27,12 +25,12 @@ class Readiness:
         """("ok", None), ("shutting_down", None) or ("unavailable", why)."""
         if self.drain.begun.is_set():
             return "shutting_down", None
-        watch = db.health(self.engine)
+        watch = self.store.health
         try:
-            await asyncio.wait_for(db.ping(self.engine), TIMEOUT)
+            await asyncio.wait_for(self.store.ping(), TIMEOUT)
             if not watch.writable and time.monotonic() - self._probed_at >= PROBE_EVERY:
                 self._probed_at = time.monotonic()
-                await asyncio.wait_for(db.probe(self.engine), TIMEOUT)  # tells `watch` how it went
+                await asyncio.wait_for(self.store.probe(), TIMEOUT)  # tells `watch` how it went
         except Exception as exc:  # the store is away: not ready, but the process is alive
             return "unavailable", describe(exc)
         if not watch.writable:

@@ -12,14 +12,14 @@ import asyncio
 import logging
 import time
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.store import db
-from responses_mock.store.notify import Notifier
 from responses_mock.store import events as event_store
 from responses_mock.store.health import Outage
+from responses_mock.store.notify import Notifier
 from responses_mock.wire.events import EventNumberer
+from responses_mock.wire.stored import dumps
 
 log = logging.getLogger("responses_mock.recorder")
 
@@ -47,7 +47,7 @@ class Recorder:
         self._unsure = False  # a write failed: it may have landed all the same (its reply was lost)
 
     async def __call__(self, event: dict) -> None:
-        data = orjson.dumps(event).decode()
+        data = dumps(event)
         if self.live is not None:
             # The terminal event waits for close_live(): a client that retrieves the response the
             # moment it sees `response.completed` must find it committed.
@@ -107,7 +107,7 @@ class Recorder:
         numbers = EventNumberer(min(dropped) if dropped else next_seq)
         for type_, fields in ending:
             event = numbers.make(type_, **fields)
-            data = orjson.dumps(event).decode()
+            data = dumps(event)
             self._held.append((event["sequence_number"], event["type"], data))
             if self.engine is not None:
                 self.pending.append((event["sequence_number"], event["type"], data, time.time()))

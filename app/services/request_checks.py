@@ -106,7 +106,6 @@ def check(params: dict, user_texts: list[str]) -> None:
         if fmt.get("strict") is True:
             check_strict_schema(fmt.get("schema") or {}, f"response_format '{fmt['name']}'",
                                 "text.format.schema", "invalid_json_schema", patterns)
-    elif fmt.get("type") == "json_object":
-        if not any("json" in t.lower() for t in user_texts):
-            raise InvalidRequest("Response input messages must contain the word 'json' in some form to use "
-                                 "'text.format' of type 'json_object'.", param="input", code=None)
+    elif fmt.get("type") == "json_object" and not any("json" in t.lower() for t in user_texts):
+        raise InvalidRequest("Response input messages must contain the word 'json' in some form to use "
+                             "'text.format' of type 'json_object'.", param="input", code=None)

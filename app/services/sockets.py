@@ -13,6 +13,10 @@ the input (`response.steer.pending`) until the explicit `response.create` that a
 
 A run does not depend on its socket: a dropped connection leaves it running, stored, and
 followable over HTTP (`GET /v1/responses/{id}?stream=true&starting_after=N`).
+
+The session is handed what it works with (routes/websocket.py): the responses service (prepare,
+start_stream), `send` (a text frame out), and `record` (journal and meter one client event). A
+create's fault plan (services/faults.py) is enacted here, as the HTTP route enacts it.
 """
 
 from __future__ import annotations
@@ -21,19 +25,22 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 import orjson
 
 from responses_mock import ids
 from responses_mock.errors import APIError, Disconnect, InvalidRequest, ServerError, StreamCut
 from responses_mock.services import faults
-from responses_mock.services.journal import RequestNote, current, entry
+from responses_mock.services.endings import SERVER_ERROR
+from responses_mock.services.journal import RequestNote
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import TERMINAL_EVENTS
+from responses_mock.services.responses import ResponsesService
 from responses_mock.wire import requests, socket_events
 from responses_mock.wire.events import EventNumberer
+from responses_mock.wire.stored import dumps
 
 log = logging.getLogger("responses_mock.sockets")
 
@@ -70,12 +77,19 @@ class Run:
     steers: list[Steer] = field(default_factory=list)  # accepted, not yet committed
 
 
+# Journal and meter one client event: (its note, the frame's text, the status, when it began).
+Record = Callable[[RequestNote, str, int, float], None]
+
+
 class Session:
-    def __init__(self, state, tenant: str, headers: dict[str, str], send: Callable[[str], Awaitable[None]]) -> None:
-        self.state = state
+    def __init__(self, tenant: str, headers: dict[str, str], *, responses: ResponsesService,
+                 send: Callable[[str], Awaitable[None]], record: Record, max_lanes: int) -> None:
         self.tenant = tenant
         self.headers = headers
+        self.responses = responses
         self._send_text = send
+        self._record = record
+        self.max_lanes = max_lanes
         self._sending = asyncio.Lock()  # lanes interleave whole frames
         self.runs: dict[str, Run] = {}
         self.local: dict[str, list[dict]] = {}  # the latest response of each lane → its context items
@@ -119,7 +133,7 @@ class Session:
             stream_id = str(stream_id)  # refused by the create's validation, on a lane of its own
         queue = self.lanes.get(stream_id)
         if queue is None:
-            cap = self.state.settings.websocket_max_lanes
+            cap = self.max_lanes
             if len(self.lanes) >= cap:
                 raise InvalidRequest(f"Too many concurrent streams on this connection: at most {cap} "
                                      "stream_id values may have a response.create in progress.",
@@ -144,8 +158,7 @@ class Session:
                 except Exception:  # a bug, not the client's fault: say so, keep the lane going
                     log.exception("WebSocket response.create failed")
                     with contextlib.suppress(Exception):
-                        await self._send(socket_events.error(ServerError(
-                            "The server had an error while processing your request.")), event.get("stream_id"))
+                        await self._send(socket_events.error(ServerError(SERVER_ERROR)), event.get("stream_id"))
         finally:
             if self.lanes.get(stream_id) is queue:
                 del self.lanes[stream_id]
@@ -166,18 +179,19 @@ class Session:
         run: Run | None = None
         final: dict | None = None
         status = 200
-        token = current.set(note)
         try:
             params, generate = self._params(event)
+            p = await self.responses.prepare(self.tenant, params, self.headers, local=self.local, generate=generate)
+            note.fixture_id = p.fixture_id
+            await faults.enact(p.faults)  # a rule's delay, error or dropped connection, before the run
 
             def watch(lifecycle: Lifecycle) -> None:
                 nonlocal run
                 run = Run(lifecycle.response["id"], params, stream_id, lifecycle)
                 self.runs[run.id] = run
 
-            events = await self.state.responses.create(self.tenant, params, self.headers, local=self.local,
-                                                       watch=watch, generate=generate)
-            async for _, type_, data in faults.maybe_cut(events):
+            events = await self.responses.start_stream(p, watch=watch)
+            async for _, type_, data in faults.cut(events, p.faults):
                 if type_ == "error":
                     await self._send(socket_events.stream_error(data), stream_id)
                     continue
@@ -196,7 +210,6 @@ class Session:
             status = 0
             raise Dropped from None
         finally:
-            current.reset(token)
             self._record(note, text, status, started)
         if run is not None and final is not None:
             if final["status"] == "failed":
@@ -278,7 +291,7 @@ class Session:
         if run.stream_id is not None:
             successor["stream_id"] = run.stream_id
         note = RequestNote(id=ids.request_id(), tenant=self.tenant)
-        await self._create(successor, orjson.dumps(successor).decode(), note, time.perf_counter(), steers)
+        await self._create(successor, dumps(successor), note, time.perf_counter(), steers)
 
     # -- steering ----------------------------------------------------------------------------
 
@@ -317,19 +330,13 @@ class Session:
         await self._send(self.numbers.make("response.steer.failed", steer=wire, error={
             "code": code, "message": message, "type": "invalid_request_error"}), stream_id)
 
-    # -- sending and journaling --------------------------------------------------------------
+    # -- sending -----------------------------------------------------------------------------
 
     async def _send(self, event: dict, stream_id: str | None = None) -> None:
         if stream_id is not None:
             event["stream_id"] = stream_id
-        await self._send_raw(orjson.dumps(event).decode())
+        await self._send_raw(dumps(event))
 
     async def _send_raw(self, text: str) -> None:
         async with self._sending:
             await self._send_text(text)
-
-    def _record(self, note: RequestNote, text: str, status: int, started: float) -> None:
-        self.state.metrics.observe("WS", PATH, status, time.perf_counter() - started)
-        if self.state.journal.enabled:
-            self.state.journal.record(entry(note, method="WS", path=PATH, query="", headers=self.headers,
-                                            body=text, status=status, started=started))

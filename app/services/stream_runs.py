@@ -10,26 +10,25 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from responses_mock.store.notify import Notifier
-from responses_mock.services import conversations
 from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, failed, failure_events
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
+from responses_mock.services.rows import append_turn
 from responses_mock.store import db
 from responses_mock.store import responses as response_store
 from responses_mock.store.health import Outage, persist
+from responses_mock.store.notify import Notifier
 from responses_mock.wire.objects import TERMINAL
+from responses_mock.wire.stored import LiveEvent
 
 log = logging.getLogger("responses_mock.streams")
 
 STORE_WAIT = 10.0  # seconds a run's end waits for a store that is away before the run is failed
-
-LiveEvent = tuple[int, str, str]
 
 
 @dataclass
@@ -64,19 +63,22 @@ class StreamRuns:
         stored = [rid for rid, run in self._runs.items() if run.recorder.engine is not None]
         return stored + list(self._settling)
 
-    def start(self, lifecycle: Lifecycle, tenant: str, conversation_id: str | None) -> AsyncIterator[LiveEvent]:
+    def recorder(self, response: dict) -> Recorder:
+        """The sink of a streamed run: its live events, and its log if it is stored. The driver
+        builds the run's lifecycle with it, then hands both to start()."""
+        return Recorder(self.engine if response["store"] else None, response["id"], self.notifier,
+                        live=asyncio.Queue(), outage=self._events)
+
+    def start(self, lifecycle: Lifecycle, recorder: Recorder, tenant: str,
+              conversation_id: str | None) -> AsyncIterator[LiveEvent]:
         """Drive the run detached from the socket (a client that goes away cannot leave it
-        half-written); returns its live events."""
+        half-written); returns its live events (`recorder`, its sink, feeds them)."""
         response = lifecycle.response
-        live: asyncio.Queue = asyncio.Queue()
-        recorder = Recorder(self.engine if response["store"] else None, response["id"], self.notifier, live=live,
-                            outage=self._events)
-        lifecycle.sink = recorder
         if self.stopping.is_set():  # started after the grace: it ends at once
             lifecycle.abort(SHUTDOWN)
         self._runs[response["id"]] = _Run(lifecycle, recorder, tenant, conversation_id)
         self._spawn(self._drive(response["id"]))
-        return _drain(live)
+        return _drain(recorder.live)
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -109,9 +111,7 @@ class StreamRuns:
                             return
                         n = await recorder.write(conn)
                         await response_store.set_state(conn, rid, final["status"], final, unless=TERMINAL)
-                    if run.conversation_id:
-                        await conversations.append(conn, run.tenant, run.conversation_id, list(final["output"]),
-                                                   missing_ok=True)
+                    await append_turn(conn, run.tenant, run.conversation_id, output=final["output"])
                 recorder.written(n)
 
             if await persist(end, self._ends, wait=STORE_WAIT, stop=self.stopping):

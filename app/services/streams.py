@@ -12,24 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 import orjson
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
-from responses_mock.store.notify import Notifier
 from responses_mock.services.drain import MARGIN, Drain
 from responses_mock.services.endings import SERVER_ERROR, STREAM_CLOSED, error_fields
 from responses_mock.services.recorder import TERMINAL_EVENTS
-from responses_mock.services.responses import TERMINAL, LiveEvent, not_found
+from responses_mock.services.rows import not_found
 from responses_mock.store import db
 from responses_mock.store import events as event_store
-from responses_mock.store.direct import Direct
 from responses_mock.store import responses as response_store
+from responses_mock.store.direct import Direct
 from responses_mock.store.health import Outage
+from responses_mock.store.notify import Notifier
 from responses_mock.wire.events import EventNumberer
+from responses_mock.wire.objects import TERMINAL
+from responses_mock.wire.stored import LiveEvent, StoredRequest, dumps
 
 log = logging.getLogger("responses_mock.streams")
 
@@ -39,7 +40,7 @@ STORE_WAIT = 10.0  # seconds a follower waits for a store that is away before it
 def error_event(last: int, message: str) -> LiveEvent:
     """An `error` event that ends a follower's stream (numbered after what it saw; not logged)."""
     event = EventNumberer(last + 1).make("error", **error_fields(message))
-    return event["sequence_number"], "error", orjson.dumps(event).decode()
+    return event["sequence_number"], "error", dumps(event)
 
 
 class StreamsService:
@@ -62,7 +63,7 @@ class StreamsService:
         # Whether it keeps events is a fact of the request, known from its row at once: its log
         # may still be on its way to the store (a client cut mid-stream resumes within
         # milliseconds, before the recorder's next write), and the follower waits for it.
-        if not (row.background or orjson.loads(row.request)["params"].get("stream")):
+        if not (row.background or StoredRequest.from_json(row.request).streamed):
             raise InvalidRequest("This response cannot be streamed: only responses created with "
                                  "background=true or stream=true keep their events.", param="stream")
         events = self._events(store, response_id, -1 if after is None else after)
@@ -118,5 +119,5 @@ async def _without_obfuscation(events: AsyncIterator[LiveEvent]) -> AsyncIterato
         if type_.endswith(".delta") and '"obfuscation"' in data:
             event = orjson.loads(data)
             event.pop("obfuscation", None)
-            data = orjson.dumps(event).decode()
+            data = dumps(event)
         yield seq, type_, data

@@ -11,7 +11,7 @@ import gzip
 import re
 import threading
 from collections import OrderedDict
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import tiktoken
@@ -32,7 +32,7 @@ def _load_ranks(name: str) -> dict[bytes, int]:
     return ranks
 
 
-@lru_cache(maxsize=None)
+@cache
 def encoding(name: str) -> tiktoken.Encoding:
     """The named encoding (o200k_base or cl100k_base), built offline."""
     spec = getattr(openai_public, name)
@@ -50,11 +50,11 @@ def encoding(name: str) -> tiktoken.Encoding:
 # seconds where the same bytes in words take milliseconds. Runs longer than this are counted in
 # pieces of this size (at most one token off per piece, and only for such runs).
 _RUN = 2048
-_LONG_RUN = re.compile(r"\S{%d,}" % (_RUN + 1))
+_LONG_RUN = re.compile(r"\S{%d,}" % (_RUN + 1))  # noqa: UP031 - % leaves the regex's braces as they are
 # Counts of long texts, so a text counted again (usage, fixtures, input_tokens) costs nothing, and
 # `warm` can count them off the event loop first. Keyed by length and hash, not the text itself.
 BIG = 16 * 1024
-_counted: "OrderedDict[tuple[str, int, int], int]" = OrderedDict()
+_counted: OrderedDict[tuple[str, int, int], int] = OrderedDict()
 _counted_lock = threading.Lock()
 
 

@@ -18,17 +18,14 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from typing import Awaitable, Callable
-
-from sqlalchemy.ext.asyncio import AsyncEngine
+from collections.abc import Awaitable, Callable
 
 from responses_mock.config import Settings
 from responses_mock.services.background import BackgroundService
 from responses_mock.services.endings import ABANDONED, SERVER_ERROR, SHUTDOWN
-from responses_mock.store import db
 from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
-from responses_mock.store.db import is_sqlite
+from responses_mock.store.handle import Store
 from responses_mock.store.health import REFUSALS, Outage, is_fault
 from responses_mock.store.jobs import Job
 
@@ -48,9 +45,9 @@ def fair_share(slots: int) -> int:
 
 
 class WorkerPool:
-    def __init__(self, engine: AsyncEngine, service: BackgroundService, settings: Settings,
+    def __init__(self, store: Store, service: BackgroundService, settings: Settings,
                  owned_streams: Callable[[], list[str]] = list) -> None:
-        self.engine = engine
+        self.store = store
         self.service = service
         self.settings = settings
         self.owned_streams = owned_streams  # streamed runs of this process: heartbeated with the jobs
@@ -137,8 +134,8 @@ class WorkerPool:
             async with self._claiming:  # one claim at a time here, so the shares hold
                 full = self._full()
                 job = None
-                if await job_store.any_due(db.direct(self.engine), time.time(), full):
-                    async with db.begin(self.engine) as conn:
+                if await job_store.any_due(self.store.direct, time.time(), full):
+                    async with self.store.begin() as conn:
                         job = await job_store.claim(conn, self.service.worker_id, time.time(), full)
                 if job is not None:
                     self.running[job.id] = job
@@ -207,7 +204,7 @@ class WorkerPool:
                 ids = [job.response_id for job in self.running.values()]
                 if ids:
                     touched = True
-                    async with self.engine.connect() as conn:
+                    async with self.store.connect() as conn:
                         for response_id in await response_store.cancel_requested(conn, ids):
                             self.service.cancels.setdefault(response_id, asyncio.Event()).set()
                 now = time.monotonic()
@@ -231,7 +228,7 @@ class WorkerPool:
         jobs, streams = list(self.running), self.owned_streams()
         if not (jobs or streams):
             return False
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             await job_store.heartbeat(conn, jobs, time.time())
             await response_store.heartbeat(conn, streams, time.time())
         return True
@@ -241,9 +238,9 @@ class WorkerPool:
         On SQLite (one process) everything in progress at start-up is such a run; on Postgres a
         run is abandoned when its owner's heartbeat is older than stale_after."""
         now = time.time()
-        older_than = float("inf") if startup and is_sqlite(self.engine) else now - self.settings.stale_after
+        older_than = float("inf") if startup and self.store.sqlite else now - self.settings.stale_after
         worker = self.service.worker_id
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             jobs = await job_store.take_stalled(conn, older_than, worker, now, exclude=list(self.running))
             streams = await response_store.take_orphans(conn, older_than, worker, now,
                                                         exclude=self.owned_streams())

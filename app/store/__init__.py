@@ -1,1 +1,1 @@
-"""SQL only: the engine, the tables, and one module of queries per table. Never knows HTTP."""
+"""SQL only: the store handle (handle.py), the tables, and one module of queries per table. Never knows HTTP."""

@@ -5,7 +5,7 @@ hop per call, a task to shield the close) around statements SQLite runs in 5 µs
 every create and retrieve run go straight to the driver instead; everything else stays Core.
 
 - SQLite: one reader connection called inline (in WAL mode a read never waits), one writer
-  connection under the engine's write lock (the lock `db.begin()` takes, so it never meets
+  connection under the store's write lock (the lock `Store.begin()` takes, so it never meets
   another writer and never waits in SQLite's busy loop).
 - Postgres: an asyncpg pool of its own, small: hot statements are short.
 
@@ -14,6 +14,9 @@ Postgres also a round trip and an fsync — is most of a small write's cost).
 
 SQL is written once in asyncpg's `$1` style, which is also what SQLAlchemy's asyncpg adapter
 passes through `exec_driver_sql`; for SQLite `$n` becomes `?` (each parameter used once, in order).
+
+The `Store` (store/handle.py) makes one of these per database, and its docstring says which
+statements come here.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any, AsyncIterator, Sequence
+from typing import Any
 
 from responses_mock.store import wal
 from responses_mock.store.health import StoreHealth
@@ -77,10 +81,10 @@ class _GroupCommit:
     under load."""
 
     dialect: _Dialect
-    health: StoreHealth | None = None  # told each commit's outcome (db.direct sets it)
 
-    def __init__(self, lock: asyncio.Lock) -> None:
+    def __init__(self, lock: asyncio.Lock, health: StoreHealth) -> None:
         self._lock = lock
+        self.health = health  # told each commit's outcome (what /ready says)
         self._pending: Batch = []
         self._flushes: set[asyncio.Task] = set()  # kept alive: the loop holds tasks only weakly
 
@@ -100,11 +104,9 @@ class _GroupCommit:
         try:
             await done
         except Exception as exc:
-            if self.health is not None:
-                self.health.write_failed(exc)
+            self.health.write_failed(exc)
             raise
-        if self.health is not None:
-            self.health.wrote()
+        self.health.wrote()
 
     async def _flush(self) -> None:
         for _ in range(2):  # two more turns of the loop: requests under way join this batch
@@ -137,21 +139,22 @@ _INLINE_ROWS = 1024  # rows a SQLite commit writes inline (~3 ms); more go to a 
 
 
 class SQLiteDirect(_GroupCommit):
-    """Reads inline on one connection; writes on another, under the engine's write lock."""
+    """Reads inline on one connection; writes on another, under the store's write lock. Both
+    open with the store's PRAGMAs."""
 
     dialect = _Dialect("sqlite")
 
-    def __init__(self, path: str, lock: asyncio.Lock) -> None:
-        super().__init__(lock)
+    def __init__(self, path: str, lock: asyncio.Lock, health: StoreHealth, pragmas: Sequence[str]) -> None:
+        super().__init__(lock, health)
         self._path = path
+        self._pragmas = tuple(pragmas)
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
         self._checkpointer = wal.Checkpointer(path)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        for pragma in ("PRAGMA busy_timeout=30000", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                       *wal.PRAGMAS):
+        for pragma in self._pragmas:
             conn.execute(pragma)
         return conn
 
@@ -199,8 +202,8 @@ class PostgresDirect(_GroupCommit):
 
     dialect = _Dialect("postgresql")
 
-    def __init__(self, dsn: str, max_size: int, connect_timeout: float = 60.0) -> None:
-        super().__init__(asyncio.Lock())
+    def __init__(self, dsn: str, max_size: int, health: StoreHealth, connect_timeout: float = 60.0) -> None:
+        super().__init__(asyncio.Lock(), health)
         self._dsn, self._max_size, self._timeout = dsn, max_size, connect_timeout
         self._pool = None
         self._opening = asyncio.Lock()  # one pool, however many first callers race for it

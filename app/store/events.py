@@ -7,8 +7,7 @@ import time
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from responses_mock.store import pg_listen
-from responses_mock.store import direct
+from responses_mock.store import direct, pg_listen
 from responses_mock.store.tables import response_events as t
 
 

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("responses_mock.store")
 
@@ -84,7 +84,7 @@ class Outage:
 
 class StoreHealth:
     """Whether the store takes writes, as this process's writes last found it: every write
-    transaction reports here (store/db.py), and /ready answers from it."""
+    transaction reports here (store/handle.py), and /ready answers from it."""
 
     def __init__(self) -> None:
         self.failure: str | None = None  # the cause, while writes fail
@@ -131,6 +131,6 @@ async def persist(write: Callable[[], Awaitable[None]], outage: Outage, *, wait:
         else:
             try:
                 await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         delay = min(delay * 2, 1.0)

@@ -31,7 +31,7 @@ class Notifier:
         self._waiters[key].add(fut)
         try:
             await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         finally:
             waiters = self._waiters.get(key)

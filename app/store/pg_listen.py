@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Callable
+from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from responses_mock.store.handle import CONNECT_TIMEOUT, Store
 from responses_mock.store.health import Outage
 
 log = logging.getLogger("responses_mock.listen")
@@ -25,7 +26,6 @@ log = logging.getLogger("responses_mock.listen")
 EVENTS = "responses_mock_events"  # payload: a response id whose log or state changed
 FIXTURES = "responses_mock_fixtures"  # fixture rules changed
 PING = 5.0  # seconds between checks that a quiet connection is still there
-CONNECT_TIMEOUT = 5.0
 BACKOFF_MAX = 5.0
 
 
@@ -36,8 +36,10 @@ async def notify(conn: AsyncConnection, channel: str, payload: str = "") -> None
 
 
 class PgListener:
-    def __init__(self, engine: AsyncEngine, on_gap: Callable[[], None] = lambda: None) -> None:
-        self.engine = engine
+    """The store's LISTEN connection: the one its budget keeps (`Budget.listen`)."""
+
+    def __init__(self, store: Store, on_gap: Callable[[], None] = lambda: None) -> None:
+        self.store = store
         self.on_gap = on_gap
         self._conn = None
         self._lost = asyncio.Event()
@@ -51,7 +53,7 @@ class PgListener:
 
     async def start(self, handlers: dict[str, Callable[[str], None]]) -> None:
         """Connect (a failure fails the start, with its reason), then keep the connection."""
-        if self.engine.dialect.name != "postgresql":
+        if self.store.sqlite:
             return
         self._handlers = handlers
         await self._connect()
@@ -60,8 +62,7 @@ class PgListener:
     async def _connect(self) -> None:
         import asyncpg  # the Postgres driver, needed only here and in store/direct.py
 
-        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
+        conn = await asyncpg.connect(self.store.dsn, timeout=CONNECT_TIMEOUT)
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         try:
@@ -77,7 +78,7 @@ class PgListener:
         try:
             await asyncio.wait_for(self._lost.wait(), PING)
             return False
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         try:
             await self._conn.fetchval("SELECT 1", timeout=PING)

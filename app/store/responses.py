@@ -8,11 +8,9 @@ import orjson
 from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from responses_mock.store import pg_listen
-from responses_mock.store import direct, events, item_refs, jobs
+from responses_mock.store import direct, events, item_refs, jobs, pg_listen
 from responses_mock.store.tables import response_items, responses
 from responses_mock.wire.objects import TERMINAL
-
 
 # The hot statements, in driver SQL (store/direct.py): every create and retrieve runs them.
 _INSERT = ("INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, "

@@ -4,12 +4,13 @@ inline on the event loop.
 aiosqlite gives every connection a thread and every call a round trip to it; for queries that take
 microseconds the hops cost more than the work (measured: ~1 ms of throughput per query). Inline
 calls are safe here because the server never waits on SQLite's own locks: reads never block in
-WAL mode, and write transactions are serialised in-process by `db.begin()` before they start.
+WAL mode, and write transactions are serialised in-process by `Store.begin()` before they start.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -19,17 +20,17 @@ class InlineCursor:
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._c = cursor
 
-    async def __aenter__(self) -> "InlineCursor":
+    async def __aenter__(self) -> InlineCursor:
         return self
 
     async def __aexit__(self, *exc) -> None:
         self._c.close()
 
-    async def execute(self, sql: str, parameters: Any = ()) -> "InlineCursor":
+    async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
         self._c.execute(sql, parameters)
         return self
 
-    async def executemany(self, sql: str, seq: Any) -> "InlineCursor":
+    async def executemany(self, sql: str, seq: Any) -> InlineCursor:
         self._c.executemany(sql, seq)
         return self
 
@@ -102,8 +103,12 @@ class InlineConnection:
         self._conn.isolation_level = value
 
 
-def creator(path: str):
+def creator(path: str, pragmas: Sequence[str]):
+    """SQLAlchemy's `async_creator`: a connection to `path`, opened with the store's PRAGMAs."""
     async def connect() -> InlineConnection:
-        return InlineConnection(sqlite3.connect(path, timeout=30, check_same_thread=False))
+        conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        for pragma in pragmas:
+            conn.execute(pragma)
+        return InlineConnection(conn)
 
     return connect

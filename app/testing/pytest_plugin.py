@@ -43,9 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @dataclass
 class MockHandle:
-    server: "MockServer"
+    server: MockServer
     api_key: str
-    admin: "AdminClient" = field(init=False)
+    admin: AdminClient = field(init=False)
 
     def __post_init__(self) -> None:
         self.admin = self.server.admin(self.api_key)
@@ -58,10 +58,10 @@ class MockHandle:
     def base_url(self) -> str:
         return f"{self.server.url}/v1"
 
-    def client(self, **kw) -> "OpenAI":
+    def client(self, **kw) -> OpenAI:
         return self.server.client(self.api_key, **kw)
 
-    def async_client(self, **kw) -> "AsyncOpenAI":
+    def async_client(self, **kw) -> AsyncOpenAI:
         return self.server.async_client(self.api_key, **kw)
 
 
@@ -76,7 +76,7 @@ def responses_mock_server(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def responses_mock(responses_mock_server: "MockServer"):
+def responses_mock(responses_mock_server: MockServer):
     handle = MockHandle(responses_mock_server, responses_mock_server.new_key())
     yield handle
     handle.admin.reset()
@@ -84,7 +84,7 @@ def responses_mock(responses_mock_server: "MockServer"):
 
 
 @pytest.fixture(scope="session")
-def responses_mock_session(responses_mock_server: "MockServer"):
+def responses_mock_session(responses_mock_server: MockServer):
     handle = MockHandle(responses_mock_server, responses_mock_server.new_key())
     yield handle
     handle.admin.close()

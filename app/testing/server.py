@@ -7,9 +7,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-
-from typing import Callable
 
 import httpx
 import uvicorn
@@ -82,7 +81,7 @@ class MockServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "MockServer":
+    def start(self) -> MockServer:
         self.app = create_app(self.settings)
         self._server, self._thread = serve_in_thread(self.app, self.settings.port, self.settings.shutdown_grace)
         return self
@@ -96,7 +95,7 @@ class MockServer:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> "MockServer":
+    def __enter__(self) -> MockServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

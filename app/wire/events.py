@@ -5,7 +5,8 @@ Field order follows the real stream: type first, sequence_number last.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class EventNumberer:

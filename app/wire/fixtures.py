@@ -128,7 +128,7 @@ class Pace(BaseModel):
     tokens_per_second: float | None = Field(None, ge=0)
 
     @model_validator(mode="after")
-    def _bounded(self) -> "Pace":
+    def _bounded(self) -> Pace:
         for field in PACE_FIELDS:
             value = getattr(self, field)
             why = value is not None and pace_problem(field, value)
@@ -171,7 +171,7 @@ class Rule(BaseModel):
     respond: Respond
 
     @model_validator(mode="after")
-    def _fault_rules_only_fault(self) -> "Rule":
+    def _fault_rules_only_fault(self) -> Rule:
         if self.match.path is not None and self.respond.scripts_output:
             raise ValueError("a rule with match.path applies to any endpoint: it may only set "
                              "http_error, fault (disconnect) and delay")

@@ -6,13 +6,13 @@ beyond the SDK's types" lists the same entries (tests/e2e/test_extras.py keeps t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Required, get_args, get_origin, get_type_hints
 
 from openai.types.responses.response_input_item_param import ResponseInputItemParam
 from openai.types.responses.tool_param import ToolParam
 from pydantic import ConfigDict, TypeAdapter, ValidationError
-from typing_extensions import Required
 
 from responses_mock import ids
 from responses_mock.errors import InvalidRequest

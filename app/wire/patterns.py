@@ -48,7 +48,7 @@ def _remember(cache: dict, key: str, value):
     return value
 
 
-def compile(pattern: str):  # noqa: A001 - mirrors re.compile
+def compile(pattern: str):  # shadows the builtin on purpose: mirrors re.compile
     """The compiled pattern; PatternError (a ValueError, with RE2's reason) if it cannot run in
     linear time.
     Refusals are remembered too: a refused pattern costs its compile once."""
@@ -172,7 +172,7 @@ def _in(code: int, items) -> bool:
     """Whether a class's items (not negated) take `code`."""
     char = chr(code)
     for op, av in items:
-        if op is sre.LITERAL and av == code or op is sre.RANGE and av[0] <= code <= av[1]:
+        if (op is sre.LITERAL and av == code) or (op is sre.RANGE and av[0] <= code <= av[1]):
             return True
         if op is sre.CATEGORY and _MEMBER.get(av, lambda c: True)(char):
             return True

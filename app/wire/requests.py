@@ -7,7 +7,8 @@ Ranges and limits the types cannot express are checked here too.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Dict, Iterable, Literal, Optional, get_type_hints
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, Required, get_type_hints
 
 import orjson
 from openai.types.conversations.conversation_create_params import ConversationCreateParams
@@ -17,7 +18,7 @@ from openai.types.responses.response_compact_params import ResponseCompactParams
 from openai.types.responses.response_create_params import ResponseCreateParamsBase
 from openai.types.responses.response_input_item_param import ResponseInputItemParam
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
-from typing_extensions import Required, TypedDict
+from typing_extensions import TypedDict
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.wire import normalise
@@ -28,8 +29,8 @@ _FORBID = ConfigDict(extra="forbid", strict=True)
 
 
 class CreateResponseBody(ResponseCreateParamsBase, total=False):
-    stream: Optional[bool]
-    client_metadata: Dict[str, str]  # beyond the SDK's types: normalise.EXTRAS
+    stream: bool | None
+    client_metadata: dict[str, str]  # beyond the SDK's types: normalise.EXTRAS
     __pydantic_config__ = _FORBID  # type: ignore[misc]
 
 
@@ -38,7 +39,7 @@ class CountTokensBody(InputTokenCountParams, total=False):
 
 
 class CompactBody(ResponseCompactParams, total=False):
-    client_metadata: Dict[str, str]  # beyond the SDK's types: normalise.EXTRAS
+    client_metadata: dict[str, str]  # beyond the SDK's types: normalise.EXTRAS
     __pydantic_config__ = _FORBID  # type: ignore[misc]
 
 
@@ -71,7 +72,8 @@ _CHUNK = 512  # input items per validator call: the validator holds the GIL, so 
 
 def _input_only(body: type) -> TypeAdapter:
     """Validates {"input": [...]} exactly as `body` validates its `input` (same type, strictness)."""
-    shape = TypedDict(f"{body.__name__}Input", {"input": get_type_hints(body, include_extras=True)["input"]},
+    # The functional form: the class is made at run time, named after `body`.
+    shape = TypedDict(f"{body.__name__}Input", {"input": get_type_hints(body, include_extras=True)["input"]},  # noqa: UP013
                       total=False)
     shape.__pydantic_config__ = _FORBID
     return TypeAdapter(shape)

@@ -3,7 +3,8 @@ validation (a union judged by the `type` sent), its parameter path and its wordi
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -48,10 +49,7 @@ def _walk(loc: tuple, data: Any) -> tuple[list, Any, bool]:
     path: list = []
     node, present = data, True
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
             node = node[part]
             path.append(part)
         elif isinstance(part, str) and isinstance(node, dict) and "[" not in part and part[:1].islower():
