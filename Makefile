@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: serve test install bench clean
+.PHONY: serve test test-fast lint install bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +33,21 @@ $(NODE_STAMP): tests/node/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/node && npm ci --no-audit --no-fund --silent && touch node_modules/.installed-stamp; \
 	else echo "npm not found: the npm client tests (openai, AI SDK, Agents SDK, Codex CLI) will be skipped"; fi
 
+# ruff over the whole tree (pyproject.toml [tool.ruff]); `make test` runs it first.
+lint: $(VENV)/.test-stamp
+	$(VENV)/bin/ruff check .
+
 # The whole suite, on SQLite and on the machine's Postgres (started if it is down), with the
 # inspector's browser tests in Debian's Chromium (installed if it is missing).
-test: $(VENV)/.test-stamp $(NODE_STAMP)
+test: lint $(VENV)/.test-stamp $(NODE_STAMP)
 	scripts/ensure-postgres
 	scripts/ensure-chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Unit and end-to-end tests on SQLite without the slow, browser and Postgres ones (markers in
+# pyproject.toml): a minute or so, nothing to start or install beyond the venv.
+test-fast: $(VENV)/.test-stamp
+	$(PY) -m pytest -q -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
 
 # The benchmark (bench/run.py); see bench/RESULTS.md.
 bench: $(VENV)/.bench-stamp

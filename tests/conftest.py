@@ -3,31 +3,32 @@ and official SDK clients whose every JSON reply is checked against the OpenAPI s
 
 Each test gets its own API key, and every key is its own tenant, so tests never see each
 other's objects. Set RESPONSES_MOCK_TEST_POSTGRES to another URL base to use another server.
+Every test that touches Postgres is marked `postgres` here (pytest_collection_modifyitems).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
-import threading
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 import uvicorn
 from openai import AsyncOpenAI, OpenAI
 
 from responses_mock.config import Settings
-from responses_mock.main import create_app
-from responses_mock.testing.server import free_port, serve_in_thread, wait_healthy
+from responses_mock.services import catalog
+from responses_mock.testing.server import MockServer, free_port, wait_healthy
 from tests import spec_check
-
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -39,30 +40,41 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 PG_BASE = os.environ.get("RESPONSES_MOCK_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 
+# What in a test's (or its own module's fixtures') source means it reaches Postgres: a fresh
+# Postgres store, or the server's URL base. (A URL in a string literal may be a test's data.)
+_USES_POSTGRES = re.compile(r'\b(fresh_url|make|make_server)\("postgres"|\bPG_BASE\b|\b_pg_admin\(|\bterminate_backends\(')
 
-@dataclass
-class LiveServer:
-    """uvicorn serving create_app(settings) on a thread of its own (moto's ThreadedMotoServer)."""
 
-    settings: Settings
-    url: str = ""
-    server: uvicorn.Server | None = None
-    thread: threading.Thread | None = None
-    checked: list = field(default_factory=list)
+def _on_postgres(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if any(v == "postgres" or (isinstance(v, str) and v.startswith("postgresql")) for v in params.values()):
+        return True
+    function = getattr(item, "function", None)
+    if function is None:
+        return False
+    sources = [function]
+    for defs in item._fixtureinfo.name2fixturedefs.values():
+        sources += [d.func for d in defs if getattr(d.func, "__module__", None) == function.__module__]
+    try:
+        return any(_USES_POSTGRES.search(inspect.getsource(f)) for f in sources)
+    except (OSError, TypeError):
+        return False
 
-    def start(self) -> "LiveServer":
-        port = free_port()
-        self.settings = self.settings.model_copy(update={"port": port})
-        self.server, self.thread = serve_in_thread(create_app(self.settings), port, self.settings.shutdown_grace)
-        self.url = f"http://127.0.0.1:{port}"
-        return self
 
-    def stop(self) -> None:
-        if self.server:
-            self.server.should_exit = True
-            self.thread.join(timeout=10)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    postgres = pytest.mark.postgres
+    for item in items:
+        if _on_postgres(item):
+            item.add_marker(postgres)
 
-    # Every reply the SDK gets is validated against the spec (see tests/spec_check.py).
+
+class SpecChecked:
+    """Official SDK clients (and a raw HTTP one) for the server at `self.url`; every JSON reply
+    the SDK gets is validated against the spec (see tests/spec_check.py) and named in `checked`."""
+
+    url: str
+    checked: list
+
     def _check(self, response: httpx.Response) -> None:
         if "application/json" not in response.headers.get("content-type", ""):
             return
@@ -100,15 +112,28 @@ class LiveServer:
         return httpx.Client(base_url=self.url, **kw)
 
 
-@dataclass
-class ServerProcess(LiveServer):
+class LiveServer(SpecChecked, MockServer):
+    """The package's own MockServer (uvicorn in a thread, app/testing/server.py) serving exactly
+    `settings`, with spec-checked clients."""
+
+    def __init__(self, settings: Settings) -> None:
+        MockServer.__init__(self, settings=settings)
+        self.checked: list[str] = []
+
+    @property
+    def server(self) -> uvicorn.Server | None:
+        """The uvicorn server (`.config.app.state` is the running app's services)."""
+        return self._server
+
+
+class ServerProcess(SpecChecked):
     """`python -m responses_mock serve` in a process of its own: for replicas sharing Postgres, and crashes."""
 
-    flags: dict = field(default_factory=dict)
-    log_path: Path | None = None
-    proc: subprocess.Popen | None = None
+    def __init__(self, settings: Settings, flags: dict, log_path: Path) -> None:
+        self.settings, self.flags, self.log_path = settings, flags, log_path
+        self.url, self.checked, self.proc = "", [], None
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         port = free_port()
         args = [sys.executable, "-m", "responses_mock", "serve", "--port", str(port),
                 "--database-url", self.settings.database_url, "--log-level", "info"]
@@ -146,8 +171,6 @@ def new_key() -> str:
 
 
 async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
     conn = await asyncpg.connect(PG_BASE.replace("postgresql+asyncpg", "postgresql") + "/postgres")
     try:
         await conn.execute(sql)
@@ -200,6 +223,16 @@ def spawn_server(tmp_path):
         proc.stop()
 
 
+@pytest.fixture
+def restore_catalog():
+    """Undo what a test's catalog file added to the process-wide catalog."""
+    saved = list(catalog._extra), list(catalog._extra_families)
+    yield
+    catalog._extra[:], catalog._extra_families[:] = saved
+    catalog._families.cache_clear()
+    catalog._index.cache_clear()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def server(request, make_server) -> LiveServer:
     return make_server(request.param)
@@ -234,7 +267,7 @@ def read_sse(lines, limit: int | None = None) -> list[dict]:
     return events
 
 
-def sse(server: "LiveServer", key: str, method: str, path: str, **kw) -> list[dict]:
+def sse(server: LiveServer, key: str, method: str, path: str, **kw) -> list[dict]:
     """Every event of one SSE request, read over raw HTTP (what the SDK hides)."""
     with server.http(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
         with http.stream(method, path, **kw) as r:

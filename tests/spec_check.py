@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import orjson
@@ -33,7 +33,7 @@ def _spec() -> dict:
     return orjson.loads(SPEC_PATH.read_bytes())
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(schema_name: str) -> Draft202012Validator:
     spec = _spec()
     root = {"components": spec["components"], "$ref": f"#/components/schemas/{schema_name}"}

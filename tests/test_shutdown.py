@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from responses_mock.queue.worker import SHUTDOWN
+from responses_mock.services.worker import SHUTDOWN
 from tests.conftest import new_key
 from tests.faults import TERMINAL, StreamReader, wait_until
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
-from responses_mock.queue.notify import Notifier
+from responses_mock.store.notify import Notifier
 from responses_mock.services import recorder as recorder_module
 from responses_mock.services.recorder import Recorder
 from responses_mock.store import db

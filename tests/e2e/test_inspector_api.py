@@ -1,0 +1,139 @@
+"""The admin endpoints the web inspector reads, on both stores: responses with their event logs
+(and emit times), chains, conversations, the queue by worker, the journal live and filtered by
+model or "no rule", rules added as YAML with their hits; scoped to the key, all for the admin token."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import new_key
+from tests.e2e.test_background import FAST
+from tests.polling import wait_for
+
+
+@pytest.fixture
+def key():
+    return new_key()
+
+
+@pytest.fixture
+def admin_http(server, key):
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        yield http
+
+
+def test_a_response_with_its_log_chain_and_conversation(server, key, admin_http):
+    with server.client(api_key=key) as sdk:
+        conv = sdk.conversations.create()
+        first = list(sdk.responses.create(model="gpt-4.1", input="One.", stream=True,
+                                          extra_headers={"x-mock-tokens-per-second": "400"}))[-1].response
+        second = sdk.responses.create(model="gpt-4.1", input="Two.", previous_response_id=first.id)
+        third = sdk.responses.create(model="gpt-4.1", input="Three.", previous_response_id=second.id)
+        in_conv = sdk.responses.create(model="gpt-4.1", input="Inside.", conversation=conv.id)
+    page = admin_http.get("/__admin/responses", params={"limit": 2}).json()
+    assert [r["id"] for r in page["data"]] == [in_conv.id, third.id] and page["has_more"]
+    rest = admin_http.get("/__admin/responses", params={"limit": 10, "before": page["next_before"]}).json()
+    assert [r["id"] for r in rest["data"]] == [second.id, first.id] and not rest["has_more"]
+
+    d = admin_http.get(f"/__admin/responses/{second.id}").json()
+    assert d["response"]["id"] == second.id and d["request"]["input"] == "Two."
+    assert [p["id"] for p in d["previous"]] == [first.id] and [n["id"] for n in d["next"]] == [third.id]
+    logged = admin_http.get(f"/__admin/responses/{first.id}").json()["events"]
+    assert [e["sequence_number"] for e in logged] == list(range(len(logged)))
+    times = [e["at"] for e in logged]
+    assert times == sorted(times) and times[-1] - times[0] > 0.01  # paced at 400 tokens/s: spread out
+    assert admin_http.get(f"/__admin/responses/{in_conv.id}").json()["conversation_id"] == conv.id
+
+    convs = admin_http.get("/__admin/conversations").json()["data"]
+    assert convs[0]["id"] == conv.id and convs[0]["items"] == 2
+    items = admin_http.get(f"/__admin/conversations/{conv.id}").json()["items"]
+    assert [i["role"] for i in items] == ["user", "assistant"]
+
+    with server.http(headers={"Authorization": f"Bearer {new_key()}"}) as other:  # another key: nothing
+        assert other.get(f"/__admin/responses/{second.id}").status_code == 404
+        assert other.get("/__admin/responses").json()["data"] == []
+        assert other.get(f"/__admin/conversations/{conv.id}").status_code == 404
+
+
+def test_the_queue_shows_jobs_by_worker_and_a_cancel(server, key, admin_http):
+    with server.client(api_key=key) as sdk:
+        slow = sdk.responses.create(model="gpt-4.1", input="Describe seas in 80 sentences.", background=True,
+                                    extra_headers={"x-mock-queue-delay": "0", "x-mock-tokens-per-second": "30"})
+        later = sdk.responses.create(model="gpt-4.1", input="Later.", background=True,
+                                     extra_headers={"x-mock-queue-delay": "30"})
+        wait_for(sdk, slow.id, statuses=("in_progress",))
+        q = admin_http.get("/__admin/queue").json()
+        assert [j["response_id"] for j in q["queued"]] == [later.id]
+        [running] = q["running"]
+        assert running["response_id"] == slow.id and running["worker"] in q["workers"]
+        cancelled = admin_http.post(f"/__admin/responses/{slow.id}/cancel").json()
+        assert cancelled["status"] == "cancelled" and sdk.responses.retrieve(slow.id).status == "cancelled"
+        admin_http.post(f"/__admin/responses/{later.id}/cancel")
+        done = sdk.responses.create(model="gpt-4.1", input="Quick.", background=True, extra_headers=FAST)
+        wait_for(sdk, done.id)
+    finished = {r["id"]: r for r in admin_http.get("/__admin/queue").json()["finished"]}
+    assert finished[done.id]["status"] == "completed" and finished[done.id]["worker"]
+    assert finished[slow.id]["status"] == "cancelled"
+
+
+def test_the_journal_filters_follows_live_and_counts_rule_hits(server, key, admin_http):
+    rule = admin_http.post("/__admin/fixtures", content="match:\n  input_contains: ping\nrespond:\n  text: pong\n")
+    assert rule.status_code == 200, rule.text
+    rule_id = rule.json()["data"][0]["id"]
+    bad = admin_http.post("/__admin/fixtures", content="match: [")
+    assert bad.status_code == 400 and "neither JSON nor YAML" in bad.json()["error"]["message"]
+    with server.client(api_key=key) as sdk:
+        assert sdk.responses.create(model="gpt-4o", input="ping").output_text == "pong"
+        sdk.responses.create(model="gpt-4.1", input="hello")
+    by_model = admin_http.get("/__admin/requests", params={"model": "gpt-4o"}).json()["data"]
+    assert len(by_model) == 1 and by_model[0]["fixture_id"] == rule_id and by_model[0]["model"] == "gpt-4o"
+    unanswered = admin_http.get("/__admin/requests", params={"fixture_id": "", "path": "/v1/responses"}).json()["data"]
+    assert [e["body"]["input"] for e in unanswered] == ["hello"]
+    assert admin_http.get("/__admin/fixtures").json()["data"][0]["hits"] == 1
+
+    newest = admin_http.get("/__admin/requests", params={"order": "desc", "limit": 1}).json()["data"][0]["cursor"]
+    seen = []
+    with admin_http.stream("GET", "/__admin/requests/stream", params={"after": newest}) as live:
+        with server.client(api_key=key) as sdk:
+            sdk.models.list()
+        started = time.monotonic()
+        for line in live.iter_lines():
+            if line.startswith("data:"):
+                seen.append(json.loads(line[5:]))
+                break
+    assert seen[0]["path"] == "/v1/models" and seen[0]["cursor"] > newest
+    assert time.monotonic() - started < 5
+
+
+def test_the_admin_token_sees_every_key(make_server):
+    server = make_server("sqlite", admin_token="tok-inspect")
+    keys = [new_key(), new_key()]
+    ids = []
+    for k in keys:
+        with server.client(api_key=k) as sdk:
+            ids.append(sdk.responses.create(model="gpt-4.1", input="hi").id)
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer tok-inspect"}) as http:
+        assert http.get("/__admin/whoami").json() == {"object": "admin.scope", "admin": True, "tenant": None}
+        assert {r["id"] for r in http.get("/__admin/responses").json()["data"]} == set(ids)
+        narrowed = http.get("/__admin/responses", params={"api_key": keys[0]}).json()["data"]
+        assert [r["id"] for r in narrowed] == [ids[0]]
+        assert http.get(f"/__admin/responses/{ids[1]}").json()["tenant"] != narrowed[0]["tenant"]
+        assert http.get("/__admin/responses", params={"before": "nonsense"}).status_code == 400
+
+
+def test_a_bug_behind_admin_is_a_500_in_the_envelope_and_the_connection_lives(make_server, monkeypatch):
+    server = make_server("sqlite")
+    state = server.server.config.app.state
+
+    async def broken(tenant):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(state.inspector, "queue", broken)
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {new_key()}"}) as http:
+        r = http.get("/__admin/queue")
+        assert r.status_code == 500 and r.json()["error"]["type"] == "server_error"
+        assert http.get("/__admin/whoami").status_code == 200  # the same keep-alive connection

@@ -1,0 +1,84 @@
+"""The lifecycle streams text a token a delta when watched and adds it whole when not: the same
+response either way, cut at the same token by max_output_tokens; delta events carry padding that
+evens out their size unless the request turns it off."""
+
+from __future__ import annotations
+
+import pytest
+
+from responses_mock.backends.base import Message, ModelContext, TextDelta
+from responses_mock.services import catalog, tokens
+from responses_mock.services.lifecycle import Lifecycle, obfuscation
+from responses_mock.services.pacing import Pace
+from responses_mock.wire import objects
+
+TEXT = "Rain 🌧️ over 東京 tonight: naïve cafés close early, and the river rises."
+
+
+class Says:
+    name = "says"
+
+    def __init__(self, *chunks) -> None:
+        self.chunks = chunks
+
+    async def generate(self, ctx):
+        for chunk in self.chunks:
+            yield chunk
+
+
+async def run(backend, *, limit: int = 1000, watched: bool, **request) -> tuple[dict, list[dict]]:
+    model = catalog.resolve("gpt-4.1")
+    params = {"model": "gpt-4.1", "input": "hi", **request}
+    response = objects.response(id="resp_x", created_at=0, params=params, model=model, status="in_progress",
+                                background=False)
+    ctx = ModelContext(model=model.snapshot, reasoning=False, encoding=model.encoding, instructions=None,
+                       messages=(Message("user", "hi"),), items=(), request=params)
+    events: list[dict] = []
+
+    async def sink(event: dict) -> None:
+        events.append(event)
+
+    final = await Lifecycle(response, ctx, backend, input_tokens=9, output_limit=limit,
+                            sink=sink if watched else None, pace=Pace()).run()
+    return final, events
+
+
+@pytest.mark.parametrize("limit", [1000, 7])
+async def test_watched_and_unwatched_runs_give_the_same_response(limit):
+    quiet, _ = await run(Says(TextDelta(TEXT)), limit=limit, watched=False)
+    loud, events = await run(Says(TextDelta(TEXT)), limit=limit, watched=True)
+    for r in (quiet, loud):
+        r["output"][0]["id"] = "msg_x"
+    assert quiet == loud
+    text = loud["output"][0]["content"][0]["text"]
+    deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
+    assert "".join(deltas) == text and "\ufffd" not in text
+    assert loud["usage"]["output_tokens"] == tokens.count(text)
+    if limit < tokens.count(TEXT):
+        assert loud["status"] == "incomplete" and tokens.count(text) <= limit and TEXT.startswith(text)
+    else:
+        assert text == TEXT and len(deltas) == len(tokens.split_tokens(TEXT)) > 10
+
+
+async def test_a_given_cost_is_kept_whole_or_streamed():
+    quiet, _ = await run(Says(TextDelta("Hello there.", 40)), watched=False)
+    loud, _ = await run(Says(TextDelta("Hello there.", 40)), watched=True)
+    assert quiet["usage"]["output_tokens"] == loud["usage"]["output_tokens"] == 40
+
+
+def test_obfuscation_pads_a_delta_to_a_multiple_of_16_and_is_the_same_for_the_same_event():
+    for delta in ("", "a", "Hello", "x" * 16, "東京 🌧️"):
+        pad = obfuscation("resp_1", 3, delta)
+        assert (len(delta) + len(pad)) % 16 == 0 and 1 <= len(pad) <= 16 and pad.isalnum()
+        assert pad == obfuscation("resp_1", 3, delta)
+    assert obfuscation("resp_1", 3, "a") != obfuscation("resp_1", 4, "a") != obfuscation("resp_2", 3, "a")
+
+
+async def test_deltas_carry_obfuscation_unless_the_request_turns_it_off():
+    _, padded = await run(Says(TextDelta("Hello there, friend.")), watched=True)
+    deltas = [e for e in padded if e["type"] == "response.output_text.delta"]
+    assert deltas and all(e["obfuscation"] == obfuscation("resp_x", e["sequence_number"], e["delta"]) for e in deltas)
+    assert not any("obfuscation" in e for e in padded if not e["type"].endswith(".delta"))
+    _, bare = await run(Says(TextDelta("Hello there, friend.")), watched=True,
+                        stream_options={"include_obfuscation": False})
+    assert not any("obfuscation" in e for e in bare)

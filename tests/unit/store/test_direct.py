@@ -1,0 +1,63 @@
+"""The driver-level path of the hot statements (store/direct.py): one SQL text for both drivers,
+group commits that keep each transaction all-or-nothing, Postgres batches that keep their order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from responses_mock.store import db, direct
+from responses_mock.store.direct import _merged, driver_sql, execute
+
+INSERT = "INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, " \
+         "request, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+
+
+def row(rid: str) -> tuple:
+    return (rid, "t", 1, "completed", "gpt-4.1", False, None, "{}", f'{{"id": "{rid}"}}')
+
+
+def test_direct_sql_is_written_once_for_both_drivers():
+    sql = "SELECT body FROM responses WHERE id = $1 AND tenant = $2"
+    assert driver_sql(sql, "sqlite") == "SELECT body FROM responses WHERE id = ? AND tenant = ?"
+    assert driver_sql(sql, "postgresql") == sql
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])
+def test_concurrent_transactions_commit_together_and_fail_alone(make_server, engine_name):
+    url = make_server.fresh_url(engine_name)
+
+    async def scenario():
+        engine = db.make_engine(url)
+        await db.migrate(engine)
+        store = db.direct(engine)
+
+        async def write(rid: str, *, twice: bool = False) -> str:
+            async with store.transaction() as tx:
+                await execute(tx, INSERT, row(rid))
+                if twice:  # a duplicate key: this transaction, and only this one, must fail
+                    await execute(tx, INSERT, row(rid))
+            return rid
+
+        try:
+            good = [f"resp_{i:04d}" for i in range(40)]
+            results = await asyncio.gather(*(write(r) for r in good[:20]), write("resp_bad", twice=True),
+                                           *(write(r) for r in good[20:]), return_exceptions=True)
+            failed = [r for r in results if isinstance(r, Exception)]
+            assert len(failed) == 1 and sorted(r for r in results if isinstance(r, str)) == good
+            for rid in good:
+                assert await direct.rows(store, "SELECT body FROM responses WHERE id = $1 AND tenant = $2", rid, "t") \
+                    == [(f'{{"id": "{rid}"}}',)]
+            assert await direct.rows(store, "SELECT id FROM responses WHERE id = $1 AND tenant = $2", "resp_bad", "t") == []
+        finally:
+            await db.dispose(engine)
+
+    asyncio.run(scenario())
+
+
+def test_postgres_batches_send_each_inserts_rows_together():
+    a, b = "INSERT INTO a (x) VALUES ($1)", "INSERT INTO b (y) VALUES ($1)"
+    assert _merged([(a, (1,)), (b, [(2,), (3,)]), (a, (4,))]) == [(a, [(1,), (4,)]), (b, [(2,), (3,)])]
+    mixed = [(a, (1,)), ("UPDATE a SET x = $1", (2,))]
+    assert _merged(mixed) == mixed  # order matters once anything but an INSERT is in the batch
