@@ -3,10 +3,9 @@ returns a Response-sized JSON body, with no store. Every figure is reported as a
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
-
-import asyncio
 
 from fastapi import FastAPI, Request
 from sse_starlette.sse import EventSourceResponse

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import httpx
 
-from responses_mock.testing.server import free_port, wait_healthy
 from bench.loadgen import Connection, median, run
+from responses_mock.testing.server import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-bench"
@@ -43,7 +43,8 @@ class Proc:
     def __init__(self, args: list[str], port: int, env: dict | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)
+        # Open as long as the process writes to it: no `with`.
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
         self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
         wait_healthy(self.url, lambda: self.p.poll() is None, lambda: Path(self.log.name).read_text()[-2000:])
 
@@ -120,7 +121,7 @@ async def input_items(url: str, duration: float, connections: int) -> dict:
     """A response whose input is a 10,000-item conversation: its first page and one deep in it."""
     async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=120) as http:
         conv = (await http.post("/v1/conversations", json={})).json()["id"]
-        batch = lambda i: ("POST", f"/v1/conversations/{conv}/items",  # noqa: E731
+        batch = lambda i: ("POST", f"/v1/conversations/{conv}/items",
                            json.dumps({"items": [{"role": "user", "content": f"item {i}-{k}"} for k in range(20)]}).encode())
         await run(url, AUTH, batch, connections=4, total=500)
         rid = (await http.post("/v1/responses", json={"model": "gpt-4.1", "input": "Summarise.",
@@ -192,7 +193,7 @@ async def idle_streams(server: Proc, n: int = 1000, paths: list[str] | None = No
     streams = [Connection(url, AUTH) for _ in paths]
     for batch in range(0, len(streams), 100):
         await asyncio.gather(*(s.open() for s in streams[batch:batch + 100]))
-    for s, path in zip(streams, paths):
+    for s, path in zip(streams, paths, strict=True):
         s.writer.write(f"GET {path} HTTP/1.1\r\n{s.headers}\r\n".encode())
     await asyncio.gather(*(s.reader.readuntil(b"response.queued") for s in streams))
     await asyncio.sleep(2)
@@ -343,8 +344,8 @@ def main() -> None:
     text = table(results)
     print(text)
     if args.write:
-        cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                    if l.startswith("model name")), platform.processor())
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), platform.processor())
         header = (f"\n### {date.today().isoformat()} — {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
                   f"\n\n`python -m bench.run {' '.join(sys.argv[1:])}` (duration {args.duration}s, "
                   f"{args.connections} connections)\n\n")
