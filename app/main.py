@@ -29,10 +29,6 @@ from responses_mock.store.pg_listen import EVENTS, FIXTURES
 
 log = logging.getLogger("responses_mock")
 
-# What app.state carried before `app.state.services`, for the modules that still read it there.
-STATE = ("fixtures", "journal", "metrics", "pool", "drain", "readiness", "responses", "background", "inspector",
-         "streams", "conversations")
-
 
 def _check_catalog(settings: Settings) -> None:
     if settings.catalog:
@@ -93,9 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _check_catalog(settings)
         services = build_services(settings, store, worker_id=f"{socket.gethostname()}:{os.getpid()}:{id(app):x}")
         await _start(services, settings)
-        app.state.services, app.state.store, app.state.engine = services, store, store.engine
-        for name in STATE:
-            setattr(app.state, name, getattr(services, name))
+        app.state.services = services  # what routes, the middleware and sockets reach (routes/api.py services())
         # Start-up's objects (modules, the SDK's types, the catalog) live for ever: frozen, a full
         # collection walks only what requests made, not ~1M objects (80 ms on the loop, at random).
         gc.freeze()
@@ -122,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     for endpoints in V1:  # first: a request is matched against the routes in order, and /v1 is the hot path
         endpoints.install(app)
-    websocket.install(app)
+    websocket.install(app, settings.max_websockets)
     health.endpoints.install(app)
     admin.endpoints.install(app)
     inspector.install(app)

@@ -26,11 +26,11 @@ from responses_mock.errors import (
     too_large,
 )
 from responses_mock.hosts import HostPolicy
+from responses_mock.routes import api
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
 from responses_mock.services import faults
 from responses_mock.services.endings import SERVER_ERROR
-from responses_mock.services.fixtures import FixturesService
-from responses_mock.services.journal import MAX_BODY, NOTE, JournalService, RequestNote, entry
+from responses_mock.services.journal import MAX_BODY, NOTE, RequestNote, entry
 from responses_mock.services.tenancy import bearer_key, tenant_of
 
 log = logging.getLogger("responses_mock")
@@ -68,7 +68,7 @@ class RequestContextMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             if self.hosts is None:
-                settings = scope["app"].state.settings
+                settings = api.services(scope).settings
                 self.hosts = HostPolicy(settings.host, settings.allowed_hosts)
             host = _host(scope)
             if not self.hosts.allows(host):
@@ -80,10 +80,8 @@ class RequestContextMiddleware:
         if not scope["path"].startswith(PREFIX + "/"):
             await self._guarded(scope, receive, send)
             return
-        state = scope["app"].state  # the services live from the lifespan on
-        journal: JournalService = state.journal
-        fixtures: FixturesService = state.fixtures
-        metrics = state.metrics
+        services = api.services(scope)  # built in the lifespan, before the first request
+        journal, fixtures, metrics = services.journal, services.fixtures, services.metrics
         streaming = False
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -94,7 +92,7 @@ class RequestContextMiddleware:
         body = bytearray()
         status = 0
 
-        limit = state.settings.max_body_bytes
+        limit = services.settings.max_body_bytes
         received = 0
 
         async def receive_and_keep() -> Message:

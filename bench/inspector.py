@@ -14,15 +14,15 @@ import time
 import httpx
 
 from responses_mock.services.tenancy import tenant_of
-from responses_mock.store import db
 from responses_mock.store import journal as journal_store
+from responses_mock.store.handle import Store
 from responses_mock.testing.server import MockServer
 
 KEY, OTHER = "sk-inspect", "sk-else"
 
 
 async def seed(url: str, entries: int) -> None:
-    engine = db.make_engine(url, 4)
+    store = Store(url, 4)
     body = '{"model":"%s","input":"entry %d"}'
     try:
         for start in range(0, entries, 5000):
@@ -34,10 +34,10 @@ async def seed(url: str, entries: int) -> None:
                                  "path": "/v1/responses", "query": "", "headers": "{}", "body": body % (model, i),
                                  "status": 200 if i % 50 else 429, "fixture_id": None, "duration_ms": 1.0,
                                  "model": model})
-            async with db.direct(engine).transaction() as tx:
+            async with store.direct.transaction() as tx:
                 await journal_store.append(tx, rows)
     finally:
-        await db.dispose(engine)
+        await store.dispose()
 
 
 def timed(http: httpx.Client, path: str, n: int, **params) -> float:

@@ -230,20 +230,20 @@ async def background_throughput(url: str, n: int = 400) -> dict:
 
 async def fill(database_url: str, n: int) -> float:
     """Store n synthetic responses straight through the store (as if created), for the scale run."""
-    from responses_mock.store import db
+    from responses_mock.store.handle import Store
     from responses_mock.store.tables import responses
 
-    engine = db.make_engine(database_url)
-    await db.migrate(engine)
+    store = Store(database_url)
+    await store.migrate()
     sample = (ROOT / "bench" / "sample_response.json").read_text()
     t0 = time.perf_counter()
-    async with engine.begin() as conn:
+    async with store.begin() as conn:
         for start in range(0, n, 20000):
             await conn.execute(responses.insert(), [
                 {"id": f"resp_fill{i:044d}", "tenant": "filler", "created_at": 1_700_000_000, "status": "completed",
                  "model": "gpt-4.1-2025-04-14", "background": False, "previous_response_id": None,
                  "request": "{}", "body": sample} for i in range(start, min(start + 20000, n))])
-    await engine.dispose()
+    await store.dispose()
     return time.perf_counter() - t0
 
 

@@ -122,7 +122,7 @@ class LiveServer(SpecChecked, MockServer):
 
     @property
     def server(self) -> uvicorn.Server | None:
-        """The uvicorn server (`.config.app.state` is the running app's services)."""
+        """The uvicorn server (`.config.app.state.services` is the running app's services)."""
         return self._server
 
 

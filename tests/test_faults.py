@@ -82,7 +82,7 @@ def _assert_everything_ends(server, key: str, jobs: list[str], readers: list[Str
     ids = jobs + [r.response_id for r in readers if r.method == "POST"]
     with server.client(api_key=key, timeout=10) as client:
         for rid in ids:
-            final = wait_until(lambda: (r := client.responses.retrieve(rid)).status in TERMINAL and r,
+            final = wait_until(lambda rid=rid: (r := client.responses.retrieve(rid)).status in TERMINAL and r,
                                RECOVERY, f"{rid} ended")
             assert _ended_properly(final)
             assert final.status == ("failed" if failed else "completed")
@@ -91,7 +91,7 @@ def _assert_everything_ends(server, key: str, jobs: list[str], readers: list[Str
                                          extra_headers={**PACED, "x-mock-tokens-per-second": "0"}).id
                  for i in range(16)]
         for rid in fresh:
-            final = wait_until(lambda: (r := client.responses.retrieve(rid)).status in TERMINAL and r,
+            final = wait_until(lambda rid=rid: (r := client.responses.retrieve(rid)).status in TERMINAL and r,
                                RECOVERY, f"new job {rid} ran")
             assert final.status == "completed"
 
@@ -246,7 +246,7 @@ def test_a_crash_then_a_restart_ends_what_was_running(make, spawn_server, engine
     survivor = spawn_server(url, "survivor", **FAST_SWEEP)
     with survivor.client(api_key=key) as client:
         for rid in (job, stream.response_id):
-            final = wait_until(lambda: (r := client.responses.retrieve(rid)).status in TERMINAL and r,
+            final = wait_until(lambda rid=rid: (r := client.responses.retrieve(rid)).status in TERMINAL and r,
                                RECOVERY, f"{rid} failed after the crash")
             assert final.status == "failed" and _ended_properly(final)
             follower = StreamReader(survivor.url, key, "GET", f"/v1/responses/{rid}").start()
@@ -279,7 +279,7 @@ def test_a_follower_of_a_lost_response_ends(proxy, make):
 def test_a_worker_loop_that_dies_is_restarted(make, caplog):
     """The pool's loops are supervised: one that dies of an error is logged and started again."""
     server = make("sqlite", worker_concurrency=1, worker_poll_interval=0.05)
-    pool = server.server.config.app.state.pool
+    pool = server.server.config.app.state.services.pool
     claim, died = pool._claim, []
 
     async def dies_once():

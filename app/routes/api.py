@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.responses import Response
+from starlette.types import Scope
 
 from responses_mock.errors import Disconnect, Unauthorized
 from responses_mock.services.container import Services
@@ -45,9 +46,10 @@ def _mask(key: str) -> str:
     return key[:3] + "*" * max(len(key) - 7, 0) + key[-4:] if len(key) > 7 else "*" * len(key)
 
 
-def services(conn: HTTPConnection) -> Services:
-    """The services of this process (built once, in main.py's lifespan), for a request or a WebSocket."""
-    return conn.app.state.services
+def services(conn: HTTPConnection | Scope) -> Services:
+    """The services of this process (built once, in main.py's lifespan), for a request, a WebSocket
+    or an ASGI scope (the middleware): the one place they are found."""
+    return conn["app"].state.services
 
 
 def headers(request: Request) -> dict[str, str]:

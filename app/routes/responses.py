@@ -35,8 +35,8 @@ async def _parsed(parse, raw: bytes) -> dict:
 @endpoints.post("/responses", body=requests.CREATE, reply=ResponseObject)
 async def create_response(request: Request) -> Response:
     """Create a model response."""
-    tenant, state = api.tenant(request), request.app.state
-    responses = state.responses
+    tenant, services = api.tenant(request), api.services(request)
+    responses = services.responses
     params = await _parsed(requests.create_response, await api.body(request))
     p = await responses.prepare(tenant, params, api.headers(request))
     journal.answered_by(request.scope, p.fixture_id)
@@ -44,19 +44,20 @@ async def create_response(request: Request) -> Response:
     if p.mode is Mode.SYNC:
         return json(await responses.run_sync(p))
     if p.mode is Mode.STREAM:
-        return event_stream(faults.cut(await responses.start_stream(p), p.faults), state.drain)
+        return event_stream(faults.cut(await responses.start_stream(p), p.faults), services.drain)
     queued = await responses.enqueue(p)
     if not p.streamed:
         return json(queued)
     # background + stream: the reply follows the job's log from the start
-    return event_stream(faults.cut(await state.streams.follow(tenant, queued["id"], None), p.faults), state.drain)
+    return event_stream(faults.cut(await services.streams.follow(tenant, queued["id"], None), p.faults),
+                        services.drain)
 
 
 @endpoints.post("/responses/compact", body=requests.COMPACT, reply=CompactedResponse)
 async def compact_response(request: Request) -> Response:
     """Compact a conversation's context into one encrypted item."""
     tenant = api.tenant(request)
-    return json(await compaction.compact(request.app.state.responses.engine, tenant,
+    return json(await compaction.compact(api.services(request).store, tenant,
                                          await _parsed(requests.compact, await api.body(request))))
 
 
@@ -64,7 +65,7 @@ async def compact_response(request: Request) -> Response:
 async def count_input_tokens(request: Request) -> Response:
     """Count a request's input tokens."""
     tenant = api.tenant(request)
-    return json(await request.app.state.responses.count_input_tokens(
+    return json(await api.services(request).responses.count_input_tokens(
         tenant, await _parsed(requests.count_tokens, await api.body(request))))
 
 
@@ -72,32 +73,32 @@ async def count_input_tokens(request: Request) -> Response:
 async def retrieve_response(request: Request) -> Response:
     """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
     response_id = request.path_params["response_id"]
-    tenant, state = api.tenant(request), request.app.state
+    tenant, services = api.tenant(request), api.services(request)
     query = RETRIEVE(request)
     if query.get("stream"):
-        followed = await state.streams.follow(tenant, response_id, query.get("starting_after"),
-                                              query.get("include_obfuscation", True))
-        return event_stream(followed, state.drain)
-    return raw_json(await state.responses.retrieve(tenant, response_id))
+        followed = await services.streams.follow(tenant, response_id, query.get("starting_after"),
+                                                 query.get("include_obfuscation", True))
+        return event_stream(followed, services.drain)
+    return raw_json(await services.responses.retrieve(tenant, response_id))
 
 
 @endpoints.delete("/responses/{response_id}")
 async def delete_response(request: Request) -> Response:
     """Delete a stored response."""
     response_id = request.path_params["response_id"]
-    return json(await request.app.state.responses.delete(api.tenant(request), response_id))
+    return json(await api.services(request).responses.delete(api.tenant(request), response_id))
 
 
 @endpoints.post("/responses/{response_id}/cancel", reply=ResponseObject)
 async def cancel_response(request: Request) -> Response:
     """Cancel a background response."""
     response_id = request.path_params["response_id"]
-    return raw_json(await request.app.state.background.cancel(api.tenant(request), response_id))
+    return raw_json(await api.services(request).background.cancel(api.tenant(request), response_id))
 
 
 @endpoints.get("/responses/{response_id}/input_items", query=PAGE, reply=ResponseItemList)
 async def list_input_items(request: Request) -> Response:
     """List a response's input items, a page at a time."""
     response_id = request.path_params["response_id"]
-    tenant = api.tenant(request)
-    return raw_json(await request.app.state.responses.input_items(tenant, response_id, **requests.page(PAGE(request))))
+    tenant, responses = api.tenant(request), api.services(request).responses
+    return raw_json(await responses.input_items(tenant, response_id, **requests.page(PAGE(request))))

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from responses_mock.errors import APIError, error_response
 from responses_mock.routes import api
+from responses_mock.services.container import Services
 from responses_mock.services.journal import RequestNote, entry
 from responses_mock.services.sockets import PATH, Record, Session
 from responses_mock.wire import socket_events
@@ -47,28 +48,26 @@ async def _refuse(websocket: WebSocket, err: APIError, code: int) -> None:
         await websocket.close(code, err.message[:120])
 
 
-async def responses_socket(websocket: WebSocket) -> None:
-    state = websocket.app.state
+async def _open(websocket: WebSocket, sockets: OpenSockets) -> None:
     try:
         tenant = api.tenant(websocket)
     except APIError as err:
         await _refuse(websocket, err, POLICY)
         return
-    sockets: OpenSockets = state.open_sockets
     if sockets.count >= sockets.limit:
         await _refuse(websocket, sockets.refusal(), TRY_AGAIN_LATER)
         return
     sockets.count += 1  # counted from here: the handshake may still fail, the finally releases it
     try:
         await websocket.accept()
-        await _serve(websocket, state, tenant)
+        await _serve(websocket, api.services(websocket), tenant)
     finally:
         sockets.count -= 1
 
 
-def _recorder(state, headers: dict[str, str]) -> Record:
+def _recorder(services: Services, headers: dict[str, str]) -> Record:
     """Journal and meter one client event of this socket (method `WS`), as the middleware does a request."""
-    metrics, journal = state.metrics, state.journal
+    metrics, journal = services.metrics, services.journal
 
     def record(note: RequestNote, text: str, status: int, started: float) -> None:
         metrics.observe("WS", PATH, status, time.perf_counter() - started)
@@ -79,11 +78,11 @@ def _recorder(state, headers: dict[str, str]) -> Record:
     return record
 
 
-async def _serve(websocket: WebSocket, state, tenant: str) -> None:
+async def _serve(websocket: WebSocket, services: Services, tenant: str) -> None:
     headers = api.headers(websocket)
-    session = Session(tenant, headers, responses=state.responses, send=websocket.send_text,
-                      record=_recorder(state, headers), max_lanes=state.settings.websocket_max_lanes)
-    deadline = time.monotonic() + state.settings.websocket_max_age
+    session = Session(tenant, headers, responses=services.responses, send=websocket.send_text,
+                      record=_recorder(services, headers), max_lanes=services.settings.websocket_max_lanes)
+    deadline = time.monotonic() + services.settings.websocket_max_age
     dropped = asyncio.ensure_future(session.dropped.wait())
     try:
         while True:
@@ -116,6 +115,10 @@ async def _text_frame(websocket: WebSocket) -> str:
     return (message.get("bytes") or b"").decode("utf-8", "replace")
 
 
-def install(app: FastAPI) -> None:
-    app.state.open_sockets = OpenSockets(app.state.settings.max_websockets)
+def install(app: FastAPI, max_websockets: int) -> None:
+    sockets = OpenSockets(max_websockets)  # the transport's own count, not a service's
+
+    async def responses_socket(websocket: WebSocket) -> None:
+        await _open(websocket, sockets)
+
     app.add_api_websocket_route(PATH, responses_socket, name="responses_socket")

@@ -11,7 +11,6 @@ import asyncio
 import logging
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.services import catalog, context, prepare, tokens
@@ -19,10 +18,10 @@ from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, close_open
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
 from responses_mock.services.rows import append_turn, not_found
-from responses_mock.store import db
 from responses_mock.store import events as event_store
 from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
+from responses_mock.store.handle import Store
 from responses_mock.store.health import Outage, persist
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store.jobs import Job
@@ -44,8 +43,8 @@ class StoreAway(Exception):
 
 
 class BackgroundService:
-    def __init__(self, engine: AsyncEngine, notifier: Notifier, worker_id: str) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, notifier: Notifier, worker_id: str) -> None:
+        self.store = store
         self.notifier = notifier
         self.worker_id = worker_id
         self.cancels: dict[str, asyncio.Event] = {}  # response id → cancel signal of runs here
@@ -60,7 +59,7 @@ class BackgroundService:
 
     async def run_job(self, job: Job) -> None:
         """Run a claimed job's response to its end state; the job row goes in the same commit."""
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             row = await response_store.get(conn, job.response_id)
             if row is None or row.status in TERMINAL:
                 await job_store.finish(conn, job.id)
@@ -75,13 +74,13 @@ class BackgroundService:
         cancel = self.cancels.setdefault(job.response_id, asyncio.Event())
         if row.cancel_requested:
             cancel.set()
-        recorder = Recorder(self.engine, job.response_id, self.notifier, outage=self._events)
+        recorder = Recorder(self.store, job.response_id, self.notifier, outage=self._events)
         lifecycle = prepare.lifecycle_for(p, sink=recorder, cancel=cancel, first_seq=first_seq)
         self.runs[job.response_id] = lifecycle
         if self.stopping.is_set():  # claimed as the grace ran out: it ends at once
             lifecycle.abort(SHUTDOWN)
         try:
-            async with db.begin(self.engine) as conn:
+            async with self.store.begin() as conn:
                 response["status"] = "in_progress"
                 await response_store.set_state(conn, job.response_id, "in_progress", response,
                                                unless=TERMINAL)
@@ -89,7 +88,7 @@ class BackgroundService:
             final = await lifecycle.run()
 
             async def end() -> None:
-                async with db.begin(self.engine) as conn:
+                async with self.store.begin() as conn:
                     n = 0
                     # Unless a sweeper ended it meanwhile (this process seemed gone): that end stands.
                     if await response_store.status_of(conn, job.response_id) not in TERMINAL:
@@ -109,7 +108,7 @@ class BackgroundService:
 
     async def fail_orphan(self, response_id: str, reason: str) -> None:
         """End a response whose run was lost (crash, shutdown): failed, with a terminal event."""
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             row = await response_store.get(conn, response_id)
             await job_store.drop(conn, response_id)
             if row is None or row.status in TERMINAL:
@@ -128,7 +127,7 @@ class BackgroundService:
 
     async def cancel(self, tenant: str, response_id: str) -> str:
         """Cancel a queued or running background response; returns the response JSON."""
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             row = await response_store.get(conn, response_id, tenant)
             if row is None:
                 raise not_found(response_id)
@@ -159,7 +158,7 @@ class BackgroundService:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + CANCEL_WAIT
         while True:
-            async with self.engine.connect() as conn:
+            async with self.store.connect() as conn:
                 row = await response_store.get(conn, response_id, tenant)
             if row is None:
                 raise not_found(response_id)
@@ -169,7 +168,7 @@ class BackgroundService:
                 break
             await self.notifier.wait(response_id, 0.05)
         # The worker did not answer in time (lost process): cancel with what its log shows.
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             body, seq = await _salvage(conn, row)
             body["status"] = "cancelled"
             if await response_store.set_state(conn, response_id, "cancelled", body, unless=TERMINAL):

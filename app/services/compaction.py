@@ -41,7 +41,7 @@ def _is_user_message(item: dict) -> bool:
 
 async def compact(store: Store, tenant: str, params: dict) -> dict:
     model = catalog.resolve(params["model"])
-    ctx = await context.build(store, tenant, params)  # (an engine still, from routes/responses.py)
+    ctx = await context.build(store, tenant, params)
     users = [objects.conversation_item(item) for item in ctx.items if _is_user_message(item)]
     summary = summarise(ctx)
     item = {"id": ids.item_id("compaction"), "type": "compaction", "encrypted_content": compaction.encode(summary)}

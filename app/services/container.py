@@ -47,7 +47,6 @@ class Services:
 
 def build_services(settings: Settings, store: Store, *, worker_id: str) -> Services:
     """Every service, wired to the others. `worker_id` names this process in the rows it owns."""
-    engine = store.engine  # services/{responses,background,streams,journal,inspector} still take it
     notifier = Notifier()
     fixtures = FixturesService(store)
 
@@ -57,13 +56,13 @@ def build_services(settings: Settings, store: Store, *, worker_id: str) -> Servi
 
     listener = PgListener(store, on_gap=gap)
     metrics = Metrics(store)
-    journal = JournalService(engine, keep=settings.journal_keep, enabled=settings.journal,
+    journal = JournalService(store, keep=settings.journal_keep, enabled=settings.journal,
                              on_drop=metrics.journal_dropped.inc)
     metrics.journal_backlog.set_function(lambda: journal.backlog)
     drain = Drain(settings.shutdown_grace)
-    background = BackgroundService(engine, notifier, worker_id)
+    background = BackgroundService(store, notifier, worker_id)
     background.stopping = drain.due  # once the grace is over, a run's end waits for nobody
-    responses = ResponsesService(engine, settings, notifier, fixtures, worker_id=worker_id, stopping=drain.due)
+    responses = ResponsesService(store, settings, notifier, fixtures, worker_id=worker_id, stopping=drain.due)
     pool = WorkerPool(store, background, settings, owned_streams=responses.runs.owned)
     responses.wake_workers = pool.wake
     drain.when_begun(pool.drain)
@@ -83,10 +82,10 @@ def build_services(settings: Settings, store: Store, *, worker_id: str) -> Servi
             return max(settings.stream_poll_interval, 30.0)
         return max(settings.stream_poll_interval, 10.0) if listener.active else settings.stream_poll_interval
 
-    streams = StreamsService(engine, notifier, poll, drain,
+    streams = StreamsService(store, notifier, poll, drain,
                              runs_here=lambda rid: rid in background.runs or rid in responses.runs)
     return Services(settings=settings, store=store, notifier=notifier, listener=listener, fixtures=fixtures,
                     prompts=PromptsService(store), journal=journal, metrics=metrics, drain=drain,
                     responses=responses, background=background, pool=pool, streams=streams,
-                    conversations=ConversationsService(store), inspector=InspectorService(engine, background),
+                    conversations=ConversationsService(store), inspector=InspectorService(store, background),
                     readiness=Readiness(store, drain))

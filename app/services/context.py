@@ -127,7 +127,6 @@ async def build(store: Store, tenant: str, params: dict, local: Mapping[str, lis
     """The request's context; the store is read only for a conversation or a previous response.
     `local`: a WebSocket's connection-local chain (its latest response's context items, stored or
     not), which the real API continues from without reading its store."""
-    store = Store.of(store)  # transitional: services/{responses,prepare}.py still pass the engine
     prior: list[dict] = []
     previous = params.get("previous_response_id")
     conversation_id = conversations.conversation_id_of(params.get("conversation"))

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.services import conversations
@@ -13,7 +12,8 @@ from responses_mock.services.background import BackgroundService
 from responses_mock.services.rows import not_found
 from responses_mock.store import conversations as conversation_store
 from responses_mock.store import events as event_store
-from responses_mock.store import inspect as store
+from responses_mock.store import inspect as inspect_store
+from responses_mock.store.handle import Store
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.wire.stored import StoredRequest
 
@@ -39,33 +39,33 @@ def _page(rows: list[dict], limit: int) -> dict:
 
 
 class InspectorService:
-    def __init__(self, engine: AsyncEngine, background: BackgroundService) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, background: BackgroundService) -> None:
+        self.store = store
         self.background = background
 
     async def responses(self, tenant: str | None, *, limit: int, before: str | None = None,
                         status: str | None = None) -> dict:
-        async with self.engine.connect() as conn:
-            rows = await store.responses_page(conn, tenant, limit=limit + 1, before=parse_cursor(before),
+        async with self.store.connect() as conn:
+            rows = await inspect_store.responses_page(conn, tenant, limit=limit + 1, before=parse_cursor(before),
                                               status=status)
         return _page(rows, limit)
 
     async def response(self, tenant: str | None, response_id: str) -> dict:
-        async with self.engine.connect() as conn:
-            row = await store.response_row(conn, tenant, response_id)
+        async with self.store.connect() as conn:
+            row = await inspect_store.response_row(conn, tenant, response_id)
             if row is None:
                 raise not_found(response_id)
             items = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, response_id)]
             logged = await event_store.timed(conn, response_id)
             chain, previous = [], row.previous_response_id
             while previous and len(chain) < MAX_CHAIN:  # older turns, nearest first
-                found = await store.response_row(conn, row.tenant, previous, whole=False)
+                found = await inspect_store.response_row(conn, row.tenant, previous, whole=False)
                 if found is None:
                     chain.append({"id": previous, "status": None})  # deleted, or never stored
                     break
                 chain.append({"id": found.id, "status": found.status})
                 previous = found.previous_response_id
-            after = await store.successors(conn, row.tenant, response_id)
+            after = await inspect_store.successors(conn, row.tenant, response_id)
         params = StoredRequest.from_json(row.request).params
         return {
             "object": "inspector.response", "tenant": row.tenant, "worker": row.worker,
@@ -77,24 +77,24 @@ class InspectorService:
         }
 
     async def cancel(self, tenant: str | None, response_id: str) -> str:
-        async with self.engine.connect() as conn:
-            row = await store.response_row(conn, tenant, response_id)
+        async with self.store.connect() as conn:
+            row = await inspect_store.response_row(conn, tenant, response_id)
         if row is None:
             raise not_found(response_id)
         return await self.background.cancel(row.tenant, response_id)
 
     async def conversations(self, tenant: str | None, *, limit: int, before: str | None = None) -> dict:
-        async with self.engine.connect() as conn:
-            rows = await store.conversations_page(conn, tenant, limit=limit + 1, before=parse_cursor(before))
+        async with self.store.connect() as conn:
+            rows = await inspect_store.conversations_page(conn, tenant, limit=limit + 1, before=parse_cursor(before))
         for row in rows:
             row["metadata"] = orjson.loads(row["metadata"])
             row["items"] = row.pop("next_position")
         return _page(rows, limit)
 
     async def conversation(self, tenant: str | None, conversation_id: str) -> dict:
-        async with self.engine.connect() as conn:
+        async with self.store.connect() as conn:
             # The admin token reaches it in whichever tenant owns it.
-            owner = tenant if tenant is not None else await store.conversation_owner(conn, conversation_id)
+            owner = tenant if tenant is not None else await inspect_store.conversation_owner(conn, conversation_id)
             row = await conversation_store.get(conn, owner, conversation_id) if owner is not None else None
             if row is None:
                 raise conversations.not_found(conversation_id)
@@ -103,9 +103,9 @@ class InspectorService:
                 "created_at": row.created_at, "metadata": orjson.loads(row.metadata), "items": items}
 
     async def queue(self, tenant: str | None, finished: int = 50) -> dict:
-        async with self.engine.connect() as conn:
-            jobs = await store.jobs_listing(conn, tenant)
-            done = await store.responses_page(conn, tenant, limit=finished, background=True)
+        async with self.store.connect() as conn:
+            jobs = await inspect_store.jobs_listing(conn, tenant)
+            done = await inspect_store.responses_page(conn, tenant, limit=finished, background=True)
         done = [r for r in done if r["status"] in ("completed", "incomplete", "failed", "cancelled")]
         workers = sorted({j["worker"] for j in jobs if j["worker"]} | {r["worker"] for r in done if r["worker"]})
         return {"object": "inspector.queue", "workers": workers,

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.services.waiting import wait_for
-from responses_mock.store import db
-from responses_mock.store import journal as store
+from responses_mock.store import journal as journal_store
+from responses_mock.store.handle import Store
 from responses_mock.store.health import Outage, refused
 from responses_mock.wire.stored import dumps
 
@@ -102,9 +101,9 @@ def _size(entry: dict) -> int:
 
 
 class JournalService:
-    def __init__(self, engine: AsyncEngine, *, keep: int, enabled: bool = True, interval: float = 0.05,
+    def __init__(self, store: Store, *, keep: int, enabled: bool = True, interval: float = 0.05,
                  on_drop: Callable[[int], None] = lambda n: None) -> None:
-        self.engine = engine
+        self.store = store
         self.keep = keep
         self.enabled = enabled
         self.interval = interval
@@ -205,8 +204,8 @@ class JournalService:
                 await self._append(batch)  # takes out of `batch` what it stores (or drops)
                 self._written += size
                 if self._written >= max(self.keep // 10, 100):
-                    async with db.begin(self.engine) as conn:
-                        await store.trim(conn, self.keep)
+                    async with self.store.begin() as conn:
+                        await journal_store.trim(conn, self.keep)
                     self._written = 0
             except Exception:
                 self._pending[:0] = batch  # what is left of it
@@ -229,8 +228,8 @@ class JournalService:
         bad entry cannot hold back the journal for ever; a store that is away raises, and what is
         left in `batch` waits for the next flush."""
         try:
-            async with db.direct(self.engine).transaction() as tx:
-                await store.append(tx, batch)
+            async with self.store.direct.transaction() as tx:
+                await journal_store.append(tx, batch)
             batch.clear()
             return
         except Exception as exc:
@@ -238,8 +237,8 @@ class JournalService:
                 raise
         while batch:
             try:
-                async with db.direct(self.engine).transaction() as tx:
-                    await store.append(tx, batch[:1])
+                async with self.store.direct.transaction() as tx:
+                    await journal_store.append(tx, batch[:1])
             except Exception as exc:
                 if not refused(exc):
                     raise
@@ -253,8 +252,8 @@ class JournalService:
                    fixture_id: str | None, after: int | None, limit: int, order: str,
                    model: str | None = None) -> dict:
         await self.flush()  # what this process answered is readable at once
-        async with self.engine.connect() as conn:
-            rows = await store.read(conn, tenant=tenant, method=method, path=path,
+        async with self.store.connect() as conn:
+            rows = await journal_store.read(conn, tenant=tenant, method=method, path=path,
                                     status=status, fixture_id=fixture_id, after=after, limit=limit + 1,
                                     descending=order == "desc", model=model)
         data = [render(r) for r in rows[:limit]]
@@ -264,13 +263,13 @@ class JournalService:
     async def hits(self, fixture_ids: list[str]) -> dict[str, int]:
         """Requests each rule answered, as far as the journal keeps them."""
         await self.flush()
-        async with self.engine.connect() as conn:
-            return await store.hits(conn, fixture_ids)
+        async with self.store.connect() as conn:
+            return await journal_store.hits(conn, fixture_ids)
 
     async def clear(self, tenant: str | None) -> int:
         await self.flush()
-        async with db.begin(self.engine) as conn:
-            return await store.clear(conn, tenant)
+        async with self.store.begin() as conn:
+            return await journal_store.clear(conn, tenant)
 
 
 def render(row: tuple) -> dict:

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import anyio
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock import ids
 from responses_mock.backends import registry
@@ -30,6 +29,7 @@ from responses_mock.services.faults import FaultPlan
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.lifecycle import EventSink, Lifecycle, output_limit
 from responses_mock.services.pacing import Pace
+from responses_mock.store.handle import Store
 from responses_mock.wire import objects
 from responses_mock.wire.stored import StoredRequest
 
@@ -81,7 +81,7 @@ class Prepared:
             instructions=instructions if instructions != self.params.get("instructions") else None)
 
 
-async def prepare(tenant: str, params: dict, headers: Mapping[str, str], *, engine: AsyncEngine,
+async def prepare(tenant: str, params: dict, headers: Mapping[str, str], *, store: Store,
                   settings: Settings, fixtures: FixturesService, local: Mapping[str, list[dict]] | None = None,
                   generate: bool = True) -> Prepared:
     """Decide everything about a create before it runs; raises the real API's 4xx for what it
@@ -95,7 +95,7 @@ async def prepare(tenant: str, params: dict, headers: Mapping[str, str], *, engi
         raise InvalidRequest("Background responses must be stored: 'store' cannot be false with "
                              "'background' true.", param="store", code="invalid_value")
     pace = pacing.resolve(settings, model.pace, headers, background, model.timing)
-    ctx = await context.build(engine, tenant, params, local)
+    ctx = await context.build(store, tenant, params, local)
     await _breathe(ctx)
     view = model_context(model, ctx, params)  # built once: its messages serve every step below
     texts = [m.text for m in view.messages] + [ctx.instructions or ""]

@@ -12,10 +12,8 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from responses_mock.store import db
 from responses_mock.store import events as event_store
+from responses_mock.store.handle import Store
 from responses_mock.store.health import Outage
 from responses_mock.store.notify import Notifier
 from responses_mock.wire.events import EventNumberer
@@ -30,10 +28,10 @@ RETRY_MAX = 2.0  # seconds between a failing store's retries, at most
 class Recorder:
     """Serialises each event at once (events reference the live response object)."""
 
-    def __init__(self, engine: AsyncEngine | None, response_id: str, notifier: Notifier,
+    def __init__(self, store: Store | None, response_id: str, notifier: Notifier,
                  live: asyncio.Queue | None = None, flush_interval: float = 0.05,
                  outage: Outage | None = None) -> None:
-        self.engine = engine  # None: store=false, nothing is persisted
+        self.store = store  # None: store=false, nothing is persisted
         self.response_id = response_id
         self.notifier = notifier
         self.live = live
@@ -56,7 +54,7 @@ class Recorder:
                 self._held.append(row)
             else:
                 self.live.put_nowait(row)
-        if self.engine is None:
+        if self.store is None:
             return
         self.pending.append((event["sequence_number"], event["type"], data, time.time()))
         now = time.monotonic()
@@ -73,9 +71,9 @@ class Recorder:
 
     async def flush(self) -> None:
         """Write what is pending in a transaction of its own (kept pending if it fails)."""
-        if not self.pending or self.engine is None:
+        if not self.pending or self.store is None:
             return
-        async with db.begin(self.engine) as own:
+        async with self.store.begin() as own:
             n = await self.write(own)
         self.written(n)
         self.notifier.notify(self.response_id)
@@ -84,7 +82,7 @@ class Recorder:
         """Write what is pending in the caller's transaction; once it commits, the caller says
         `written(n)` (until then a retry writes them again). After a failed write, what the log
         already has is skipped: a commit whose reply was lost did land."""
-        if self.pending and self.engine is not None:
+        if self.pending and self.store is not None:
             if self._unsure:
                 last = await event_store.last_seq(conn, self.response_id)
                 self.pending = [e for e in self.pending if e[0] > last]
@@ -109,7 +107,7 @@ class Recorder:
             event = numbers.make(type_, **fields)
             data = dumps(event)
             self._held.append((event["sequence_number"], event["type"], data))
-            if self.engine is not None:
+            if self.store is not None:
                 self.pending.append((event["sequence_number"], event["type"], data, time.time()))
 
     def close_live(self) -> None:

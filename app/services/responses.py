@@ -14,8 +14,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from responses_mock.config import Settings
 from responses_mock.services import catalog, context, prepare, rows
 from responses_mock.services.fixtures import FixturesService
@@ -24,10 +22,10 @@ from responses_mock.services.paging import item_page
 from responses_mock.services.prepare import Mode, Prepared
 from responses_mock.services.rows import not_found
 from responses_mock.services.stream_runs import StreamRuns
-from responses_mock.store import db
 from responses_mock.store import events as event_store
 from responses_mock.store import jobs as job_store
 from responses_mock.store import responses as response_store
+from responses_mock.store.handle import Store
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.store.notify import Notifier
 from responses_mock.wire import objects
@@ -36,30 +34,30 @@ from responses_mock.wire.stored import LiveEvent, dumps
 
 
 class ResponsesService:
-    def __init__(self, engine: AsyncEngine, settings: Settings, notifier: Notifier, fixtures: FixturesService,
+    def __init__(self, store: Store, settings: Settings, notifier: Notifier, fixtures: FixturesService,
                  wake_workers: Callable[[], None] = lambda: None, *, worker_id: str = "",
                  stopping: asyncio.Event | None = None) -> None:
-        self.engine = engine
+        self.store = store
         self.fixtures = fixtures
         self.settings = settings
         self.notifier = notifier
         self.wake_workers = wake_workers
         self.worker_id = worker_id  # a streamed run's row names its owner (services/stream_runs.py)
-        self.runs = StreamRuns(engine, notifier, stopping)
+        self.runs = StreamRuns(store, notifier, stopping)
 
     # -- create: prepare, then the driver of its mode -----------------------------------------
 
     async def prepare(self, tenant: str, params: dict, headers: Mapping[str, str], *,
                       local: Mapping[str, list[dict]] | None = None, generate: bool = True) -> Prepared:
         """Everything decided before a token (services/prepare.py); raises what the API refuses."""
-        return await prepare.prepare(tenant, params, headers, engine=self.engine, settings=self.settings,
+        return await prepare.prepare(tenant, params, headers, store=self.store, settings=self.settings,
                                      fixtures=self.fixtures, local=local, generate=generate)
 
     async def run_sync(self, p: Prepared) -> dict:
         """Run it here, to its end; the final response, stored once (group-committed)."""
         assert p.mode is Mode.SYNC
         final = await prepare.lifecycle_for(p).run()
-        await rows.record(self.engine, p, final)
+        await rows.record(self.store, p, final)
         return final
 
     async def start_stream(self, p: Prepared, *,
@@ -71,7 +69,7 @@ class ResponsesService:
         lifecycle = prepare.lifecycle_for(p, sink=recorder)
         if watch is not None:
             watch(lifecycle)
-        await rows.record(self.engine, p, p.response, owner=self.worker_id)
+        await rows.record(self.store, p, p.response, owner=self.worker_id)
         return self.runs.start(lifecycle, recorder, p.tenant, p.conversation_id)
 
     async def enqueue(self, p: Prepared) -> dict:
@@ -82,7 +80,7 @@ class ResponsesService:
         numbers = EventNumberer()
         first = [numbers.make(t, response=response) for t in ("response.created", "response.queued")]
         # The job and the events are Core statements (with a NOTIFY): a SQLAlchemy transaction.
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             await rows.insert(conn, p, response)
             await event_store.append(conn, response["id"], [(e["sequence_number"], e["type"], dumps(e)) for e in first])
             await job_store.enqueue(conn, response["id"], time.time() + p.pace.queue_delay, p.tenant)
@@ -97,23 +95,23 @@ class ResponsesService:
     # -- read / delete -----------------------------------------------------------------------
 
     async def retrieve(self, tenant: str, response_id: str) -> str:
-        body = await response_store.get_body(db.direct(self.engine), tenant, response_id)
+        body = await response_store.get_body(self.store.direct, tenant, response_id)
         if body is None:
             raise not_found(response_id)
         return body
 
     async def delete(self, tenant: str, response_id: str) -> dict:
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             if not await response_store.remove(conn, tenant, response_id):
                 raise not_found(response_id)
         return objects.deleted(response_id, "response")
 
     async def input_items(self, tenant: str, response_id: str, *, limit: int, order: str,
                           after: str | None) -> bytes:
-        store = db.direct(self.engine)
-        if not await response_store.exists(store, tenant, response_id):
+        reads = self.store.direct
+        if not await response_store.exists(reads, tenant, response_id):
             raise not_found(response_id)
-        return await item_page(store, RESPONSE_ITEMS, response_id, limit=limit, order=order, after=after,
+        return await item_page(reads, RESPONSE_ITEMS, response_id, limit=limit, order=order, after=after,
                                owner="response")
 
     async def count_input_tokens(self, tenant: str, params: dict) -> dict:
@@ -121,6 +119,6 @@ class ResponsesService:
         if params.get("model"):
             model = catalog.resolve(params["model"])
             encoding, snapshot = model.encoding, model.snapshot
-        ctx = await context.build(self.engine, tenant, params)
+        ctx = await context.build(self.store, tenant, params)
         await prepare.warm([m.text for m in context.messages(ctx)] + [ctx.instructions or ""], encoding)
         return objects.input_tokens(context.count_input_tokens(ctx, encoding, snapshot, params.get("tools")))

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from responses_mock.errors import NotFound
 from responses_mock.services import conversations
 from responses_mock.services.prepare import Prepared
-from responses_mock.store import db, item_refs
+from responses_mock.store import item_refs
 from responses_mock.store import responses as response_store
+from responses_mock.store.handle import Store
 from responses_mock.store.items import RESPONSE_ITEMS
 from responses_mock.wire import objects
 from responses_mock.wire.stored import dumps
@@ -39,7 +38,7 @@ async def insert(conn, p: Prepared, body: dict, owner: str | None = None) -> Non
         await item_refs.add_outputs(conn, body["id"], response_store.output_rows(body["output"]))
 
 
-async def record(engine: AsyncEngine, p: Prepared, body: dict, owner: str | None = None) -> None:
+async def record(store: Store, p: Prepared, body: dict, owner: str | None = None) -> None:
     """A sync response once it ended, or a streamed one as it starts: its row (if stored) and its
     conversation turn — the input, and the output it has so far (none, when it starts).
 
@@ -48,12 +47,12 @@ async def record(engine: AsyncEngine, p: Prepared, body: dict, owner: str | None
     all goes straight to the driver's group commit (store/direct.py), where creates that arrive
     together share one COMMIT and none holds a pooled connection."""
     if p.conversation_id:
-        async with db.begin(engine) as conn:
+        async with store.begin() as conn:
             if body["store"]:
                 await insert(conn, p, body, owner)
             await append_turn(conn, p.tenant, p.conversation_id, input=p.context.new, output=body["output"])
     elif body["store"]:
-        async with db.direct(engine).transaction() as tx:
+        async with store.direct.transaction() as tx:
             await insert(tx, p, body, owner)
 
 

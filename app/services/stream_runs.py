@@ -13,14 +13,12 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, failed, failure_events
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
 from responses_mock.services.rows import append_turn
-from responses_mock.store import db
 from responses_mock.store import responses as response_store
+from responses_mock.store.handle import Store
 from responses_mock.store.health import Outage, persist
 from responses_mock.store.notify import Notifier
 from responses_mock.wire.objects import TERMINAL
@@ -40,8 +38,8 @@ class _Run:
 
 
 class StreamRuns:
-    def __init__(self, engine: AsyncEngine, notifier: Notifier, stopping: asyncio.Event | None = None) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, notifier: Notifier, stopping: asyncio.Event | None = None) -> None:
+        self.store = store
         self.notifier = notifier
         self.stopping = stopping or asyncio.Event()  # shutdown: no more waiting for the store
         self._runs: dict[str, _Run] = {}  # in progress here, by response id
@@ -60,13 +58,13 @@ class StreamRuns:
 
     def owned(self) -> list[str]:
         """The stored runs this process answers for (their rows get its heartbeat)."""
-        stored = [rid for rid, run in self._runs.items() if run.recorder.engine is not None]
+        stored = [rid for rid, run in self._runs.items() if run.recorder.store is not None]
         return stored + list(self._settling)
 
     def recorder(self, response: dict) -> Recorder:
         """The sink of a streamed run: its live events, and its log if it is stored. The driver
         builds the run's lifecycle with it, then hands both to start()."""
-        return Recorder(self.engine if response["store"] else None, response["id"], self.notifier,
+        return Recorder(self.store if response["store"] else None, response["id"], self.notifier,
                         live=asyncio.Queue(), outage=self._events)
 
     def start(self, lifecycle: Lifecycle, recorder: Recorder, tenant: str,
@@ -102,7 +100,7 @@ class StreamRuns:
 
             async def end() -> None:
                 nonlocal lost
-                async with db.begin(self.engine) as conn:
+                async with self.store.begin() as conn:
                     n = 0
                     if final["store"]:
                         status = await response_store.status_of(conn, rid)
@@ -144,7 +142,7 @@ class StreamRuns:
         return body
 
     async def _write_failure(self, rid: str, recorder: Recorder, body: dict) -> None:
-        async with db.begin(self.engine) as conn:
+        async with self.store.begin() as conn:
             if await response_store.status_of(conn, rid) in TERMINAL:
                 return
             n = await recorder.write(conn)
@@ -176,7 +174,7 @@ class StreamRuns:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=0.1)
         for rid, run in left.items():
-            if run.recorder.engine is None or loop.time() >= deadline:
+            if run.recorder.store is None or loop.time() >= deadline:
                 continue
             body = failed(copy.deepcopy(run.lifecycle.response), SHUTDOWN)
             try:

@@ -15,17 +15,16 @@ import logging
 from collections.abc import AsyncIterator, Callable
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.services.drain import MARGIN, Drain
 from responses_mock.services.endings import SERVER_ERROR, STREAM_CLOSED, error_fields
 from responses_mock.services.recorder import TERMINAL_EVENTS
 from responses_mock.services.rows import not_found
-from responses_mock.store import db
 from responses_mock.store import events as event_store
 from responses_mock.store import responses as response_store
 from responses_mock.store.direct import Direct
+from responses_mock.store.handle import Store
 from responses_mock.store.health import Outage
 from responses_mock.store.notify import Notifier
 from responses_mock.wire.events import EventNumberer
@@ -44,9 +43,9 @@ def error_event(last: int, message: str) -> LiveEvent:
 
 
 class StreamsService:
-    def __init__(self, engine: AsyncEngine, notifier: Notifier, poll_interval: Callable[[], float],
+    def __init__(self, store: Store, notifier: Notifier, poll_interval: Callable[[], float],
                  drain: Drain | None = None, runs_here: Callable[[str], bool] = lambda rid: False) -> None:
-        self.engine = engine
+        self.store = store
         self.notifier = notifier
         self.poll_interval = poll_interval
         self.drain = drain or Drain(0.0)
@@ -56,8 +55,8 @@ class StreamsService:
     async def follow(self, tenant: str, response_id: str, after: int | None,
                      obfuscation: bool = True) -> AsyncIterator[LiveEvent]:
         """Check the response now (errors before the stream starts), then return the iterator."""
-        store = db.direct(self.engine)
-        row = await response_store.get(store, response_id, tenant)
+        reads = self.store.direct
+        row = await response_store.get(reads, response_id, tenant)
         if row is None:
             raise not_found(response_id)
         # Whether it keeps events is a fact of the request, known from its row at once: its log
@@ -66,23 +65,23 @@ class StreamsService:
         if not (row.background or StoredRequest.from_json(row.request).streamed):
             raise InvalidRequest("This response cannot be streamed: only responses created with "
                                  "background=true or stream=true keep their events.", param="stream")
-        events = self._events(store, response_id, -1 if after is None else after)
+        events = self._events(reads, response_id, -1 if after is None else after)
         return events if obfuscation else _without_obfuscation(events)
 
-    async def _events(self, store: Direct, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
+    async def _events(self, reads: Direct, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
         # Reads on the driver (store/direct.py): no pooled connection is held between them.
         loop = asyncio.get_running_loop()
         away_since = cut_at = None
         delay = 0.1
         while True:
             try:
-                batch = await event_store.after(store, response_id, last)
+                batch = await event_store.after(reads, response_id, last)
                 ended = False
                 if not batch:
-                    status = await response_store.status_of(store, response_id)
+                    status = await response_store.status_of(reads, response_id)
                     if status is None or status in TERMINAL:
                         # The final events commit with the final status: one last read gets them all.
-                        batch, ended = await event_store.after(store, response_id, last), True
+                        batch, ended = await event_store.after(reads, response_id, last), True
             except Exception as exc:  # the store is away: wait for it, a while
                 self._reads.failed(exc)
                 away_since = away_since or loop.time()

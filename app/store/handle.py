@@ -5,7 +5,6 @@ connection budget, the health of its writes, the SQLite PRAGMAs and the migratio
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from responses_mock.store import sqlite_inline, wal
 from responses_mock.store.direct import Direct, PostgresDirect, SQLiteDirect
@@ -67,10 +66,6 @@ class StoreUnavailable(RuntimeError):
     """The store refused this process at start; the message says why and what to change."""
 
 
-# Only the transitional shims of store/db.py look a handle up by its engine.
-_BY_ENGINE: weakref.WeakKeyDictionary[AsyncEngine, Store] = weakref.WeakKeyDictionary()
-
-
 class Store:
     """One database: SQLite (a file, WAL) or Postgres (asyncpg).
 
@@ -111,17 +106,6 @@ class Store:
             self.budget = Budget(max_connections)
             self.engine = create_async_engine(url, pool_size=self.budget.pool, max_overflow=0, pool_recycle=300,
                                               pool_timeout=30, connect_args={"timeout": CONNECT_TIMEOUT})
-        _BY_ENGINE[self.engine] = self
-
-    @classmethod
-    def of(cls, engine: AsyncEngine | Store) -> Store:
-        """The handle of an engine a Store made (transitional: for callers still handed the engine)."""
-        if isinstance(engine, Store):
-            return engine
-        found = _BY_ENGINE.get(engine)
-        if found is None:
-            raise RuntimeError("this engine has no open Store (closed, or not made by store/handle.py)")
-        return found
 
     @property
     def dsn(self) -> str:
@@ -199,7 +183,6 @@ class Store:
 
     async def dispose(self) -> None:
         """Close the driver's connections and the engine's pool; the handle is done."""
-        _BY_ENGINE.pop(self.engine, None)
         found, self._direct = self._direct, None
         if found is not None:
             await found.close()

@@ -77,7 +77,7 @@ class MockServer:
                 database_url = f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'store.db'}"
             self.settings = Settings(database_url=database_url, port=free_port(), **overrides)
         self.url = f"http://127.0.0.1:{self.settings.port}"
-        self.app = None  # the FastAPI app once started: its state is the running services
+        self.app = None  # the FastAPI app once started: its `state.services` are the running services
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 

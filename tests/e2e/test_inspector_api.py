@@ -127,12 +127,12 @@ def test_the_admin_token_sees_every_key(make_server):
 
 def test_a_bug_behind_admin_is_a_500_in_the_envelope_and_the_connection_lives(make_server, monkeypatch):
     server = make_server("sqlite")
-    state = server.server.config.app.state
+    services = server.server.config.app.state.services
 
     async def broken(tenant):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(state.inspector, "queue", broken)
+    monkeypatch.setattr(services.inspector, "queue", broken)
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {new_key()}"}) as http:
         r = http.get("/__admin/queue")
         assert r.status_code == 500 and r.json()["error"]["type"] == "server_error"

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,37 +15,39 @@ from responses_mock.services import journal as journal_module
 from responses_mock.services.journal import JournalService
 
 
+class Direct:
+    @contextlib.asynccontextmanager
+    async def transaction(self):
+        yield None
+
+
+HANDLE = SimpleNamespace(direct=Direct())  # the `Store`, as far as the journal's writes use it
+
+
 @pytest.fixture
 def away(monkeypatch):
     """A store that is away: every append fails as a lost connection does."""
-
-    class Direct:
-        @contextlib.asynccontextmanager
-        async def transaction(self):
-            yield None
-
     attempts = []
 
     async def append(tx, entries):
         attempts.append(len(entries))
         raise ConnectionRefusedError("[Errno 111] Connect call failed")
 
-    monkeypatch.setattr(journal_module.store, "append", append)
-    monkeypatch.setattr(journal_module.db, "direct", lambda engine: Direct())
+    monkeypatch.setattr(journal_module.journal_store, "append", append)
     return attempts
 
 
 def test_the_backlog_is_bounded_and_its_drops_counted(away, monkeypatch):
     monkeypatch.setattr(journal_module, "MAX_BACKLOG", 3)
     counted = []
-    service = JournalService(None, keep=10_000, on_drop=counted.append)
+    service = JournalService(HANDLE, keep=10_000, on_drop=counted.append)
     for i in range(10):
         service.record({"id": i, "at": time.time()})
     assert [e["id"] for e in service._pending] == [7, 8, 9] and sum(counted) == 7 == service.dropped
 
 
 def test_entries_wait_at_most_hold_seconds(away):
-    service = JournalService(None, keep=10_000)
+    service = JournalService(HANDLE, keep=10_000)
     service.record({"id": "old", "at": time.time() - journal_module.HOLD - 1})
     service.record({"id": "new", "at": time.time()})
     with pytest.raises(ConnectionRefusedError):
@@ -54,7 +57,7 @@ def test_entries_wait_at_most_hold_seconds(away):
 
 def test_the_writer_backs_off_and_logs_the_outage_once(away, caplog):
     async def run() -> JournalService:
-        service = JournalService(None, keep=10_000, interval=0.01)
+        service = JournalService(HANDLE, keep=10_000, interval=0.01)
         service.record({"id": 1, "at": time.time()})
         await service.start()
         await asyncio.sleep(1.0)

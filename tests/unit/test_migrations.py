@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from responses_mock.store import db
+from responses_mock.store.handle import Store
 from responses_mock.store.tables import metadata
 
 
@@ -18,14 +18,14 @@ def test_migrations_build_exactly_the_tables(make_server, engine_name):
     url = make_server.fresh_url(engine_name)
 
     async def migrate_and_compare():
-        engine = db.make_engine(url)
+        store = Store(url)
         try:
-            await db.migrate(engine)
-            await db.migrate(engine)  # idempotent
-            async with engine.connect() as conn:
+            await store.migrate()
+            await store.migrate()  # idempotent
+            async with store.connect() as conn:
                 return await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata))
         finally:
-            await engine.dispose()
+            await store.dispose()
 
     assert asyncio.run(migrate_and_compare()) == []
 

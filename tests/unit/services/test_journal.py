@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +15,15 @@ from responses_mock.services.journal import JournalService
 
 class DataError(Exception):
     """Named as asyncpg's and sqlite3's are: the store will never take this data."""
+
+
+class Direct:
+    @contextlib.asynccontextmanager
+    async def transaction(self):
+        yield None
+
+
+HANDLE = SimpleNamespace(direct=Direct())  # the `Store`, as far as the journal's writes use it
 
 
 class FakeStore:
@@ -32,19 +42,12 @@ class FakeStore:
 @pytest.fixture
 def fake(monkeypatch):
     store = FakeStore()
-
-    class Direct:
-        @contextlib.asynccontextmanager
-        async def transaction(self):
-            yield None
-
-    monkeypatch.setattr(journal_module.store, "append", store.append)
-    monkeypatch.setattr(journal_module.db, "direct", lambda engine: Direct())
+    monkeypatch.setattr(journal_module.journal_store, "append", store.append)
     return store
 
 
 def test_a_refused_entry_is_dropped_alone(fake):
-    service = JournalService(None, keep=10_000)
+    service = JournalService(HANDLE, keep=10_000)
     for entry in ({"id": 1}, {"id": 2, "bad": True}, {"id": 3}):
         service.record(entry)
     asyncio.run(service.flush())
@@ -55,7 +58,7 @@ def test_a_refused_entry_is_dropped_alone(fake):
 
 
 def test_a_store_that_is_away_keeps_everything_once(fake):
-    service = JournalService(None, keep=10_000)
+    service = JournalService(HANDLE, keep=10_000)
     fake.down = True
     service.record({"id": 1})
     service.record({"id": 2})

@@ -7,8 +7,9 @@ import asyncio
 
 import pytest
 
-from responses_mock.store import db, direct
+from responses_mock.store import direct
 from responses_mock.store.direct import _merged, driver_sql, execute
+from responses_mock.store.handle import Store
 
 INSERT = "INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, " \
          "request, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -29,9 +30,9 @@ def test_concurrent_transactions_commit_together_and_fail_alone(make_server, eng
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        engine = db.make_engine(url)
-        await db.migrate(engine)
-        store = db.direct(engine)
+        handle = Store(url)
+        await handle.migrate()
+        store = handle.direct
 
         async def write(rid: str, *, twice: bool = False) -> str:
             async with store.transaction() as tx:
@@ -51,7 +52,7 @@ def test_concurrent_transactions_commit_together_and_fail_alone(make_server, eng
                     == [(f'{{"id": "{rid}"}}',)]
             assert await direct.rows(store, "SELECT id FROM responses WHERE id = $1 AND tenant = $2", "resp_bad", "t") == []
         finally:
-            await db.dispose(engine)
+            await handle.dispose()
 
     asyncio.run(scenario())
 

@@ -1,6 +1,7 @@
 """The store handle (store/handle.py): one `Store` per database owns the PRAGMAs (one list, on
-every SQLite connection of both paths), one health watch that both paths' writes report to, the
-connection budget, and the handle the transitional `db.*(engine)` calls find."""
+every SQLite connection of both paths), one health watch that both paths' writes report to, one
+write lock on SQLite, and the connection budget; an in-memory SQLite is refused (every connection
+would see a database of its own)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import asyncio
 
 import pytest
 
-from responses_mock.store import db
 from responses_mock.store.direct import execute
 from responses_mock.store.handle import SQLITE_PRAGMAS, Budget, Store
 
@@ -59,24 +59,34 @@ def test_both_paths_report_to_one_health_watch(tmp_path):
     assert after
 
 
-def test_the_engine_calls_find_the_one_handle_until_it_is_closed(tmp_path):
+def test_sqlite_writes_of_both_paths_queue_on_one_lock(tmp_path):
     async def scenario():
         store = Store(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-        engine = store.engine
         try:
-            await db.migrate(engine)
-            found = (Store.of(engine) is store, Store.of(store) is store, db.direct(engine) is store.direct,
-                     db.health(engine) is store.health, db.budget(engine) is None)
-            async with db.begin(engine) as conn:  # serialised on the store's one lock
-                assert store._write_lock.locked()
+            await store.migrate()
+            async with store.begin() as conn:  # SQLAlchemy's path holds the lock the driver's writer takes
+                held = store._write_lock.locked() and store.direct._lock is store._write_lock
                 await conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
-            return found
+            return held, store._write_lock.locked(), store.budget
         finally:
             await store.dispose()
-            with pytest.raises(RuntimeError, match="no open Store"):
-                db.direct(engine)
 
-    assert asyncio.run(scenario()) == (True, True, True, True, True)
+    assert asyncio.run(scenario()) == (True, False, None)
+
+
+def test_the_budget_is_shared_out_and_never_exceeded():
+    for total in range(3, 40):
+        share = Budget(total)
+        assert share.listen == 1 and share.direct >= 1 and share.pool >= 1
+        assert share.listen + share.direct + share.pool == total
+    assert (Budget(10).direct, Budget(10).pool) == (4, 5)
+    with pytest.raises(ValueError, match="at least 3"):
+        Budget(2)
+
+
+def test_in_memory_sqlite_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="in-memory"):
+        Store("sqlite+aiosqlite:///:memory:")
 
 
 @pytest.mark.parametrize("total", [3, 10])

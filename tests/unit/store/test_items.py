@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from responses_mock.store import db
+from responses_mock.store.handle import Store
 from responses_mock.store.items import RESPONSE_ITEMS
 
 
@@ -22,9 +22,9 @@ def test_keyset_pages_walk_the_list_in_both_orders(make_server, engine_name):
     items = [(f"msg_{i:03d}", f'{{"n": {i}}}') for i in range(25)]
 
     async def scenario():
-        engine = db.make_engine(url)
-        await db.migrate(engine)
-        store = db.direct(engine)
+        handle = Store(url)
+        await handle.migrate()
+        store = handle.direct
         try:
             async with store.transaction() as tx:
                 await RESPONSE_ITEMS.add(tx, "resp_a", items[:10])
@@ -51,6 +51,6 @@ def test_keyset_pages_walk_the_list_in_both_orders(make_server, engine_name):
             assert await RESPONSE_ITEMS.get(store, "resp_b", "msg_007") is None
             assert len(await RESPONSE_ITEMS.all_data(store, "resp_a")) == 25
         finally:
-            await db.dispose(engine)
+            await handle.dispose()
 
     asyncio.run(scenario())

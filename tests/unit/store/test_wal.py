@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 
-from responses_mock.store import db, wal
+from responses_mock.store import wal
 from responses_mock.store.direct import execute
+from responses_mock.store.handle import Store
 from tests.polling import until
 from tests.unit.store.test_direct import INSERT, row
 
@@ -17,9 +18,9 @@ def test_checkpoints_run_off_the_loop(tmp_path, monkeypatch):
     path = str(tmp_path / "wal.db")
 
     async def scenario():
-        engine = db.make_engine(f"sqlite+aiosqlite:///{path}")
-        await db.migrate(engine)
-        store = db.direct(engine)
+        handle = Store(f"sqlite+aiosqlite:///{path}")
+        await handle.migrate()
+        store = handle.direct
         try:
             # Measured first: the thread may checkpoint while the rows go in (it runs every 20 ms).
             before = os.path.getsize(path)
@@ -31,6 +32,6 @@ def test_checkpoints_run_off_the_loop(tmp_path, monkeypatch):
             # No connection checkpoints by itself: that is the thread's job.
             assert store._writer.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
         finally:
-            await db.dispose(engine)
+            await handle.dispose()
 
     asyncio.run(scenario())
