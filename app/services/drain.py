@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 MARGIN = 0.8  # seconds of the grace kept to store the failed ends and send their events
 POLL = 0.1  # seconds between looks at whether uvicorn is exiting (its own loop ticks as often)

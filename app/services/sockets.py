@@ -28,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import anyio
 import orjson
 
 from responses_mock import ids
@@ -107,7 +108,11 @@ class Session:
         started, note = time.perf_counter(), RequestNote(id=ids.request_id(), tenant=self.tenant)
         status, event = 200, {}
         try:
-            event = requests.parse_json(text.encode())
+            raw = text.encode()
+            # A frame of thousands of items is parsed (and, on its lane, validated) in a thread, as
+            # an HTTP body is: the loop serves every other tenant meanwhile.
+            event = await anyio.to_thread.run_sync(requests.parse_json, raw) if len(raw) > requests.LARGE_BODY \
+                else requests.parse_json(raw)
             kind = event.get("type")
             if kind == "response.create":
                 self._lane(event.get("stream_id")).put_nowait((event, text, note, started))
@@ -180,7 +185,7 @@ class Session:
         final: dict | None = None
         status = 200
         try:
-            params, generate = self._params(event)
+            params, generate = await self._params(event, large=len(text) > requests.LARGE_BODY)
             p = await self.responses.prepare(self.tenant, params, self.headers, local=self.local, generate=generate)
             note.fixture_id = p.fixture_id
             await faults.enact(p.faults)  # a rule's delay, error or dropped connection, before the run
@@ -222,7 +227,7 @@ class Session:
                 for rid in ended[: len(self.runs) - MAX_RUNS]:
                     del self.runs[rid]
 
-    def _params(self, event: dict) -> tuple[dict, bool]:
+    async def _params(self, event: dict, large: bool = False) -> tuple[dict, bool]:
         """The create parameters of a `response.create` (validated as over HTTP) and `generate`."""
         body = {k: v for k, v in event.items() if k not in SOCKET_ONLY and k != "stream"}
         stream_id, generate = event.get("stream_id"), event.get("generate", True)
@@ -235,7 +240,7 @@ class Session:
         if body.get("background"):
             raise InvalidRequest("Background mode is not supported over WebSocket: send 'background' with "
                                  "POST /v1/responses.", param="background", code="unsupported_parameter")
-        params = requests.create_params(body)
+        params = await anyio.to_thread.run_sync(requests.create_params, body) if large else requests.create_params(body)
         previous = params.get("previous_response_id")
         if previous in self.waiting:  # steering held for this continuation: prepended, in order
             held = [m for steer in self.waiting.pop(previous) for m in socket_events.steer_messages(steer.input)]

@@ -15,6 +15,7 @@ import time
 import httpx
 import orjson
 import pytest
+import websockets.sync.client as ws_client
 
 from responses_mock.testing.server import free_port
 from tests.conftest import new_key
@@ -270,6 +271,24 @@ def test_the_most_input_items_allowed_do_not_hold_the_loop(either_store):
     body = encoded({"model": "gpt-4.1", "input": [{"role": "user", "content": f"hi {i}"} for i in range(16_384)]})
     response = while_polling(either_store, lambda: post(either_store, "/v1/responses", new_key(), **body))
     assert response.status_code == 200 and response.json()["status"] == "completed"
+
+
+def test_the_most_input_items_over_a_websocket_do_not_hold_the_loop(server):
+    """A WebSocket frame of that size is parsed and validated in a thread too."""
+    frame = orjson.dumps({"type": "response.create", "model": "gpt-4.1",
+                          "input": [{"role": "user", "content": f"hi {i}"} for i in range(16_384)]}).decode()
+    url = server.url.replace("http", "ws", 1) + "/v1/responses"
+
+    def send() -> dict:
+        with ws_client.connect(url, additional_headers={"Authorization": f"Bearer {new_key()}"},
+                               max_size=None) as socket:
+            socket.send(frame)
+            while (event := json.loads(socket.recv(timeout=DEADLINE)))["type"] not in ("response.completed", "error"):
+                pass
+            return event
+
+    done = while_polling(server, send)
+    assert done["type"] == "response.completed", done
 
 
 @pytest.mark.parametrize("path, content, kind", [

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 
 from responses_mock.testing.server import free_port
+from tests import polling
 from tests.conftest import PG_BASE
 
 TERMINAL = ("completed", "incomplete", "failed", "cancelled")
@@ -120,7 +121,7 @@ class StreamReader:
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
-    def start(self) -> "StreamReader":
+    def start(self) -> StreamReader:
         threading.Thread(target=self._read, daemon=True).start()
         return self
 
@@ -158,13 +159,5 @@ class StreamReader:
 
 
 def wait_until(predicate, timeout: float, what: str, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = predicate()
-        except (httpx.HTTPError, OSError):
-            value = None
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
-        time.sleep(every)
+    """polling.wait_until, a server that is away counting as not yet."""
+    return polling.wait_until(predicate, timeout, every, what, ignore=(httpx.HTTPError, OSError))

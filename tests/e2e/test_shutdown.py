@@ -11,7 +11,9 @@ import pytest
 
 from responses_mock.services.worker import SHUTDOWN
 from tests.conftest import new_key
-from tests.faults import TERMINAL, StreamReader, wait_until
+from tests.e2e.faults import TERMINAL, StreamReader, wait_until
+
+pytestmark = pytest.mark.slow  # real processes, proxies and outages of seconds
 
 GRACE = 3.0
 SLOW = {"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0", "x-mock-tokens-per-second": "10"}

@@ -18,7 +18,9 @@ from responses_mock.services import journal as journal_module
 from responses_mock.services.endings import SERVER_ERROR
 from responses_mock.testing import AdminClient
 from tests.conftest import new_key
-from tests.faults import TERMINAL, CuttableProxy, StreamReader, terminate_backends, wait_until
+from tests.e2e.faults import TERMINAL, CuttableProxy, StreamReader, terminate_backends, wait_until
+
+pytestmark = pytest.mark.slow  # real processes, proxies and outages of seconds
 
 FAST_SWEEP = {"stale_after": 2, "heartbeat_interval": 0.3, "worker_poll_interval": 0.1,
               "stream_poll_interval": 0.05}
