@@ -22,8 +22,8 @@ class ScopeQuery(TypedDict, total=False):
     api_key: ApiKey
 
 
-class FollowQuery(TypedDict, total=False):
-    """The journal's filters (also those of a live follower)."""
+class _JournalFilters(TypedDict, total=False):
+    """The journal's filters, shared by a page of it and by a live follower."""
 
     method: str | None
     path: _Path
@@ -31,16 +31,13 @@ class FollowQuery(TypedDict, total=False):
     fixture_id: _FixtureId
     model: str | None
     after: _Cursor
+
+
+class FollowQuery(_JournalFilters, total=False):
     api_key: ApiKey
 
 
-class RequestsQuery(TypedDict, total=False):
-    method: str | None
-    path: _Path
-    status: int | None
-    fixture_id: _FixtureId
-    model: str | None
-    after: _Cursor
+class RequestsQuery(_JournalFilters, total=False):
     limit: Annotated[int, Field(ge=1, le=1000, default=100)]
     order: Annotated[Literal["asc", "desc"], Field(default="asc")]
     api_key: ApiKey
