@@ -39,10 +39,17 @@ class HostPolicy:
         self.any = "*" in patterns or (not patterns and not is_loopback(bind_host))
         self.exact = frozenset(p for p in patterns if not p.startswith("."))
         self.domains = tuple(p for p in patterns if p.startswith("."))
+        self._decided: dict[str, bool] = {}  # every request of a client sends the same Host: decide it once
 
     def allows(self, header: str | None) -> bool:
         if self.any or header is None:  # no Host at all (HTTP/1.0): not a browser's request
             return True
-        name = hostname(header)
-        return (is_loopback(name) or name in self.exact
-                or any(name == d[1:] or name.endswith(d) for d in self.domains))
+        found = self._decided.get(header)
+        if found is None:
+            name = hostname(header)
+            found = (is_loopback(name) or name in self.exact
+                     or any(name == d[1:] or name.endswith(d) for d in self.domains))
+            if len(self._decided) >= 1024:  # bounded: a scan of made-up names cannot grow it
+                self._decided.clear()
+            self._decided[header] = found
+        return found
