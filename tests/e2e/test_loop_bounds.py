@@ -273,6 +273,17 @@ def test_the_most_input_items_allowed_do_not_hold_the_loop(either_store):
     assert response.status_code == 200 and response.json()["status"] == "completed"
 
 
+def test_truncating_the_most_input_items_to_the_window_does_not_hold_the_loop(server):
+    """truncation: auto over 16,384 items past gpt-4o's 128k window: a few recounts, in a thread."""
+    words = " ".join(["context"] * 24)
+    body = encoded({"model": "gpt-4o", "truncation": "auto",
+                    "input": [{"role": "user", "content": f"{words} {i}"} for i in range(16_384)]})
+    response = while_polling(server, lambda: post(server, "/v1/responses", new_key(), **body))
+    assert response.status_code == 200, response.text
+    usage = response.json()["usage"]
+    assert 120_000 < usage["input_tokens"] <= 128_000  # the newest items that fit, and no fewer
+
+
 def test_the_most_input_items_over_a_websocket_do_not_hold_the_loop(server):
     """A WebSocket frame of that size is parsed and validated in a thread too."""
     frame = orjson.dumps({"type": "response.create", "model": "gpt-4.1",
