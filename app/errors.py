@@ -71,6 +71,3 @@ def too_large(limit: int, size: int | None = None) -> APIError:
     got = f" (this one has {size:,})" if size is not None else ""
     return APIError(f"The request body is too large: at most {limit:,} bytes are accepted{got}.", status=413,
                     code="request_too_large")
-
-
-# Route-level messages in the real API's words (unknown URL, wrong method).

@@ -162,14 +162,32 @@ class RequestContextMiddleware:
         """Health, admin, docs, the inspector: a bug answers 500 in the envelope (once, if nothing
         was sent) and the connection stays usable, instead of the exception reaching the server."""
         started = False
+        limit = api.services(scope).settings.max_body_bytes  # admin bodies are bounded as /v1's are
+        received = 0
 
         async def tracked(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        async def bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise too_large(limit)
+            return message
+
         try:
-            await self.api(scope, receive, tracked)
+            size = _content_length({k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]
+                                    if k == b"content-length"})
+            if size is not None and size > limit:  # refused before a byte of it is read
+                raise too_large(limit, size)
+            await self.api(scope, bounded, tracked)
+        except APIError as err:  # a body over the limit: the envelope, as under /v1
+            if not started:
+                await error_response(err)(scope, receive, send)
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if not started:

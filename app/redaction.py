@@ -15,9 +15,10 @@ MASK = "[redacted]"
 _PARAM = re.compile(r"(?i)((?:^|[?&;\s])[\w.%-]*(?:key|token|secret|passw|signature|auth|credential|session)"
                     r"[\w.%-]*=)[^&;\s\"'#]+")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s\"',;]+")
-_HEADER = re.compile(r"(?i)\b((?:proxy-)?authorization|x-api-key|api-key|x-admin-token|cookie)(\"?\s*[:=]\s*\"?)"
+_HEADER = re.compile(r"(?i)\b((?:proxy-)?authorization|x-api-key|api-key|x-admin-token|cookie)([\"']?\s*[:=]\s*[\"']?)"
                      r"(?!bearer\b|basic\b)[^\s\"',;]+")
 _SK = re.compile(r"\bsk-[\w-]{6,}")
+_URL_PASSWORD = re.compile(r"(\b[a-z][\w+.-]*://[^:/\s@]+:)[^@\s/]+@")  # a DSN's password: scheme://user:…@
 
 
 def redact(text: str) -> str:
@@ -26,6 +27,7 @@ def redact(text: str) -> str:
     text = _PARAM.sub(lambda m: m.group(1) + MASK, text)
     text = _BEARER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
     text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + "@", text)
     return _SK.sub(MASK, text)
 
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection the app hands over (see app/store/db.py)."""
+"""Alembic environment: runs on the connection the app hands over (see app/store/handle.py)."""
 
 from alembic import context
 

@@ -15,7 +15,7 @@ from responses_mock.errors import APIError, error_response
 from responses_mock.routes import api
 from responses_mock.services.container import Services
 from responses_mock.services.journal import RequestNote, entry
-from responses_mock.services.sockets import PATH, Record, Session
+from responses_mock.services.sockets import PATH, Dropped, Record, Session
 from responses_mock.wire import socket_events
 from responses_mock.wire.stored import dumps
 
@@ -80,7 +80,13 @@ def _recorder(services: Services, headers: dict[str, str]) -> Record:
 
 async def _serve(websocket: WebSocket, services: Services, tenant: str) -> None:
     headers = api.headers(websocket)
-    session = Session(tenant, headers, responses=services.responses, send=websocket.send_text,
+    async def send(text: str) -> None:
+        try:
+            await websocket.send_text(text)
+        except (WebSocketDisconnect, RuntimeError):  # the client is gone: the session stops sending
+            raise Dropped from None
+
+    session = Session(tenant, headers, responses=services.responses, send=send,
                       record=_recorder(services, headers), max_lanes=services.settings.websocket_max_lanes)
     deadline = time.monotonic() + services.settings.websocket_max_age
     dropped = asyncio.ensure_future(session.dropped.wait())

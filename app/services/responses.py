@@ -67,9 +67,9 @@ class ResponsesService:
         assert p.mode is Mode.STREAM
         recorder = self.runs.recorder(p.response)
         lifecycle = prepare.lifecycle_for(p, sink=recorder)
-        if watch is not None:
-            watch(lifecycle)
         await rows.record(self.store, p, p.response, owner=self.worker_id)
+        if watch is not None:  # only a run that was stored and will run is watched (steered)
+            watch(lifecycle)
         return self.runs.start(lifecycle, recorder, p.tenant, p.conversation_id)
 
     async def enqueue(self, p: Prepared) -> dict:

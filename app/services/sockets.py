@@ -50,6 +50,8 @@ EVENT_TYPES = ("response.create", "response.steer")
 SOCKET_ONLY = ("type", "stream_id", "generate")  # envelope fields, not create parameters
 MAX_PENDING_STEERS = 16
 MAX_RUNS = 1000  # responses a connection remembers for steering (steering an older one: not found)
+MAX_QUEUED = 64  # creates waiting on one lane; one more is refused (a client that sends faster than it reads)
+MAX_LOCAL = 256  # lanes whose latest response the connection keeps for chaining (the oldest go first)
 
 
 class Dropped(Exception):
@@ -115,7 +117,12 @@ class Session:
                 else requests.parse_json(raw)
             kind = event.get("type")
             if kind == "response.create":
-                self._lane(event.get("stream_id")).put_nowait((event, text, note, started))
+                try:
+                    self._lane(event.get("stream_id")).put_nowait((event, text, note, started))
+                except asyncio.QueueFull:
+                    raise InvalidRequest(f"Too many queued requests on this stream: at most {MAX_QUEUED} "
+                                         "response.create events may wait on one stream_id.", param="stream_id",
+                                         code="too_many_requests") from None
                 return
             if kind == "response.steer":
                 await self._steer(event)
@@ -143,7 +150,7 @@ class Session:
                 raise InvalidRequest(f"Too many concurrent streams on this connection: at most {cap} "
                                      "stream_id values may have a response.create in progress.",
                                      param="stream_id", code="too_many_streams")
-            queue = self.lanes[stream_id] = asyncio.Queue()
+            queue = self.lanes[stream_id] = asyncio.Queue(MAX_QUEUED)
             task = asyncio.create_task(self._run_lane(stream_id, queue))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
@@ -157,7 +164,7 @@ class Session:
                 event, text, note, started = queue.get_nowait()
                 try:
                     await self._create(event, text, note, started)
-                except Dropped:
+                except Dropped:  # a fault, or the client went away (the route's `send` says so): stop sending
                     self.dropped.set()
                     return
                 except Exception:  # a bug, not the client's fault: say so, keep the lane going
@@ -264,7 +271,11 @@ class Session:
         old = self._latest.get(run.stream_id)
         if old is not None:
             self.local.pop(old, None)
-        self._latest[run.stream_id] = run.id
+        self._latest.pop(run.stream_id, None)
+        self._latest[run.stream_id] = run.id  # newest last: the oldest lane's is forgotten first
+        if len(self._latest) > MAX_LOCAL:
+            lane = next(iter(self._latest))
+            self.local.pop(self._latest.pop(lane), None)
         if run.lifecycle is not None:
             self.local[run.id] = list(run.lifecycle.ctx.items) + list(final["output"])
 

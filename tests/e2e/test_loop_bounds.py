@@ -311,3 +311,18 @@ def test_the_most_input_items_over_a_websocket_do_not_hold_the_loop(server):
 def test_deep_admin_bodies_are_a_400_like_v1(server, path, content, kind):
     error = envelope(while_polling(server, lambda: post(server, path, new_key(), content=content)))
     assert error["message"] == f"Invalid body: {kind} nested more than 64 levels deep."
+
+
+@pytest.mark.parametrize("path", ["/__admin/fixtures", "/__admin/prompts"])
+def test_admin_bodies_are_bounded_like_v1_bodies(make_server, path):
+    small = make_server("sqlite", max_body_bytes=4096)
+    key, body = new_key(), b'{"respond": {"text": "' + b"x" * 8192 + b'"}}'
+    declared = post(small, path, key, content=body, headers={"content-type": "application/json"})
+
+    def chunks():
+        yield body  # no Content-Length: refused as it passes the limit
+
+    streamed = post(small, path, key, content=chunks(), headers={"content-type": "application/json"})
+    for reply in (declared, streamed):
+        assert reply.status_code == 413, reply.text
+        assert reply.json()["error"]["type"] == "invalid_request_error"
