@@ -13,7 +13,7 @@ import logging
 import orjson
 
 from responses_mock.errors import InvalidRequest
-from responses_mock.services import catalog, context, prepare, tokens
+from responses_mock.services import catalog, context, endings, prepare, tokens
 from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, close_open
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
@@ -117,10 +117,10 @@ class BackgroundService:
             if row.cancel_requested:
                 body["status"] = "cancelled"
                 await _log_event(conn, response_id, seq, "error", **CANCELLED)
-            else:
-                body["status"] = "failed"
-                body["error"] = {"code": "server_error", "message": reason}
-                await _log_event(conn, response_id, seq, "response.failed", response=body)
+            else:  # ended as every failure ends: the error event, then response.failed
+                endings.failed(body, reason)
+                for offset, (type_, fields) in enumerate(endings.failure_events(body)):
+                    await _log_event(conn, response_id, seq + offset, type_, **fields)
             await response_store.set_state(conn, response_id, body["status"], body, unless=TERMINAL)
         log.warning("response %s: %s", response_id, reason)
         self.notifier.notify(response_id)
