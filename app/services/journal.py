@@ -33,7 +33,6 @@ MAX_BACKLOG_BYTES = 64 << 20  # their bodies and headers, at most
 HOLD = 60.0  # seconds an entry waits for a store that is away before it is dropped
 RETRY_MAX = 2.0  # seconds between retries while the store is away, at most
 
-# Never journaled: they carry credentials.
 # Credentials never reach the journal: these headers, and query parameters whose names look like
 # keys, keep their names with the value masked (what was sent stays visible, not what it was).
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "x-admin-token",
@@ -53,6 +52,29 @@ def redact_query(query: str) -> str:
     if not any(_SECRET_PARAM.search(name) for name, _ in pairs):
         return query
     return urlencode([(name, MASK if _SECRET_PARAM.search(name) else value) for name, value in pairs])
+
+
+def redact_body(body: str) -> str:
+    """A create's MCP tools carry the caller's credentials for the MCP server (`authorization`,
+    `headers`): masked like secret headers. Parsed only when the body can hold one."""
+    if '"mcp"' not in body or not ('"authorization"' in body or '"headers"' in body):
+        return body
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    tools = data.get("tools") if isinstance(data, dict) else None
+    changed = False
+    for tool in tools if isinstance(tools, list) else []:
+        if not (isinstance(tool, dict) and tool.get("type") == "mcp"):
+            continue
+        if tool.get("authorization") is not None:
+            tool["authorization"], changed = MASK, True
+        if isinstance(tool.get("headers"), dict) and tool["headers"]:
+            tool["headers"], changed = {k: MASK for k in tool["headers"]}, True
+    return orjson.dumps(data).decode() if changed else body
+
+
 MAX_BODY = 1 << 20
 _MODEL = re.compile(r'"model"\s*:\s*"([^"\\]{1,128})"')
 
@@ -91,7 +113,7 @@ def entry(note: RequestNote, *, method: str, path: str, query: str, headers: dic
     return {
         "id": note.id, "tenant": note.tenant, "at": time.time(), "method": method, "path": _text(path),
         "query": _text(redact_query(query)), "headers": dumps(redact_headers(headers)),
-        "body": _text(body), "status": status, "fixture_id": note.fixture_id,
+        "body": _text(redact_body(body)), "status": status, "fixture_id": note.fixture_id,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
     }
 

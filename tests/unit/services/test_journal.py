@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from responses_mock.services import journal as journal_module
-from responses_mock.services.journal import JournalService
+from responses_mock.services.journal import MASK, JournalService, redact_body
 
 
 class DataError(Exception):
@@ -67,3 +67,13 @@ def test_a_store_that_is_away_keeps_everything_once(fake):
     fake.down = False
     asyncio.run(service.flush())
     assert [e["id"] for e in fake.rows] == [1, 2]
+
+
+def test_mcp_credentials_in_a_body_are_masked():
+    body = ('{"model": "gpt-4.1", "tools": [{"type": "mcp", "server_label": "s", "server_url": "https://m",'
+            ' "authorization": "tok-secret", "headers": {"X-Key": "hdr-secret"}}]}')
+    cleaned = redact_body(body)
+    assert "tok-secret" not in cleaned and "hdr-secret" not in cleaned and MASK in cleaned
+    assert '"server_label":"s"' in cleaned
+    plain = '{"model": "gpt-4.1", "input": "what is mcp?"}'
+    assert redact_body(plain) is plain
