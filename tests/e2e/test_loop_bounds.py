@@ -273,8 +273,16 @@ def test_the_most_input_items_allowed_do_not_hold_the_loop(either_store):
     assert response.status_code == 200 and response.json()["status"] == "completed"
 
 
-def test_truncating_the_most_input_items_to_the_window_does_not_hold_the_loop(server):
+@pytest.fixture
+def own_process(make_server, spawn_server):
+    """A server in a process of its own: the test's clients (encoding, reading a megabyte) do not
+    share its interpreter, so /health measures the server's loop alone."""
+    return spawn_server(make_server.fresh_url("sqlite"), "bounds")
+
+
+def test_truncating_the_most_input_items_to_the_window_does_not_hold_the_loop(own_process):
     """truncation: auto over 16,384 items past gpt-4o's 128k window: a few recounts, in a thread."""
+    server = own_process
     words = " ".join(["context"] * 24)
     body = encoded({"model": "gpt-4o", "truncation": "auto",
                     "input": [{"role": "user", "content": f"{words} {i}"} for i in range(16_384)]})
@@ -284,8 +292,9 @@ def test_truncating_the_most_input_items_to_the_window_does_not_hold_the_loop(se
     assert 120_000 < usage["input_tokens"] <= 128_000  # the newest items that fit, and no fewer
 
 
-def test_the_most_input_items_over_a_websocket_do_not_hold_the_loop(server):
+def test_the_most_input_items_over_a_websocket_do_not_hold_the_loop(own_process):
     """A WebSocket frame of that size is parsed and validated in a thread too."""
+    server = own_process
     frame = orjson.dumps({"type": "response.create", "model": "gpt-4.1",
                           "input": [{"role": "user", "content": f"hi {i}"} for i in range(16_384)]}).decode()
     url = server.url.replace("http", "ws", 1) + "/v1/responses"
