@@ -14,7 +14,7 @@ import orjson
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.services import catalog, context, endings, prepare, tokens
-from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, close_open
+from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, STORE_WAIT, close_open
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
 from responses_mock.services.rows import append_turn, not_found
@@ -34,7 +34,6 @@ log = logging.getLogger("responses_mock.background")
 
 # How long a cancel call waits for the running worker to stop and write the partial output.
 CANCEL_WAIT = 10.0
-STORE_WAIT = 10.0  # seconds a run's end waits for a store that is away
 TERMINAL = objects.TERMINAL
 
 

@@ -13,6 +13,9 @@ STREAM_CLOSED = (f"{SERVER_ERROR} (The server shut down while this stream was op
                  "with stream=true and starting_after to follow it further.)")
 
 
+STORE_WAIT = 10.0  # seconds a run's end, or a follower, waits for a store that is away before giving up
+
+
 def error_fields(message: str, code: str = "server_error") -> dict:
     """An `error` stream event's fields."""
     return {"code": code, "message": message, "param": None}

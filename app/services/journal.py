@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from responses_mock.redaction import MASK
 from responses_mock.services.waiting import wait_for
 from responses_mock.store import journal as journal_store
 from responses_mock.store.handle import Store
@@ -38,7 +39,6 @@ RETRY_MAX = 2.0  # seconds between retries while the store is away, at most
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "x-admin-token",
                             "cookie", "set-cookie", "openai-organization", "openai-project"})
 _SECRET_PARAM = re.compile(r"key|token|secret|passw|signature|sig$|auth|credential|session", re.I)
-MASK = "[redacted]"
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, failed, failure_events
+from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, STORE_WAIT, failed, failure_events
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
 from responses_mock.services.rows import append_turn
@@ -26,7 +26,6 @@ from responses_mock.wire.stored import LiveEvent
 
 log = logging.getLogger("responses_mock.streams")
 
-STORE_WAIT = 10.0  # seconds a run's end waits for a store that is away before the run is failed
 
 
 @dataclass

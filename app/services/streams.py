@@ -18,7 +18,7 @@ import orjson
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.services.drain import MARGIN, Drain
-from responses_mock.services.endings import SERVER_ERROR, STREAM_CLOSED, error_fields
+from responses_mock.services.endings import SERVER_ERROR, STORE_WAIT, STREAM_CLOSED, error_fields
 from responses_mock.services.recorder import TERMINAL_EVENTS
 from responses_mock.services.rows import not_found
 from responses_mock.store import events as event_store
@@ -33,7 +33,6 @@ from responses_mock.wire.stored import LiveEvent, StoredRequest, dumps
 
 log = logging.getLogger("responses_mock.streams")
 
-STORE_WAIT = 10.0  # seconds a follower waits for a store that is away before it ends (with `error`)
 
 
 def error_event(last: int, message: str) -> LiveEvent:
