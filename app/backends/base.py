@@ -22,6 +22,17 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """Text the model was given to read: a file of the input, or one search result (a chunk)."""
+
+    text: str
+    file_id: str | None = None
+    filename: str | None = None
+    score: float | None = None  # a search result's rank score
+    attributes: dict | None = None  # a search result's file attributes
+
+
+@dataclass(frozen=True)
 class ModelContext:
     """What a backend may read: the resolved model, instructions and the whole input, in order."""
 
@@ -33,6 +44,10 @@ class ModelContext:
     items: tuple[dict, ...]  # the wire input items (function calls, outputs, …) for richer backends
     request: dict = field(default_factory=dict)  # the validated create parameters
     default_effort: str | None = None  # the model's reasoning effort when the request names none
+    documents: tuple[Passage, ...] = ()  # the files of the input (inline or by file_id), in order, as text
+    # The file_search tool's results for this turn's question over its vector stores (services run
+    # the search before the model does: backends never reach the store).
+    file_search_results: tuple[Passage, ...] = ()
 
     @cached_property
     def tools(self) -> tuple[dict, ...]:
@@ -90,6 +105,7 @@ class TextDelta:
 
     text: str
     tokens: int | None = None
+    annotations: tuple[dict, ...] = ()  # wire annotations of this text (file_citation …), indexes into the whole text
 
 
 @dataclass(frozen=True)
