@@ -1,4 +1,5 @@
-"""The console script `responses-mock`: `serve` runs the server, `migrate` applies migrations.
+"""The console script `responses-mock`: `serve` runs the server, `migrate` applies migrations,
+`fixtures export FILE` writes a running server's fixture rules (a recording) to a file.
 
 Every setting is a flag and an env var RESPONSES_MOCK_<NAME>, and may sit in a config file
 (`--config`, TOML/JSON/YAML). Precedence: flag > env var > config file > default.
@@ -14,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+import httpx
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
@@ -42,11 +44,53 @@ def _parser() -> argparse.ArgumentParser:
         _add_flag(serve, name, field)
     for name in ("database_url", "data_dir"):
         _add_flag(migrate, name, Settings.model_fields[name])
+    _export_parser(sub)
     serve.add_argument("--workers", type=int, default=1,
                        help="Server processes (uvicorn workers); more than one needs Postgres. [default 1]")
     serve.add_argument("--log-format", choices=("text", "json"), default="text",
                        help="Log lines as text, or as one JSON object each (access log included).")
     return parser
+
+
+def _export_parser(sub) -> None:
+    fixtures = sub.add_parser("fixtures", help="fixture rules of a running server")
+    export = fixtures.add_subparsers(dest="action", required=True).add_parser(
+        "export", help="write a running server's fixture rules (e.g. a recording) to a file --fixtures loads",
+        description="With --api-key: that key's rules; with the admin token alone: every key's.")
+    export.add_argument("file", type=Path, help="where to write: .yaml/.yml for YAML, anything else JSON")
+    export.add_argument("--url", default=os.environ.get(f"{ENV_PREFIX}URL", "http://127.0.0.1:8000"),
+                        help=f"the server [env {ENV_PREFIX}URL; default http://127.0.0.1:8000]")
+    export.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY"),
+                        help="the key whose rules to export [env OPENAI_API_KEY]")
+    export.add_argument("--admin-token", default=os.environ.get(f"{ENV_PREFIX}ADMIN_TOKEN"),
+                        help=f"every key's rules (with --api-key: that key's) [env {ENV_PREFIX}ADMIN_TOKEN]")
+    export.add_argument("--format", choices=("json", "yaml"), help="default: from the file's suffix")
+
+
+def export_fixtures(args: argparse.Namespace) -> int:
+    """GET /__admin/fixtures?format=… into the file; how many rules it holds."""
+    fmt = args.format or ("yaml" if args.file.suffix in (".yaml", ".yml") else "json")  # as --fixtures reads it
+    credential = args.admin_token or args.api_key
+    if not credential:
+        raise SystemExit("responses-mock: fixtures export needs --api-key (that key's rules) or the admin token "
+                         f"({ENV_PREFIX}ADMIN_TOKEN, every key's)")
+    params = {"format": fmt}
+    if args.admin_token and args.api_key:
+        params["api_key"] = args.api_key
+    try:
+        reply = httpx.get(args.url.rstrip("/") + "/__admin/fixtures", params=params, timeout=60,
+                          headers={"Authorization": f"Bearer {credential}"})
+    except httpx.HTTPError as exc:
+        raise SystemExit(f"responses-mock: cannot reach {args.url}: {type(exc).__name__}") from None
+    if reply.status_code != 200:
+        try:
+            message = reply.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = reply.text[:200]
+        raise SystemExit(f"responses-mock: the server refused the export ({reply.status_code}): {message}")
+    args.file.write_bytes(reply.content)
+    document = datafiles.load_yaml(reply.content) if fmt == "yaml" else json.loads(reply.content)
+    return len(document.get("rules", []))
 
 
 def _add_flag(parser: argparse.ArgumentParser, name: str, field) -> None:
@@ -127,6 +171,9 @@ def log_config(level: str, fmt: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "fixtures":
+        print(f"wrote {export_fixtures(args)} fixture rules to {args.file}", file=sys.stderr)
+        return
     settings = settings_from(args)
     if args.command == "migrate":
         async def run() -> None:

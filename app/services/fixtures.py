@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import orjson
+import yaml
 
 from responses_mock import datafiles, ids
 from responses_mock.backends.base import ModelContext
 from responses_mock.errors import APIError, InvalidRequest, NotFound
+from responses_mock.limits import MAX_RATE
 from responses_mock.services.tenancy import tenant_of
 from responses_mock.store import fixtures as fixture_store
 from responses_mock.store import pg_listen
 from responses_mock.store.handle import Store
 from responses_mock.wire import patterns
-from responses_mock.wire.fixtures import Rule
+from responses_mock.wire.fixtures import Pace, Recorded, Rule
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,12 @@ class CreateFacts:
     previous_response_id: str | None
     stream: bool
     background: bool
+    params: dict = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def request_digest(self) -> str:
+        """Only when a recorded rule asks: normalising the input costs in proportion to it."""
+        return Recorded.of(self.params).digest
 
 
 def facts(params: dict, ctx: ModelContext, conversation: str | None) -> CreateFacts:
@@ -67,7 +76,7 @@ def facts(params: dict, ctx: ModelContext, conversation: str | None) -> CreateFa
         instructions=ctx.instructions or "", metadata=params.get("metadata") or {}, tool_names=frozenset(names),
         has_tool_output=any(str(i.get("type", "")).endswith("_output") for i in ctx.turn_items),
         conversation=conversation, previous_response_id=params.get("previous_response_id"),
-        stream=bool(params.get("stream")), background=bool(params.get("background")))
+        stream=bool(params.get("stream")), background=bool(params.get("background")), params=params)
 
 
 def _accepts(rule: Rule, f: CreateFacts) -> bool:
@@ -86,8 +95,37 @@ def _accepts(rule: Rule, f: CreateFacts) -> bool:
         m.previous_response_id is None or m.previous_response_id == f.previous_response_id,
         m.stream is None or m.stream == f.stream,
         m.background is None or m.background == f.background,
+        m.request is None or m.request.digest == f.request_digest,
     )
     return all(checks)
+
+
+def strict_miss(params: dict) -> InvalidRequest:
+    """--strict: a create no rule answers is refused, naming what missed (an extra of ours)."""
+    request = Recorded.of(params)
+    said = ""
+    for item in reversed(request.input):
+        parts = item.get("content") if isinstance(item, dict) else None
+        if isinstance(parts, list):
+            said = " ".join(p.get("text", "") for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str))
+            break
+        if isinstance(item, dict) and isinstance(item.get("output"), str):
+            said = item["output"]
+            break
+    said = said if len(said) <= 60 else said[:57] + "..."
+    return InvalidRequest(f"No fixture rule matches this request (model '{request.model}', input "
+                          f"'{said}', request digest {request.digest[:12]}), and the server runs in strict mode: record it, "
+                          "or add a rule for it.", param="input", code="fixture_not_found")
+
+
+def scaled(pace: Pace, speed: float) -> Pace:
+    """A recording's pace played `speed` times faster (0: unpaced)."""
+    if not speed:
+        return Pace(time_to_first_token=0, tokens_per_second=0)
+    rate = pace.tokens_per_second
+    rate = rate and (rate * speed if rate * speed <= MAX_RATE else 0)  # past the bound: unpaced, faster still
+    return Pace(queue_delay=pace.queue_delay and pace.queue_delay / speed, tokens_per_second=rate,
+                time_to_first_token=pace.time_to_first_token and pace.time_to_first_token / speed)
 
 
 def parse_rules(data: object) -> list[Rule]:
@@ -100,8 +138,9 @@ def read_file(path: Path) -> list[Rule]:
 
 
 class FixturesService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, replay_speed: float = 1.0) -> None:
         self.store = store
+        self.replay_speed = replay_speed  # recorded rules' pace, scaled when they are matched
         self._parsed: dict[tuple[str, str], Rule] = {}  # (id, rule json) → parsed, not re-validated per request
         self._cache: dict[str, tuple[int, list[Loaded]]] = {}  # tenant → (version, its candidate rules)
         self.version = 0
@@ -112,7 +151,12 @@ class FixturesService:
         if rule is None:
             if len(self._parsed) > 10_000:
                 self._parsed.clear()
-            rule = self._parsed[key] = Rule.model_validate_json(row.rule)
+            rule = Rule.model_validate_json(row.rule)
+            r = rule.respond
+            if rule.match.request is not None and r.pace is not None and self.replay_speed != 1:
+                rule = rule.model_copy(update={"respond": r.model_copy(
+                    update={"pace": scaled(r.pace, self.replay_speed)})})
+            self._parsed[key] = rule
         return rule
 
     # -- loading and admin -------------------------------------------------------------------
@@ -162,6 +206,36 @@ class FixturesService:
         self.changed()
         return [self.render(fixture_store.Row(r["id"], r["tenant"], r["priority"], r["source"], r["rule"], 0))
                 for r in rows]
+
+    async def record(self, rule: Rule, tenant: str) -> str:
+        """Save a recording (services/recording.py) as a rule of the key that made the request."""
+        fixture_id = ids.new_id("fx")
+        row = self._row(rule, fixture_id, "recorded")
+        # Defaults left out: a recording is committed to a repository and read in review.
+        row.update(tenant=tenant, rule=rule.model_copy(update={"id": fixture_id}).model_dump_json(
+            by_alias=True, exclude_defaults=True))
+        if rule.match.times is not None:  # spent here (the recorder forwarded them); an export starts afresh
+            row["seen"] = rule.match.times
+        async with self.store.begin() as conn:
+            await fixture_store.insert(conn, [row])
+            await self._announce(conn)
+        self.changed()
+        return row["id"]
+
+    async def export(self, tenant: str | None) -> dict:
+        """The rules as a file `--fixtures` loads: one key's (unscoped: a replay uses any key), or
+        every tenant's with the admin token. Counters (`seen`) are state, not rules: left out."""
+        async with self.store.connect() as conn:
+            rows = await fixture_store.listing(conn, tenant)
+        # Matching order reversed: a file's order (among equal priorities its last rule wins).
+        return {"rules": [orjson.loads(r.rule) for r in reversed(rows)]}
+
+    @staticmethod
+    def export_text(document: dict, fmt: str) -> bytes:
+        """The export as a file's text (YAML: keys in the rule's own order, readable in a diff)."""
+        if fmt == "yaml":
+            return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120).encode()
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
 
     def render(self, row: fixture_store.Row) -> dict:
         return {"id": row.id, "object": "fixture", "scoped": bool(row.tenant), "priority": row.priority,

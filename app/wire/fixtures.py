@@ -6,22 +6,78 @@ One rule, as JSON or YAML (files given with --fixtures, or POST /__admin/fixture
      "respond": {"function_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}}]}}
 
 Rules without `match.path` apply to `POST /v1/responses` and may script the model's output;
-rules with `match.path` (a regex) apply to any request and may only inject faults.
+rules with `match.path` (a regex) apply to any request and may only inject faults. A recording
+(services/recording.py) matches with `match.request`: one request, normalised (`Recorded`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Any, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal
 
+import orjson
 from openai.types.responses.response_error import ResponseError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing_extensions import TypedDict
 
 from responses_mock.limits import PACE_FIELDS, pace_problem
 from responses_mock.wire import patterns
+from responses_mock.wire.admin import ApiKey
 
 _STRICT = ConfigDict(extra="forbid")
 ErrorCode = ResponseError.model_fields["code"].annotation  # the codes a failed response may carry
+
+
+# What a recording does not match on: ids and call ids (the upstream's, or this server's on
+# replay), timestamps, statuses, and opaque blobs sealed by whichever server answered.
+_UNMATCHED = frozenset({"id", "call_id", "status", "created_at", "encrypted_content", "previous_response_id"})
+
+
+def _normalised_item(item: object) -> object:
+    """An input item as a recording compares it: typed, content as parts, without what differs
+    between the recording run and the replay (ids, statuses, blobs) and without nulls."""
+    if not isinstance(item, dict):
+        return item
+    out = {k: v for k, v in item.items() if k not in _UNMATCHED and v is not None}
+    out.setdefault("type", "message")
+    if out["type"] == "message":
+        part = "output_text" if out.get("role") == "assistant" else "input_text"
+        content = out.get("content")
+        if isinstance(content, str):
+            content = [{"type": part, "text": content}]
+        if isinstance(content, list):
+            out["content"] = [{k: v for k, v in c.items() if v is not None and v != [] and k not in _UNMATCHED}
+                              if isinstance(c, dict) else c for c in content]
+    return out
+
+
+class Recorded(BaseModel):
+    """The request a recorded rule answers (services/recording.py), normalised: its model,
+    instructions, input and tools, and nothing else (no ids, no chain, no key)."""
+
+    model_config = _STRICT
+
+    model: str
+    instructions: str | None = None
+    input: list[Any] = Field(default_factory=list)
+    tools: list[Any] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, params: dict) -> Recorded:
+        raw = params.get("input")
+        items = [{"type": "message", "role": "user", "content": raw}] if isinstance(raw, str) else raw or []
+        instructions = params.get("instructions")
+        return cls(model=str(params.get("model", "")), instructions=instructions if isinstance(instructions, str)
+                   else None, input=[_normalised_item(i) for i in items], tools=list(params.get("tools") or []))
+
+    @cached_property
+    def digest(self) -> str:
+        """What two requests share when a recording answers both (input items compared normalised)."""
+        shape = {"model": self.model, "instructions": self.instructions,
+                 "input": [_normalised_item(i) for i in self.input], "tools": self.tools}
+        return hashlib.sha256(orjson.dumps(shape, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 class Match(BaseModel):
@@ -42,6 +98,7 @@ class Match(BaseModel):
     previous_response_id: str | None = None
     stream: bool | None = None
     background: bool | None = None
+    request: Recorded | None = None  # a recording's: exactly this request (model, instructions, input, tools)
     call: int | None = Field(None, ge=1)  # only the Nth request this match block accepts
     times: int | None = Field(None, ge=1)  # only the first N of them
 
@@ -176,3 +233,11 @@ class Rule(BaseModel):
             raise ValueError("a rule with match.path applies to any endpoint: it may only set "
                              "http_error, fault (disconnect) and delay")
         return self
+
+
+class ListQuery(TypedDict, total=False):
+    """GET /__admin/fixtures: the rules as listed, or (`format`) as a file `--fixtures` loads."""
+
+    format: Annotated[Literal["json", "yaml"] | None, Field(
+        description="The rules as a fixtures file (JSON or YAML): what `responses-mock fixtures export` writes")]
+    api_key: ApiKey

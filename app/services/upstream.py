@@ -1,0 +1,266 @@
+"""Forwarding to an upstream Responses API (`--upstream URL`, e.g. https://api.openai.com/v1).
+
+A create that no fixture rule answers goes there, and so does a request naming an id this server
+does not know (the upstream's ids, which a recording client holds): retrieve, its stream,
+delete, cancel, input items, and a create whose `previous_response_id` or `conversation` is the
+upstream's. The answer goes back to the client unchanged (status, body, the SSE events as they
+come); with `--record` a create's answer becomes a fixture rule of the caller's key
+(services/recording.py): at once for JSON, at the stream's terminal event for a stream, and for a
+background run once polling the upstream's retrieve finds it finished (bounded in time).
+
+A turn of a conversation of this server's is sent with the conversation's items as input, and
+its answer is appended to that conversation here, as a turn answered here would be.
+
+The caller's `Authorization` is sent on unless `upstream_api_key` replaces it. Credentials go to
+the upstream and nowhere else: no rule, journal entry or log line holds a request header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+import httpx
+import orjson
+
+from responses_mock.errors import APIError, NotFound
+from responses_mock.services import recording, rows
+from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.prepare import Prepared
+from responses_mock.services.recording import Timing
+from responses_mock.services.responses import ResponsesService
+from responses_mock.wire.fixtures import Rule
+from responses_mock.wire.stored import LiveEvent
+
+log = logging.getLogger("responses_mock.upstream")
+
+# Request headers sent on besides the credential; the x-mock-* ones are this server's own.
+_SENT = ("accept", "openai-organization", "openai-project", "openai-beta", "idempotency-key", "user-agent")
+# Reply headers not relayed: framing (the server sets its own), cookies of the upstream's domain,
+# and what the middleware stamps on every reply itself.
+_NOT_RELAYED = frozenset({"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive",
+                          "set-cookie", "x-request-id", "openai-processing-ms", "date", "server"})
+_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_FINISHED = frozenset({"completed", "incomplete", "failed"})
+FOLLOW_FOR = 900.0  # seconds a background run is polled for before the recorder gives up
+# Errors of the create that name the upstream's objects: this server has never seen them.
+_UPSTREAM_STATE = frozenset({"previous_response_not_found", "invalid_encrypted_content"})
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The upstream's answer, to be sent to the client as is: a body, or live SSE events."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    events: AsyncIterator[LiveEvent] | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A forwarded create, and what its answer is owed: a recording, and the turn appended to this
+    server's conversation when it continues one (the upstream got its items as `input`)."""
+
+    tenant: str
+    params: dict
+    conversation_id: str | None = None
+    input: tuple[dict, ...] = ()  # this turn's own input items, for the conversation
+
+
+def unreachable(exc: Exception) -> APIError:
+    return APIError(f"The upstream API could not be reached ({type(exc).__name__}).", status=502,
+                    type="server_error", code="upstream_unreachable")
+
+
+class Upstream:
+    def __init__(self, base_url: str, *, api_key: str | None, record: bool, fixtures: FixturesService,
+                 responses: ResponsesService) -> None:
+        self.base = base_url.rstrip("/")
+        self.api_key = api_key
+        self.record = record
+        self.fixtures, self.responses = fixtures, responses
+        self._client = httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0))
+        self._follows: set[asyncio.Task] = set()
+
+    # -- create ------------------------------------------------------------------------------
+
+    async def prepare_or_forward(self, tenant: str, params: dict, headers: Mapping[str, str],
+                                 body: bytes) -> Prepared | Reply:
+        """This server's own answer when a rule gives one; else the upstream's. A chain or
+        conversation of this server's (a turn answered by a rule) is sent whole, as input, since
+        the upstream cannot resolve this server's ids; a conversation's turn is appended to it here."""
+        try:
+            p = await self.responses.prepare(tenant, params, headers)
+        except APIError as exc:
+            if exc.code not in _UPSTREAM_STATE and not isinstance(exc, NotFound):
+                raise
+            return await self.create(Turn(tenant, params), body, headers)
+        if p.fixture_id is not None:
+            return p
+        if not (params.get("previous_response_id") or params.get("conversation")):
+            return await self.create(Turn(tenant, params), body, headers)
+        sent = {k: v for k, v in params.items() if k not in ("previous_response_id", "conversation")}
+        items = [{k: v for k, v in item.items() if k != "id"} for item in p.context.items]  # the ids are ours
+        turn = Turn(tenant, params, p.conversation_id, tuple(p.context.new))
+        return await self.create(turn, orjson.dumps({**sent, "input": items}), headers)
+
+    async def create(self, turn: Turn, body: bytes, headers: Mapping[str, str]) -> Reply:
+        sent = self._headers(headers)
+        started = time.monotonic()
+        try:
+            resp = await self._client.send(self._client.build_request(
+                "POST", self.base + "/responses", content=body, headers=sent), stream=True)
+        except httpx.HTTPError as exc:
+            raise unreachable(exc) from None
+        relayed = self._relayed(resp)
+        owed = self.record or turn.conversation_id is not None
+        if resp.status_code == 200 and resp.headers.get("content-type", "").startswith("text/event-stream"):
+            return Reply(200, relayed, events=self._relay(resp, started, turn if owed else None))
+        try:
+            content = await resp.aread()
+        except httpx.HTTPError as exc:
+            raise unreachable(exc) from None
+        finally:
+            await resp.aclose()
+        if owed:
+            await self._settle(turn, resp, content, time.monotonic() - started, sent)
+        return Reply(resp.status_code, relayed, content)
+
+    async def _settle(self, turn: Turn, resp: httpx.Response, content: bytes, elapsed: float,
+                      sent: dict[str, str]) -> None:
+        """A JSON answer: recorded (an error too, but for the recorder's own 401), or followed
+        when it is a background run still going."""
+        status = resp.status_code
+        if status >= 400:
+            if self.record and status != 401:  # a 401 is the recorder's credential, not the API's behaviour
+                await self._save(partial(recording.error_rule, turn.params, status, content, dict(resp.headers)),
+                                 turn.tenant)
+            return
+        try:
+            answer = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return
+        if not isinstance(answer, dict):
+            return
+        if answer.get("status") in _FINISHED:
+            await self._answered(turn, answer, Timing(elapsed=elapsed), streamed=False)
+        elif answer.get("id") and turn.params.get("background"):
+            task = asyncio.create_task(self._follow(answer["id"], sent, turn))
+            self._follows.add(task)
+            task.add_done_callback(self._follows.discard)
+
+    async def _answered(self, turn: Turn, answer: dict, timing: Timing | None, *, streamed: bool) -> None:
+        if self.record:
+            await self._save(partial(recording.answer_rule, turn.params, answer, timing, streamed=streamed),
+                             turn.tenant)
+        if turn.conversation_id is not None:
+            try:
+                async with self.responses.store.begin() as conn:
+                    await rows.append_turn(conn, turn.tenant, turn.conversation_id, input=list(turn.input),
+                                           output=list(answer.get("output") or ()))
+            except Exception as exc:
+                log.warning("a forwarded turn was not added to its conversation: %s", type(exc).__name__)
+
+    async def _follow(self, response_id: str, sent: dict[str, str], turn: Turn) -> None:
+        """Poll a background run on the upstream until it ends (FOLLOW_FOR at most)."""
+        deadline, pause = time.monotonic() + FOLLOW_FOR, 0.2
+        while time.monotonic() < deadline:
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 2.0)
+            try:
+                resp = await self._client.get(f"{self.base}/responses/{response_id}", headers=sent)
+            except httpx.HTTPError:
+                continue
+            if resp.status_code != 200:
+                return  # deleted, or the key is gone: nothing to save
+            answer = resp.json()
+            if answer.get("status") in _FINISHED:
+                await self._answered(turn, answer, None, streamed=False)
+                return
+            if answer.get("status") == "cancelled":
+                return
+        log.warning("stopped following background response %s: not finished after %.0f s", response_id, FOLLOW_FOR)
+
+    async def _relay(self, resp: httpx.Response, started: float, turn: Turn | None) -> AsyncIterator[LiveEvent]:
+        """The upstream's SSE events as they come, each timed; a terminal one's response is owed
+        its recording once the stream has ended. A client that leaves early records nothing."""
+        timing, final, seq = Timing(), None, -1
+        try:
+            event_type, data = "", []
+            async for line in resp.aiter_lines():
+                if line:
+                    if line.startswith("data:"):
+                        data.append(line[5:].removeprefix(" "))
+                    elif line.startswith("event:"):
+                        event_type = line[6:].strip()
+                    continue
+                if data:
+                    text = "\n".join(data)
+                    seq += 1
+                    timing.saw(event_type, time.monotonic() - started)
+                    if event_type in _TERMINAL and turn is not None:
+                        try:
+                            final = orjson.loads(text).get("response")
+                        except (orjson.JSONDecodeError, AttributeError):
+                            final = None
+                    yield seq, event_type or "message", text
+                event_type, data = "", []
+        except httpx.HTTPError as exc:
+            raise unreachable(exc) from None
+        finally:
+            await resp.aclose()
+        if isinstance(final, dict) and turn is not None:
+            await self._answered(turn, final, timing, streamed=True)
+
+    async def _save(self, build: Callable[[], Rule], tenant: str) -> None:
+        """Save a recording; one that cannot be made a rule is logged (no header, no body) and skipped."""
+        try:
+            rule = build()
+            await self.fixtures.record(rule, tenant)
+        except Exception as exc:
+            log.warning("a recording was not saved: %s", type(exc).__name__)
+
+    # -- anything else: ids this server does not know ---------------------------------------
+
+    async def forward(self, method: str, path: str, query: bytes, headers: Mapping[str, str]) -> Reply:
+        """A /v1 request as is (path under /v1, its query); a stream is relayed as it comes."""
+        url = self.base + path.removeprefix("/v1")
+        if query:
+            url += "?" + query.decode("latin-1")
+        try:
+            resp = await self._client.send(self._client.build_request(method, url, headers=self._headers(headers)),
+                                           stream=True)
+        except httpx.HTTPError as exc:
+            raise unreachable(exc) from None
+        relayed = self._relayed(resp)
+        if resp.status_code == 200 and resp.headers.get("content-type", "").startswith("text/event-stream"):
+            return Reply(200, relayed, events=self._relay(resp, time.monotonic(), None))
+        try:
+            content = await resp.aread()
+        except httpx.HTTPError as exc:
+            raise unreachable(exc) from None
+        finally:
+            await resp.aclose()
+        return Reply(resp.status_code, relayed, content)
+
+    def _headers(self, incoming: Mapping[str, str]) -> dict[str, str]:
+        out = {name: incoming[name] for name in _SENT if name in incoming}
+        auth = f"Bearer {self.api_key}" if self.api_key else incoming.get("authorization")
+        if auth:
+            out["authorization"] = auth
+        out["content-type"] = "application/json"
+        return out
+
+    @staticmethod
+    def _relayed(resp: httpx.Response) -> dict[str, str]:
+        return {k: v for k, v in resp.headers.items() if k.lower() not in _NOT_RELAYED}
+
+    async def close(self) -> None:
+        for task in list(self._follows):
+            task.cancel()
+        await self._client.aclose()

@@ -1,0 +1,91 @@
+"""Recorded rules in the fixtures service: saved for the recording key, matched by the normalised
+request, paced at `replay_speed`, exported oldest first without keys; strict mode's miss names
+what missed."""
+
+from __future__ import annotations
+
+import pytest
+
+from responses_mock.backends.base import ModelContext
+from responses_mock.services import fixtures, recording
+from responses_mock.services.fixtures import FixturesService, scaled, strict_miss
+from responses_mock.store.handle import Store
+from responses_mock.wire.fixtures import Match, Pace, Recorded, Respond, Rule
+
+
+def recorded(text: str, pace: Pace | None = None) -> Rule:
+    params = {"model": "gpt-4.1", "input": text}
+    return Rule(match=Match(request=Recorded.of(params)), respond=Respond(text=f"Answer to {text}", pace=pace))
+
+
+def facts(params: dict) -> fixtures.CreateFacts:
+    ctx = ModelContext(model="gpt-4.1-2025-04-14", reasoning=False, encoding="o200k_base", instructions=None,
+                       messages=(), items=(), request=params)
+    return fixtures.facts(params, ctx, None)
+
+
+@pytest.fixture
+async def service(tmp_path):
+    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    await store.migrate()
+    yield lambda speed=1.0: FixturesService(store, speed)
+    await store.dispose()
+
+
+async def test_a_recording_answers_its_request_for_its_key_alone(service):
+    fx = service()
+    await fx.record(recorded("Hi.", Pace(time_to_first_token=0.4, tokens_per_second=50)), "tenant-a")
+    await fx.record(recorded("Bye."), "tenant-a")
+    rules = await fx.candidates("tenant-a")
+    found = await fx.for_create(rules, facts({"model": "gpt-4.1", "input": [{"role": "user", "content": "Hi."}],
+                                             "previous_response_id": "resp_whatever"}))
+    assert found is not None and found.rule.respond.text == "Answer to Hi."
+    assert await fx.for_create(rules, facts({"model": "gpt-4.1", "input": "Hi!"})) is None
+    assert await fx.candidates("tenant-b") == []
+    [listed, _] = await fx.listing("tenant-a")
+    assert listed["source"] == "recorded" and "incomplete_reason" not in listed["rule"]["respond"]  # no defaults
+
+    document = await fx.export("tenant-a")
+    assert [r["respond"]["text"] for r in document["rules"]] == ["Answer to Hi.", "Answer to Bye."]  # oldest first
+    assert all("api_key" not in r for r in document["rules"])
+    assert b"Answer to Bye." in fx.export_text(document, "yaml")
+
+
+async def test_a_recorded_error_is_spent_where_it_was_recorded_and_answers_once_on_replay(service):
+    params = {"model": "gpt-4.1", "input": "Hi."}
+    recorder = service()
+    await recorder.record(recording.error_rule(params, 429, b'{"error": {"message": "Slow."}}', {}), "t")
+    await recorder.record(recorded("Hi."), "t")  # what the retry got
+    rules = await recorder.candidates("t")
+    assert (await recorder.for_create(rules, facts(params))).rule.respond.text == "Answer to Hi."
+    exported = await recorder.export("t")  # the file: its counters start afresh
+    assert [r["match"].get("times") for r in exported["rules"]] == [None, 1]  # the error first when matching
+    replay = service()
+    await replay.add([{k: v for k, v in r.items() if k != "id"} for r in exported["rules"]], owner="r", admin=False)
+    rules = await replay.candidates("r")
+    first, retry = [await replay.for_create(rules, facts(params)) for _ in range(2)]
+    assert first.rule.respond.http_error.status == 429 and retry.rule.respond.text == "Answer to Hi."
+
+
+async def test_replay_speed_scales_recorded_paces_only(service):
+    await service().record(recorded("Hi.", Pace(time_to_first_token=0.4, tokens_per_second=50)), "t")
+    await service().add({"respond": {"text": "hand-written", "pace": {"tokens_per_second": 50}}}, owner="t",
+                        admin=False)
+    faster = await service(4.0).candidates("t")
+    paces = {r.rule.respond.text: r.rule.respond.pace for r in faster}
+    assert paces["Answer to Hi."] == Pace(time_to_first_token=0.1, tokens_per_second=200)
+    assert paces["hand-written"] == Pace(tokens_per_second=50)
+    assert scaled(Pace(time_to_first_token=3, tokens_per_second=50), 0) == Pace(time_to_first_token=0,
+                                                                                 tokens_per_second=0)
+    assert scaled(Pace(tokens_per_second=900_000), 2).tokens_per_second == 0  # past the fastest rate: unpaced
+
+
+def test_a_strict_miss_names_the_model_and_the_input():
+    said = "Explain entanglement in three sentences, with an example or two please."
+    err = strict_miss({"model": "gpt-5-mini", "input": [{"role": "user", "content": said}]})
+    assert (err.status, err.code, err.type, err.param) == (400, "fixture_not_found", "invalid_request_error", "input")
+    assert "'gpt-5-mini'" in err.message and f"input '{said[:57]}...'" in err.message  # long input: cut short
+    assert Recorded.of({"model": "gpt-5-mini", "input": "x"}).digest[:12] in strict_miss(
+        {"model": "gpt-5-mini", "input": "x"}).message
+    tool_turn = strict_miss({"model": "m", "input": [{"type": "function_call_output", "call_id": "c", "output": "18"}]})
+    assert "input '18'" in tool_turn.message

@@ -1,0 +1,50 @@
+"""A recording's match (`Recorded`): the request normalised, so what differs between the run that
+recorded and the run that replays — ids, call ids, statuses, sealed blobs, the chain — is not
+matched on, and what the model was asked is."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from responses_mock.wire.fixtures import Match, Recorded
+
+TOOL = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+
+
+def digest(**params) -> str:
+    return Recorded.of({"model": "gpt-4.1", **params}).digest
+
+
+def test_a_string_input_is_the_user_message_it_stands_for():
+    as_list = [{"role": "user", "content": [{"type": "input_text", "text": "Hi."}]}]
+    assert digest(input="Hi.") == digest(input=as_list) == digest(input=[{"role": "user", "content": "Hi."}])
+
+
+def test_ids_statuses_blobs_and_the_chain_are_not_matched_on():
+    recorded = [{"type": "function_call_output", "call_id": "call_upstream", "output": "sunny"},
+                {"type": "reasoning", "id": "rs_1", "encrypted_content": "gAAAA-upstream", "summary": []},
+                {"type": "message", "role": "assistant", "id": "msg_1", "status": "completed",
+                 "content": [{"type": "output_text", "text": "Earlier.", "annotations": [], "logprobs": []}]}]
+    replayed = [{"type": "function_call_output", "call_id": "call_ours", "output": "sunny"},
+                {"type": "reasoning", "id": "rs_2", "encrypted_content": "gAAAA-ours", "summary": []},
+                {"role": "assistant", "content": "Earlier."}]
+    assert digest(input=recorded, previous_response_id="resp_a") == digest(input=replayed,
+                                                                          previous_response_id="resp_b")
+
+
+@pytest.mark.parametrize("changed", [
+    {"input": "Hi!"}, {"model": "gpt-5-mini"}, {"instructions": "Be brief."}, {"tools": [TOOL]},
+    {"input": [{"type": "function_call_output", "call_id": "c", "output": "rainy"}]},
+])
+def test_what_the_model_was_asked_is_matched_on(changed):
+    base = {"input": "Hi.", "tools": []}
+    assert digest(**{**base, **changed}) != digest(**base)
+
+
+def test_a_recorded_rule_round_trips_as_a_file_holds_it():
+    match = Match(request=Recorded.of({"model": "gpt-4.1", "input": "Hi.", "tools": [TOOL]}))
+    again = Match.model_validate_json(match.model_dump_json(exclude_defaults=True))
+    assert again.request.digest == match.request.digest == digest(input="Hi.", tools=[TOOL])
+    with pytest.raises(ValidationError):
+        Match.model_validate({"request": {"model": "gpt-4.1", "headers": {"authorization": "x"}}})
