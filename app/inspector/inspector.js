@@ -99,9 +99,10 @@ function filters() {
 
 function journalRow(entry, fresh) {
   const row = h("tr", { class: fresh ? "fresh" : "", "data-cursor": entry.cursor, onclick: () => openRequest(entry) },
-    h("td", {}, when(entry.at)), h("td", {}, entry.method), h("td", {}, entry.path + (entry.query ? `?${entry.query}` : "")),
-    h("td", { class: `s${String(entry.status)[0]}` }, String(entry.status)), h("td", {}, entry.model || ""),
-    h("td", {}, entry.fixture_id || ""), h("td", {}, String(Math.round(entry.duration_ms))));
+    h("td", { class: "short" }, when(entry.at)), h("td", { class: "short" }, entry.method),
+    h("td", { class: "long" }, entry.path + (entry.query ? `?${entry.query}` : "")),
+    h("td", { class: `short s${String(entry.status)[0]}` }, String(entry.status)), h("td", { class: "long" }, entry.model || ""),
+    h("td", { class: "long" }, entry.fixture_id || ""), h("td", { class: "short" }, String(Math.round(entry.duration_ms))));
   return row;
 }
 
@@ -135,10 +136,11 @@ async function follow(after) {
   follower = new AbortController();
   const params = filters();
   if (after !== null) params.set("after", after);
-  $("#live-state").className = "live";
   try {
     const r = await fetch(`/__admin/requests/stream?${params}`, {
       headers: { Authorization: `Bearer ${key}` }, signal: follower.signal });
+    if (!r.ok) throw new Error(`${r.status}`);
+    liveState(true);
     const reader = r.body.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
@@ -158,13 +160,20 @@ async function follow(after) {
     if (err.name === "AbortError") return;
   }
   // The stream ended (a server restart, a proxy's timeout): pick up after the newest row shown.
-  $("#live-state").className = "live off";
+  liveState(false);
   const mine = follower;
   setTimeout(() => {
     if (follower !== mine || !key) return;
     const newest = $("#journal tr");
     follow(newest ? Number(newest.dataset.cursor) : after);
   }, 2000);
+}
+
+// "live" only while the journal's stream is open: not before signing in, not while it reconnects.
+function liveState(on) {
+  const state = $("#live-state");
+  state.className = on ? "live" : "live off";
+  state.textContent = on ? "live" : "not live";
 }
 
 function lastUserText(input) {
@@ -191,18 +200,45 @@ function ruleFrom(entry) {
            respond: { http_error: { status: 503 } } };
 }
 
+// What the mock answered: the response a create made (a JSON reply, or a stream's first event),
+// or the error of a refusal.
+function createdResponse(entry) {
+  const reply = entry.reply;
+  if (reply && typeof reply === "object" && reply.object === "response") return reply.id;
+  if (typeof reply === "string") return (reply.match(/"response":\{"id":"(resp_[A-Za-z0-9]+)"/) || [])[1];
+  return undefined;
+}
+
+function replyError(entry) {
+  const reply = entry.reply;
+  return entry.status >= 400 && reply && typeof reply === "object" && reply.error ? reply.error : null;
+}
+
+function answeredBy(entry) {
+  if (entry.fixture_id) {
+    return h("span", {}, "answered by fixture rule ", h("a", { "data-testid": "fixture-link", onclick: () => openTab("fixtures") }, entry.fixture_id));
+  }
+  const error = replyError(entry);
+  const create = entry.path === "/v1/responses" && (entry.method === "POST" || entry.method === "WS");
+  let why = "";
+  if (entry.status >= 400) why = `: refused with ${entry.status}${error && error.code ? ` ${error.code}` : ""}, no model answered`;
+  else if (create) why = ": the model answered";
+  return h("span", { "data-testid": "no-fixture" }, `no fixture rule matched${why}`);
+}
+
 async function openRequest(entry) {
   selected = { kind: "request", id: entry.id };
-  const answered = entry.fixture_id
-    ? h("span", {}, "answered by fixture rule ", h("a", { "data-testid": "fixture-link", onclick: () => openTab("fixtures") }, entry.fixture_id))
-    : h("span", { "data-testid": "no-fixture" }, "no fixture rule matched: the model answered");
   const makeRule = h("button", { "data-testid": "make-rule", onclick: () => {
     openTab("fixtures");
     $("#rule-form").elements.rule.value = JSON.stringify(ruleFrom(entry), null, 2);
   } }, "Make a rule from this request");
   const links = [];
-  const id = (entry.path.match(/\/v1\/responses\/(resp_\w+)/) || [])[1];
-  if (id) links.push(h("a", { onclick: () => openResponse(id) }, `open ${id}`));
+  const id = (entry.path.match(/\/v1\/responses\/(resp_\w+)/) || [])[1] || createdResponse(entry);
+  if (id) links.push(h("a", { class: "open", "data-testid": "open-response", onclick: () => openResponse(id).catch(failure) }, `open ${id}`));
+  const error = replyError(entry);
+  const reply = entry.reply === null || entry.reply === undefined
+    ? h("p", { class: "hint" }, entry.method === "WS" ? "(a WebSocket event: what it answered went to the socket; its response is in the Responses tab)" : "(no reply body)")
+    : h("pre", { "data-testid": "reply-body" }, pretty(entry.reply));
   showDetail(
     h("h2", {}, `${entry.method} ${entry.path}`),
     h("dl", { class: "facts" },
@@ -210,9 +246,12 @@ async function openRequest(entry) {
       h("dt", {}, "when"), h("dd", {}, new Date(entry.at * 1000).toISOString()),
       h("dt", {}, "duration"), h("dd", {}, `${entry.duration_ms} ms`),
       h("dt", {}, "request id"), h("dd", {}, entry.id),
-      h("dt", {}, "fixture"), h("dd", { "data-testid": "request-fixture" }, answered)),
+      h("dt", {}, "fixture"), h("dd", { "data-testid": "request-fixture" }, answeredBy(entry))),
     makeRule, ...links,
+    ...(error ? [h("div", { class: "error", "data-testid": "reply-error" },
+      `${entry.status} ${error.type || ""}${error.code ? ` · ${error.code}` : ""}${error.param ? ` · param ${error.param}` : ""}\n${error.message}`)] : []),
     h("h3", {}, "body"), h("pre", { "data-testid": "request-body" }, pretty(entry.body)),
+    h("h3", {}, "reply"), reply,
     h("h3", {}, "headers (credentials redacted)"), h("pre", {}, pretty(entry.headers)));
 }
 
@@ -223,8 +262,8 @@ async function loadResponses(older) {
   if (older && olderResponses) params.set("before", olderResponses);
   const page = await api(`/__admin/responses?${params}`);
   const rows = page.data.map((r) => h("tr", { "data-id": r.id, title: `tenant ${r.tenant}`, onclick: () => openResponse(r.id) },
-    h("td", {}, when(r.created_at)), h("td", {}, r.id), h("td", {}, r.model),
-    h("td", { class: statusClass(r.status) }, r.status), h("td", {}, r.background ? "background" : "")));
+    h("td", { class: "short" }, when(r.created_at)), h("td", { class: "long" }, r.id), h("td", { class: "long" }, r.model),
+    h("td", { class: `short ${statusClass(r.status)}` }, r.status), h("td", { class: "short", "data-testid": "mode" }, r.mode)));
   if (older) $("#response-rows").append(...rows); else $("#response-rows").replaceChildren(...rows);
   olderResponses = page.next_before;
   $("#older-responses").hidden = !olderResponses;
@@ -304,7 +343,7 @@ async function openResponse(id) {
       h("dt", {}, "status"), h("dd", { class: statusClass(r.status), "data-testid": "response-status" }, r.status),
       h("dt", {}, "model"), h("dd", {}, r.model),
       h("dt", {}, "tenant"), h("dd", {}, d.tenant),
-      h("dt", {}, "mode"), h("dd", {}, r.background ? `background${d.worker ? ` · ran on ${d.worker}` : ""}` : (d.request.stream ? "stream" : "sync")),
+      h("dt", {}, "mode"), h("dd", { "data-testid": "response-mode" }, `${d.mode}${r.background && d.worker ? ` · ran on ${d.worker}` : ""}`),
       h("dt", {}, "usage"), h("dd", { "data-testid": "usage" }, u.input_tokens === undefined ? "—" :
         `${u.input_tokens} in (${(u.input_tokens_details || {}).cached_tokens || 0} cached) · ${u.output_tokens} out (${(u.output_tokens_details || {}).reasoning_tokens || 0} reasoning) · ${u.total_tokens} total`),
       h("dt", {}, "previous"), h("dd", {}, d.previous.length ? d.previous.map((p) => h("a", { onclick: () => openResponse(p.id) }, `${p.id} `)) : "—"),
@@ -340,7 +379,8 @@ async function loadConversations(older) {
   if (older && olderConversations) params.set("before", olderConversations);
   const page = await api(`/__admin/conversations?${params}`);
   const rows = page.data.map((c) => h("tr", { "data-id": c.id, onclick: () => openConversation(c.id) },
-    h("td", {}, when(c.created_at)), h("td", {}, c.id), h("td", {}, String(c.items)), h("td", {}, JSON.stringify(c.metadata))));
+    h("td", { class: "short" }, when(c.created_at)), h("td", { class: "long" }, c.id), h("td", { class: "short" }, String(c.items)),
+    h("td", { class: "long" }, JSON.stringify(c.metadata))));
   if (older) $("#conversation-rows").append(...rows); else $("#conversation-rows").replaceChildren(...rows);
   olderConversations = page.next_before;
   $("#older-conversations").hidden = !olderConversations;
@@ -410,4 +450,5 @@ async function loadQueue() {
 }
 
 $("#key").value = key;
+liveState(false);
 signIn();

@@ -1,6 +1,6 @@
 """/__inspector: the web inspector, one static page (HTML, CSS, JS) shipped inside the package.
 It reads everything through /__admin with the credential typed into it, kept in the browser.
-Every file of it is served with a strict CSP: its own scripts, styles and calls, images from
+Every file of it (and /favicon.ico, its icon) is served with a strict CSP: its own scripts, styles and calls, images from
 itself or data URLs only, never framed; remote images in tenants' input are not fetched."""
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ async def page(request) -> FileResponse:
     return FileResponse(str(FILES / "index.html"), headers={"cache-control": "no-cache", **_HEADERS})
 
 
+async def favicon(request) -> FileResponse:
+    """/favicon.ico, which browsers ask for whatever the page names: the inspector's icon (SVG)."""
+    return FileResponse(str(FILES / "favicon.svg"), media_type="image/svg+xml",
+                        headers={"cache-control": "max-age=86400", **_HEADERS})
+
+
 async def slash(request) -> RedirectResponse:
     return RedirectResponse("/__inspector/", headers=_HEADERS)
 
@@ -51,4 +57,5 @@ async def slash(request) -> RedirectResponse:
 def install(app: FastAPI) -> None:
     app.add_route("/__inspector", slash, include_in_schema=False)
     app.add_route("/__inspector/", page, include_in_schema=False)
+    app.add_route("/favicon.ico", favicon, include_in_schema=False)
     app.mount("/__inspector/static", Secured(StaticFiles(directory=str(FILES))), name="inspector")

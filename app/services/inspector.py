@@ -31,6 +31,17 @@ def parse_cursor(value: str | None) -> tuple[int, str] | None:
     return int(at), id_
 
 
+def mode(background: bool, streamed: bool) -> str:
+    """How it was asked for, as the list and the detail both name it."""
+    return "background" if background else "stream" if streamed else "sync"
+
+
+def _with_mode(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["mode"] = mode(row["background"], row.pop("streamed"))
+    return rows
+
+
 def _page(rows: list[dict], limit: int) -> dict:
     shown = rows[:limit]
     last = shown[-1] if shown else None
@@ -48,7 +59,7 @@ class InspectorService:
         async with self.store.connect() as conn:
             rows = await inspect_store.responses_page(conn, tenant, limit=limit + 1, before=parse_cursor(before),
                                               status=status)
-        return _page(rows, limit)
+        return _page(_with_mode(rows), limit)
 
     async def response(self, tenant: str | None, response_id: str) -> dict:
         async with self.store.connect() as conn:
@@ -69,6 +80,7 @@ class InspectorService:
         params = StoredRequest.from_json(row.request).params
         return {
             "object": "inspector.response", "tenant": row.tenant, "worker": row.worker,
+            "mode": mode(row.background, bool(logged) or bool(params.get("stream"))),
             "response": orjson.loads(row.body), "request": params, "input_items": items,
             "events": [{"sequence_number": seq, "type": type_, "at": at, "event": orjson.loads(data)}
                        for seq, type_, data, at in logged],
@@ -106,7 +118,7 @@ class InspectorService:
         async with self.store.connect() as conn:
             jobs = await inspect_store.jobs_listing(conn, tenant)
             done = await inspect_store.responses_page(conn, tenant, limit=finished, background=True)
-        done = [r for r in done if r["status"] in ("completed", "incomplete", "failed", "cancelled")]
+        done = [r for r in _with_mode(done) if r["status"] in ("completed", "incomplete", "failed", "cancelled")]
         workers = sorted({j["worker"] for j in jobs if j["worker"]} | {r["worker"] for r in done if r["worker"]})
         return {"object": "inspector.queue", "workers": workers,
                 "queued": [j for j in jobs if j["status"] == "queued"],

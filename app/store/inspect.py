@@ -3,10 +3,10 @@ token), newest first, by keyset; nothing here is on a /v1 path."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from responses_mock.store.tables import conversations, jobs, responses
+from responses_mock.store.tables import conversations, jobs, response_events, responses
 
 _LISTED = (responses.c.id, responses.c.tenant, responses.c.created_at, responses.c.status, responses.c.model,
            responses.c.background, responses.c.previous_response_id, responses.c.worker)
@@ -32,7 +32,9 @@ def _before(query, table, before: tuple[int, str] | None):
 async def responses_page(conn: AsyncConnection, tenant: str | None, *, limit: int,
                          before: tuple[int, str] | None = None, status: str | None = None,
                          background: bool | None = None) -> list[dict]:
-    query = _before(_owned(select(*_LISTED), responses, tenant), responses, before)
+    # Whether it has an event log (streamed, over HTTP or a WebSocket): one probe of its primary key.
+    streamed = exists().where(response_events.c.response_id == responses.c.id).label("streamed")
+    query = _before(_owned(select(*_LISTED, streamed), responses, tenant), responses, before)
     if status is not None:
         query = query.where(responses.c.status == status)
     if background is not None:

@@ -4,15 +4,17 @@ model or "no rule", rules added as YAML with their hits; scoped to the key, all 
 
 from __future__ import annotations
 
+import io
 import json
 import time
 
 import httpx
 import pytest
 
+from responses_mock.services.journal import MAX_REPLY
 from tests.conftest import new_key
 from tests.e2e.test_background import FAST
-from tests.polling import wait_for
+from tests.polling import wait_for, wait_until
 
 
 @pytest.fixture
@@ -137,3 +139,64 @@ def test_a_bug_behind_admin_is_a_500_in_the_envelope_and_the_connection_lives(ma
         r = http.get("/__admin/queue")
         assert r.status_code == 500 and r.json()["error"]["type"] == "server_error"
         assert http.get("/__admin/whoami").status_code == 200  # the same keep-alive connection
+
+
+def journal(admin_http, n: int) -> list[dict]:
+    """The key's entries, oldest first, once there are `n` (an entry is stored just after its reply)."""
+    def entries():
+        data = admin_http.get("/__admin/requests", params={"order": "asc", "limit": 100}).json()["data"]
+        return data if len(data) >= n else None
+    return wait_until(entries, what=f"{n} journal entries")
+
+
+def test_an_entry_keeps_what_the_mock_answered(server, key, admin_http):
+    """The reply beside the request: the created response, a refusal's error, a stream's events,
+    an MCP tool's credentials masked in the echo as in the request; bounded to MAX_REPLY bytes."""
+    with server.client(api_key=key) as sdk:
+        made = sdk.responses.create(model="gpt-4.1", input="A haiku about rain.")
+        streamed = list(sdk.responses.create(model="gpt-4.1", input="Hi.", stream=True))[-1].response
+    with server.http(headers={"Authorization": f"Bearer {key}"}) as http:
+        refused = http.post("/v1/responses", json={"model": "no-such-model", "input": "hi"})
+        mcp = http.post("/v1/responses", json={"model": "gpt-4.1", "input": "hi", "tools": [
+            {"type": "mcp", "server_label": "s", "server_url": "https://mcp.example", "authorization": "tok-secret",
+             "headers": {"X-Key": "hdr-secret"}, "require_approval": "never"}]})
+    assert refused.status_code == 400 and mcp.status_code == 200
+    sync, stream, error, with_mcp = journal(admin_http, 4)
+    assert sync["reply"]["id"] == made.id and sync["reply"]["output"][0]["content"][0]["text"] == made.output_text
+    assert isinstance(stream["reply"], str) and stream["reply"].startswith("event: response.created")
+    assert streamed.id in stream["reply"]
+    assert error["reply"]["error"]["code"] == "model_not_found" and error["status"] == 400
+    raw = json.dumps(with_mcp)
+    assert "tok-secret" not in raw and "hdr-secret" not in raw
+    assert with_mcp["reply"]["tools"][0]["authorization"] == "[redacted]"
+    # A reply past the bound keeps its first 64 KiB: 100 items of 1 KiB listed are cut, as text.
+    with server.client(api_key=key) as sdk:
+        long = sdk.responses.create(model="gpt-4.1", input=[
+            {"role": "user", "content": f"{i} " + "word " * 200} for i in range(100)])
+        assert len(sdk.responses.input_items.list(long.id, limit=100).data) == 100
+    cut = journal(admin_http, 6)[-1]
+    assert cut["path"].endswith("/input_items")
+    assert isinstance(cut["reply"], str) and cut["reply"].startswith('{"object":"list"')
+    assert MAX_REPLY - 4 <= len(cut["reply"].encode()) <= MAX_REPLY
+
+
+def test_the_list_and_the_detail_name_the_same_mode(server, key, admin_http):
+    with server.client(api_key=key) as sdk:
+        sync = sdk.responses.create(model="gpt-4.1", input="One.")
+        stream = list(sdk.responses.create(model="gpt-4.1", input="Two.", stream=True))[-1].response
+        background = sdk.responses.create(model="gpt-4.1", input="Three.", background=True,
+                                          extra_headers=FAST)
+    listed = {r["id"]: r["mode"] for r in admin_http.get("/__admin/responses").json()["data"]}
+    assert listed == {sync.id: "sync", stream.id: "stream", background.id: "background"}
+    for id_, mode in listed.items():
+        assert admin_http.get(f"/__admin/responses/{id_}").json()["mode"] == mode
+
+
+def test_a_files_bytes_are_not_journaled_as_its_reply(server, key, admin_http):
+    with server.client(api_key=key) as sdk:
+        made = sdk.files.create(file=("blob.bin", io.BytesIO(bytes(range(256)) * 4), "application/octet-stream"),
+                                purpose="user_data")
+        assert sdk.files.content(made.id).content == bytes(range(256)) * 4
+    upload, content = journal(admin_http, 2)
+    assert upload["reply"]["id"] == made.id  # JSON: kept
+    assert content["path"].endswith("/content") and content["reply"] is None  # bytes: not text to show

@@ -149,3 +149,73 @@ def test_another_keys_data_never_appears(page, site, key):
     status = page.evaluate("""async (id) => (await fetch(`/__admin/responses/${id}`,
         {headers: {Authorization: `Bearer ${localStorage.getItem('responses-mock.inspector.key')}`}})).status""", theirs.id)
     assert status == 404
+
+
+def one_line(page, selector: str) -> list[str]:
+    """The texts of the cells matching `selector` that the layout broke over more than one line."""
+    return page.evaluate("""(sel) => [...document.querySelectorAll(sel)].filter((td) => {
+        const range = document.createRange(); range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+    }).map((td) => td.textContent)""", selector)
+
+
+def test_a_request_shows_what_the_mock_answered_and_links_the_response(page, site, key):
+    with site.client(api_key=key) as sdk:
+        made = sdk.responses.create(model="gpt-4.1", input="Name a colour.")
+        streamed = list(sdk.responses.create(model="gpt-4.1", input="Name a fruit.", stream=True))[-1].response
+    with site.http(headers={"Authorization": f"Bearer {key}"}) as http:
+        assert http.post("/v1/responses", json={"model": "gpt-nonexistent", "input": "hi"}).status_code == 400
+    rows = page.get_by_test_id("journal").locator("tr")
+    sync_api.expect(rows).to_have_count(3)
+    rows.first.click()  # the refusal: no model answered it, and its error is shown
+    sync_api.expect(page.get_by_test_id("no-fixture")).to_have_text(
+        "no fixture rule matched: refused with 400 model_not_found, no model answered")
+    sync_api.expect(page.get_by_test_id("reply-error")).to_contain_text("gpt-nonexistent")
+    rows.nth(2).click()  # the sync create: its reply, and a link to the response it made
+    sync_api.expect(page.get_by_test_id("no-fixture")).to_have_text("no fixture rule matched: the model answered")
+    sync_api.expect(page.get_by_test_id("reply-body")).to_contain_text(made.output_text)
+    page.get_by_test_id("open-response").click()
+    sync_api.expect(page.get_by_test_id("detail").locator("h2")).to_have_text(made.id)
+    tab(page, "requests")
+    rows.nth(1).click()  # the streamed create: its events, and the response they made
+    sync_api.expect(page.get_by_test_id("reply-body")).to_contain_text("event: response.created")
+    sync_api.expect(page.get_by_test_id("open-response")).to_have_text(f"open {streamed.id}")
+
+
+def test_output_keeps_its_lines_and_list_columns_do_not_wrap(browser, site, key):
+    with contextlib.closing(AdminClient(site.url, api_key=key)) as admin:
+        admin.add({"match": {"input_contains": "haiku"},
+                   "respond": {"text": "Rain on the tin roof\nthe kettle starts its singing\nnobody is home"}})
+    with site.client(api_key=key) as sdk:
+        haiku = sdk.responses.create(model="gpt-4.1", input="Write a haiku.")
+        streamed = list(sdk.responses.create(model="gpt-4.1", input="Name a river.", stream=True))[-1].response
+        sdk.responses.create(model="gpt-4.1", input="Hello there.")
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{site.url}/__inspector")
+        sync_api.expect(page.get_by_test_id("live-state")).to_have_text("not live")  # signed out: not following
+        page.get_by_test_id("key").fill(key)
+        page.get_by_test_id("use-key").click()
+        sync_api.expect(page.get_by_test_id("live-state")).to_have_text("live")
+        sync_api.expect(page.get_by_test_id("journal").locator("tr")).to_have_count(3)
+        assert one_line(page, "#journal td.short") == []  # times ("9:04:58 AM") and statuses stay whole
+        tab(page, "responses")
+        listed = page.get_by_test_id("responses")
+        sync_api.expect(listed.locator("tr")).to_have_count(3)
+        assert one_line(page, "#response-rows td.short") == []  # "completed" is never "complet ed"
+        sync_api.expect(listed.locator(f"tr[data-id={streamed.id}] [data-testid=mode]")).to_have_text("stream")
+        sync_api.expect(listed.locator(f"tr[data-id={haiku.id}] [data-testid=mode]")).to_have_text("sync")
+        listed.locator(f"tr[data-id={streamed.id}]").click()
+        sync_api.expect(page.get_by_test_id("response-mode")).to_have_text("stream")
+        listed.locator(f"tr[data-id={haiku.id}]").click()
+        text = page.get_by_test_id("output").locator(".text")
+        sync_api.expect(text).to_contain_text("nobody is home")
+        assert text.evaluate("el => el.innerText").split("\n") == haiku.output_text.split("\n")
+        assert len(haiku.output_text.split("\n")) == 3
+        # The icon the browser asks for is there, under the page's CSP.
+        icon = page.evaluate("async () => { const r = await fetch('/favicon.ico'); return [r.status, r.headers.get('content-type')]; }")
+        assert icon == [200, "image/svg+xml"]
+    finally:
+        context.close()

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from responses_mock.services import journal as journal_module
-from responses_mock.services.journal import MASK, JournalService, redact_body
+from responses_mock.services.journal import MASK, JournalService, redact_body, redact_reply
 
 
 class DataError(Exception):
@@ -77,3 +77,17 @@ def test_mcp_credentials_in_a_body_are_masked():
     assert '"server_label":"s"' in cleaned
     plain = '{"model": "gpt-4.1", "input": "what is mcp?"}'
     assert redact_body(plain) is plain
+
+
+def test_mcp_credentials_echoed_in_a_reply_are_masked_whole_streamed_or_cut():
+    tool = ('{"type":"mcp","server_label":"s","server_url":"https://m","authorization":"tok-secret",'
+            '"headers":{"X-Key":"hdr-secret"}}')
+    whole = '{"id":"resp_1","object":"response","tools":[' + tool + ']}'
+    streamed = ('event: response.created\ndata: {"type":"response.created","response":{"id":"resp_1","tools":['
+                + tool + ']}}\n\n')
+    for reply in (whole, streamed, whole[:-5], streamed[:-10]):  # the last two: cut at the bound
+        cleaned = redact_reply(reply)
+        assert "tok-secret" not in cleaned and "hdr-secret" not in cleaned and MASK in cleaned, reply
+        assert '"server_label":"s"' in cleaned
+    plain = '{"id":"resp_1","output":[]}'
+    assert redact_reply(plain) is plain
