@@ -48,6 +48,27 @@ def call_id() -> str:
     return new_id("call")
 
 
+def file_id() -> str:
+    """Files are the one id with a hyphen: `file-…`, as the real API's."""
+    return "file-" + new_id("file")[5:]
+
+
+def vector_store_id() -> str:
+    return new_id("vs")
+
+
+def file_batch_id() -> str:
+    return new_id("vsfb")
+
+
+def upload_id() -> str:
+    return new_id("upload")
+
+
+def upload_part_id() -> str:
+    return new_id("part")
+
+
 def message_id() -> str:
     return new_id("msg")
 

@@ -6,9 +6,11 @@ formulas, offline.
   patch models pay 32-px patches (at most 1,536) times a multiplier. The size comes from the
   image itself for data URLs (PNG, JPEG, GIF, WebP headers); a URL or file id cannot be fetched
   offline and counts as DEFAULT_IMAGE_SIZE.
-- Files: text files (by MIME type) count their text; a PDF counts PDF_PAGE_TOKENS a page (pages
-  from its /Type /Page objects; the real API adds each page's text and image); anything else, or
-  a file_id/file_url that cannot be read offline, counts DEFAULT_FILE_TOKENS.
+- Files, inline (`file_data`) or uploaded (`file_id`, read from the store by services/context.py):
+  text files (by MIME type or name) count their text; a PDF counts PDF_PAGE_TOKENS a page (pages
+  and text read by pypdf; the real API adds each page's text and image); anything else, or a
+  file_url that cannot be fetched offline, counts DEFAULT_FILE_TOKENS. `read_document` turns a
+  file's bytes into the `Document` the model reads (ModelContext.documents) and the count uses.
 - Function tools: the OpenAI cookbook's formula ("How to count tokens with tiktoken": 7 a
   function, its "name:description" line, 3 + 3 a property with its "name:type:description" line,
   enum values, 12 at the end). Hosted tools count nothing.
@@ -18,10 +20,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import math
 import re
 import struct
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+
+import pypdf
+from pypdf.errors import PyPdfError
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.services import tokens
@@ -125,29 +133,123 @@ def _dimensions(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _file_tokens(part: dict, encoding: str, param: str) -> int:
-    data = part.get("file_data")
-    if not isinstance(data, str):
-        return DEFAULT_FILE_TOKENS  # file_id / file_url: not readable offline
-    decoded = _decode(data, f"{param}.file_data")
-    if decoded is None:  # bare base64, as some clients send it
-        try:
-            decoded = ("", base64.b64decode(data, validate=True))
-        except (binascii.Error, ValueError):
-            raise InvalidRequest(f"Invalid '{param}.file_data': the base64 could not be decoded.",
-                                 param=f"{param}.file_data", code="invalid_value") from None
-    mime, raw = decoded
-    filename = str(part.get("filename") or "")
-    if mime == "application/pdf" or raw[:5] == b"%PDF-" or filename.lower().endswith(".pdf"):
-        return PDF_PAGE_TOKENS * max(1, len(re.findall(rb"/Type\s*/Page(?!s)", raw)))
-    if mime.startswith("text/") or mime in ("application/json", "application/xml") or filename.endswith(
-            (".txt", ".md", ".csv", ".json", ".py", ".html", ".xml")):
-        return tokens.count(raw.decode("utf-8", "replace"), encoding)
-    return DEFAULT_FILE_TOKENS
+_TEXT_NAMES = (".txt", ".md", ".markdown", ".csv", ".tsv", ".json", ".jsonl", ".py", ".js", ".ts", ".html", ".htm",
+               ".xml", ".yaml", ".yml", ".log", ".rst", ".tex", ".c", ".h", ".cpp", ".java", ".go", ".rb", ".sh", ".css")
+_TEXT_TYPES = ("application/json", "application/xml", "application/x-yaml", "application/yaml",
+               "application/javascript", "application/x-sh", "application/csv")
 
 
-def items_tokens(items: list[dict], model: str, encoding: str) -> int:
-    """Images and files of message items (their text is counted with the message)."""
+@dataclass(frozen=True)
+class Document:
+    """What a file gives the model to read: its text (None: not a document, e.g. an image), a
+    PDF's page count, and whether the text was cut at the size bound."""
+
+    text: str | None
+    pages: int | None = None
+    truncated: bool = False
+    filename: str | None = None  # an uploaded file's (an inline one names its own on the part)
+
+    def tokens(self, encoding: str) -> int:
+        if self.pages is not None:
+            return PDF_PAGE_TOKENS * max(1, self.pages)
+        if self.text is not None:
+            return tokens.count(self.text, encoding)
+        return DEFAULT_FILE_TOKENS
+
+
+class UnreadablePdf(ValueError):
+    """Bytes that say they are a PDF but pypdf cannot open."""
+
+
+def is_pdf(mime: str, filename: str, raw: bytes) -> bool:
+    return mime == "application/pdf" or raw[:5] == b"%PDF-" or filename.lower().endswith(".pdf")
+
+
+def is_text(mime: str, filename: str) -> bool:
+    return mime.startswith("text/") or mime in _TEXT_TYPES or filename.lower().endswith(_TEXT_NAMES)
+
+
+def read_document(raw: bytes, mime: str, filename: str, max_chars: int) -> Document:
+    """A file's text: a PDF's pages by pypdf (UnreadablePdf if it cannot open it), a text file
+    decoded as UTF-8; at most `max_chars` of it. CPU-bound on large files: callers run it in a thread."""
+    if is_pdf(mime, filename, raw):
+        return _read_pdf(raw, max_chars)
+    if is_text(mime, filename):
+        text = raw[: max_chars * 4].decode("utf-8", "replace")
+        return Document(text[:max_chars], truncated=len(text) > max_chars or len(raw) > max_chars * 4)
+    return Document(None)
+
+
+def _read_pdf(raw: bytes, max_chars: int) -> Document:
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(raw))
+        pages = len(reader.pages)
+        texts, size = [], 0
+        for page in reader.pages:
+            if size >= max_chars:
+                break
+            text = page.extract_text() or ""
+            texts.append(text)
+            size += len(text) + 2
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadablePdf(str(exc)) from None
+    text = "\n\n".join(texts)
+    return Document(text[:max_chars], pages=pages, truncated=size > max_chars)
+
+
+def decode_file_data(data: str, param: str) -> tuple[str, bytes]:
+    """(MIME type, bytes) of an inline file: a data URL or bare base64 (as some clients send it)."""
+    decoded = _decode(data, param)
+    if decoded is not None:
+        return decoded
+    try:
+        return "", base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest(f"Invalid '{param}': the base64 could not be decoded.", param=param,
+                             code="invalid_value") from None
+
+
+def inline_document(part: dict, param: str, max_chars: int) -> Document:
+    """The Document of an inline input_file (a 400 for broken base64 or an unreadable PDF)."""
+    mime, raw = decode_file_data(part["file_data"], f"{param}.file_data")
+    try:
+        return read_document(raw, mime, str(part.get("filename") or ""), max_chars)
+    except UnreadablePdf:
+        raise InvalidRequest(f"Invalid '{param}.file_data': the file is not a PDF that can be read.",
+                             param=f"{param}.file_data", code="invalid_value") from None
+
+
+def document_key(part: dict) -> str | None:
+    """How Context.documents keys an input_file part: its file_id, or its inline data itself."""
+    key = part.get("file_id") or part.get("file_data")
+    return key if isinstance(key, str) else None
+
+
+INLINE_MAX_CHARS = 4_000_000  # an inline file read without the settings' bound (a count of an old row)
+
+
+def _file_tokens(part: dict, encoding: str, param: str, documents: Mapping[str, Document]) -> int:
+    key = document_key(part)
+    if key is not None and key in documents:
+        return documents[key].tokens(encoding)
+    if not isinstance(part.get("file_data"), str):
+        return DEFAULT_FILE_TOKENS  # file_url (not fetched offline); a file_id no context resolved
+    return inline_document(part, param, INLINE_MAX_CHARS).tokens(encoding)
+
+
+def file_parts(items: list[dict]):
+    """(param, part) of every input_file part of message items, in order."""
+    for i, item in enumerate(items):
+        content = item.get("content") if item.get("type", "message") == "message" else None
+        for j, part in enumerate(content if isinstance(content, list) else []):
+            if isinstance(part, dict) and part.get("type") == "input_file":
+                yield f"input[{i}].content[{j}]", part
+
+
+def items_tokens(items: list[dict], model: str, encoding: str, documents: Mapping[str, Document] | None = None) -> int:
+    """Images and files of message items (their text is counted with the message); `documents`:
+    the files already read (by services/context.py), by document_key."""
+    documents = documents or {}
     total = 0
     for i, item in enumerate(items):
         content = item.get("content") if item.get("type", "message") == "message" else None
@@ -158,7 +260,7 @@ def items_tokens(items: list[dict], model: str, encoding: str) -> int:
                 size = _image_size(url, f"{param}.image_url") if isinstance(url, str) else DEFAULT_IMAGE_SIZE
                 total += image_tokens(model, part.get("detail") or "auto", size)
             elif part.get("type") == "input_file":
-                total += _file_tokens(part, encoding, param)
+                total += _file_tokens(part, encoding, param, documents)
     return total
 
 

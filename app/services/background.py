@@ -69,6 +69,7 @@ class BackgroundService:
         # As its create prepared it: the model's view and its counts come from the row, not again.
         p = prepare.rehydrate(row.tenant, StoredRequest.from_json(row.request), orjson.loads(row.body),
                               [orjson.loads(d) for d in item_data])
+        p = await prepare.reread(self.store, p)  # the files and search results its row does not keep
         response = p.response
         cancel = self.cancels.setdefault(job.response_id, asyncio.Event())
         if row.cancel_requested:

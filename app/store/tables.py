@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
 
 metadata = MetaData()
 
@@ -146,7 +160,117 @@ journal = Table(
     Column("fixture_id", String(80)),
     Column("duration_ms", Float, nullable=False),
     Column("model", String(128)),  # the body's `model`, when it names one
+    Column("reply", Text),  # what the server answered: its first bytes (services/journal.py MAX_REPLY), redacted
     Index("ix_journal_tenant", "tenant", "seq"),
     Index("ix_journal_tenant_model", "tenant", "model", "seq"),
     Index("ix_journal_fixture", "fixture_id"),
+)
+
+# Files (issue 25): the row, and its bytes in pieces (file_blobs) so no statement moves more than
+# one piece — on SQLite the driver runs inline on the event loop. `text` is what was extracted
+# from it (text files, PDFs), bounded; an upload's parts keep their bytes the same way, keyed by
+# the part's id, until complete() hands them to the file.
+files = Table(
+    "files",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+    Column("filename", String(512), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("mime_type", String(255), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("text", Text),  # the extracted text; NULL: not a document (an image, a binary)
+    Column("pages", Integer),  # a PDF's pages
+    Index("ix_files_tenant_created", "tenant", "created_at", "id"),
+)
+
+file_blobs = Table(
+    "file_blobs",
+    metadata,
+    Column("owner_id", String(64), primary_key=True),  # a file's id, or an upload part's
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("filename", String(512), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("mime_type", String(255), nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("file_id", String(64)),
+    Column("file_expires_after", Integer),  # seconds, for the file complete() makes
+)
+
+upload_parts = Table(
+    "upload_parts",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("upload_id", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
+    Index("ix_upload_parts_upload", "upload_id"),
+)
+
+vector_stores = Table(
+    "vector_stores",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("description", Text),
+    Column("metadata", Text, nullable=False),  # JSON object
+    Column("expires_days", Integer),  # expires_after.days (anchor last_active_at)
+    Column("last_active_at", BigInteger, nullable=False),
+    Index("ix_vector_stores_tenant_created", "tenant", "created_at", "id"),
+)
+
+# A vector store's files; `seq` orders their pages. Status is decided when indexing ends.
+vector_store_files = Table(
+    "vector_store_files",
+    metadata,
+    Column("seq", _Serial, primary_key=True, autoincrement=True),
+    Column("vector_store_id", String(64), nullable=False),
+    Column("file_id", String(64), nullable=False),
+    Column("batch_id", String(64)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("usage_bytes", BigInteger, nullable=False, server_default="0"),
+    Column("attributes", Text, nullable=False),  # JSON object
+    Column("chunking", Text, nullable=False),  # JSON: the static chunking strategy applied
+    Column("last_error", Text),  # JSON {code, message}
+    Index("ix_vector_store_files_file", "vector_store_id", "file_id", unique=True),
+    Index("ix_vector_store_files_batch", "batch_id"),
+)
+
+vector_store_batches = Table(
+    "vector_store_batches",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("vector_store_id", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+# Chunks of the files of vector stores, searched with the store's own full-text engine: an FTS5
+# table over `text` on SQLite (chunks_fts, kept by triggers), a GIN index over its tsvector on
+# Postgres (migrations/versions/0012_files_vector_stores.py makes both; neither is a Core table).
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("seq", _Serial, primary_key=True, autoincrement=True),
+    Column("vector_store_id", String(64), nullable=False),
+    Column("file_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_chunks_file", "vector_store_id", "file_id", "position"),
 )

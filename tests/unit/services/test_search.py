@@ -1,0 +1,61 @@
+"""Chunking, query words and attribute filters of vector store search (services/search.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from responses_mock.services import search, tokens
+
+
+def test_chunks_are_windows_of_tokens_with_overlap():
+    text = " ".join(f"w{i}" for i in range(3000))
+    ids = tokens.encoding(search.CHUNK_ENCODING).encode(text)
+    chunks = search.chunk_text(text, 800, 400)
+    enc = tokens.encoding(search.CHUNK_ENCODING)
+    assert [len(enc.encode(c)) for c in chunks[:-1]] == [800] * (len(chunks) - 1)
+    assert len(chunks) == -(-(len(ids) - 800) // 400) + 1  # a window every 400 tokens until the end is in one
+    assert enc.encode(chunks[1])[:400] == enc.encode(chunks[0])[400:]  # 400 tokens of overlap
+    assert chunks[-1].endswith("w2999")
+
+
+def test_short_and_empty_texts():
+    assert search.chunk_text("just a line", 800, 400) == ["just a line"]
+    assert search.chunk_text("", 800, 400) == []
+    assert search.chunk_text("a b c d e f g h", 4, 0) == ["a b c d", " e f g h"]
+
+
+def test_query_words_drop_stop_words_and_repeats():
+    assert search.words("What is the secret word in the FILE? the file!") == ["secret", "word", "file"]
+    assert search.words("what is it") == ["what", "is", "it"]  # nothing but stop words: keep them
+    assert len(search.words(" ".join(f"x{i}" for i in range(100)))) == search.MAX_WORDS
+
+
+ATTRS = {"topic": "sea", "year": 2024, "draft": False}
+
+
+@pytest.mark.parametrize("flt, expected", [
+    (None, True),
+    ({"type": "eq", "key": "topic", "value": "sea"}, True),
+    ({"type": "ne", "key": "topic", "value": "sea"}, False),
+    ({"type": "gt", "key": "year", "value": 2023}, True),
+    ({"type": "lte", "key": "year", "value": 2023}, False),
+    ({"type": "gte", "key": "topic", "value": 3}, False),  # a string is not compared with a number
+    ({"type": "in", "key": "topic", "value": ["land", "sea"]}, True),
+    ({"type": "nin", "key": "topic", "value": ["land", "sea"]}, False),
+    ({"type": "eq", "key": "draft", "value": False}, True),
+    ({"type": "eq", "key": "missing", "value": "x"}, False),
+    ({"type": "and", "filters": [{"type": "eq", "key": "topic", "value": "sea"},
+                                 {"type": "lt", "key": "year", "value": 2000}]}, False),
+    ({"type": "or", "filters": [{"type": "eq", "key": "topic", "value": "land"},
+                                {"type": "and", "filters": [{"type": "gte", "key": "year", "value": 2024}]}]}, True),
+])
+def test_filters_on_attributes(flt, expected):
+    assert search.matches(flt, ATTRS) is expected
+
+
+def test_max_num_results_bounds():
+    assert search.check_max_results(None, "p") == 10
+    assert search.check_max_results(50, "p") == 50
+    with pytest.raises(Exception) as err:
+        search.check_max_results(0, "tools[0].max_num_results")
+    assert err.value.param == "tools[0].max_num_results"
