@@ -1,33 +1,27 @@
-"""The default fake model: deterministic, input-seeded prose of plausible length.
+"""The default fake model: it answers from its context, else in deterministic, input-seeded prose.
 
-The same context always yields the same text (the seed is a hash of model, instructions and
-messages). It picks topic words from the last user message so answers read as on-topic, and
-answers in the form and length the prompt asks for (backends/forms.py): N words, sentences or
-paragraphs, a list of N, one word, a haiku, an essay, arithmetic, a short factual answer.
+When what it was given — the input's files, file_search results, tool outputs, earlier turns —
+holds sentences that match the question, it answers with them (backends/extractive.py); otherwise
+with prose on the prompt's topics (names and acronyms keep their case). Either way in the form and
+length the prompt asks for (backends/forms.py): N words, sentences or paragraphs, a list of N, one
+word, a haiku, an essay, arithmetic, a short factual answer, a greeting back.
+
+The same context always yields the same text (the seed is a hash of model, instructions and messages).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-import re
 from collections.abc import AsyncIterator
 
 import anyio
 import orjson
 
-from responses_mock.backends import forms, tools
+from responses_mock.backends import extractive, forms, tools, words
 from responses_mock.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
+from responses_mock.backends.extractive import Answer
 from responses_mock.backends.schema_values import SchemaValues
-
-_STOP = set("""a an and are as at be been but by can could did do does for from had has have how i
-if in into is it its just let like me more most my no not of on or our please should so some
-such tell than that the their them then there these they this those to two three four five under
-up us very was we were what when where which who why will with would you your explain describe
-give write make show about sentence sentences word words briefly short long list
-paragraph paragraphs essay essays article report post haiku poem detailed comprehensive thorough
-covering major milestones tips ways steps ideas reasons examples answer best better""".split())
-
 
 _OPENERS = [
     "{T} is best understood by looking at what it does in practice.",
@@ -73,10 +67,6 @@ def seed_of(ctx: ModelContext) -> int:
     return int.from_bytes(h.digest()[:8], "big")
 
 
-# Words of 4 to 30 letters: a run longer than any word (a pasted blob) is no topic to repeat.
-_WORD = re.compile(r"(?<![A-Za-z\-'])[A-Za-z][A-Za-z\-']{3,29}(?![A-Za-z\-'])")
-
-
 _GIST = 8192  # characters read from each end of a long message
 
 
@@ -86,15 +76,15 @@ def _gist(text: str) -> str:
     return text if len(text) <= 2 * _GIST else text[:_GIST] + "\n" + text[-_GIST:]
 
 
-def _topics(text: str) -> list[str]:
-    seen: list[str] = []
-    for match in _WORD.finditer(_gist(text)):
-        w = match.group().lower().strip("'-")
-        if w not in _STOP and w not in seen:
-            seen.append(w)
-            if len(seen) == 4:
-                break
-    return seen or ["this question"]
+def _topics(ctx: ModelContext) -> list[str]:
+    """What the prompt is about, in its own case for names and acronyms ("TCP", "Paris"); a prompt
+    about nothing in particular ("And then?") is about what the user last asked about."""
+    said = [m.text for m in ctx.messages if m.role == "user"][::-1][:8]
+    for text in said:
+        found = words.topics(forms.without_form(_gist(text)))
+        if found:
+            return found
+    return ["the subject"]
 
 
 class _Writer:
@@ -132,15 +122,86 @@ class _Writer:
 
 
 def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
-    """An answer in the form and length the prompt asks for (backends/forms.py)."""
+    return compose(ctx, rng).text
+
+
+def compose(ctx: ModelContext, rng: random.Random) -> Answer:
+    """An answer in the form and length the prompt asks for (backends/forms.py): from the context
+    when something in it matches the question (backends/extractive.py), else prose on its topics."""
     text = _gist(ctx.last_user_text)
-    topics = _topics(text)
     form = forms.read(text)
-    write = _Writer(topics, rng)
-    if form.kind == "one_word":
-        return topics[0].capitalize() + "."
     if form.kind == "number":
-        return form.value
+        return Answer(form.value)
+    if form.kind == "greeting":
+        return Answer(_GREETINGS[rng.randrange(len(_GREETINGS))])
+    topics = _topics(ctx)
+    write = _Writer(topics, rng)
+    if form.kind in _EXTRACTIVE:
+        found = _from_context(ctx, form, write)
+        if found is not None:
+            return found
+    return Answer(_prose(form, topics, write, rng))
+
+
+_EXTRACTIVE = ("one_word", "sentences", "words", "list", "short", "free")
+_GREETINGS = ["Hello! How can I help you today?", "Hi there! What can I do for you?",
+              "Hello! What would you like to know?"]
+
+
+def _from_context(ctx: ModelContext, form: forms.Form, write: _Writer) -> Answer | None:
+    """The form filled with the sentences of the context that best match the question; None when
+    nothing there does. A file_search's results come first: the answer quotes the best of them, and
+    a question about no word in particular ("What does the file say?") gets a file's first lines."""
+    reading = extractive.read(ctx)
+    if ctx.file_search_results:
+        reading = reading.only("search")
+    if not reading.ranked:
+        if not reading.leading or (reading.terms and not ctx.file_search_results):
+            return None
+        picked = list(reading.leading[:max(1, form.n)] if form.kind in ("sentences", "list") else reading.leading)
+    elif form.kind in ("sentences", "list"):
+        picked = reading.best(form.n)
+    elif form.kind == "words":
+        picked = _enough_words(reading, form.n)
+    elif form.kind in ("one_word", "short"):
+        picked = reading.best(1)
+    else:
+        picked = reading.best(3, close=0.5)
+    if form.kind == "one_word":
+        word = extractive.answer_word(picked[0], reading.terms)
+        return None if word is None else Answer(word[:1].upper() + word[1:] + ".")
+    if form.kind == "list":
+        found = extractive.quote(picked, joiner="\n", numbered=True)
+        more = [write.fill(write.rng.choice(_BODY)) for _ in range(form.n - len(picked))]
+        return Answer("\n".join([found.text] + [f"{len(picked) + i + 1}. {s}" for i, s in enumerate(more)]),
+                      found.annotations)
+    found = extractive.quote(picked)
+    if form.kind == "sentences" and len(picked) < form.n:  # the documents have too few: pad with prose
+        return Answer(" ".join([found.text] + write.sentences(form.n)[len(picked):]), found.annotations)
+    if form.kind == "words":
+        kept = found.text.split()
+        if len(kept) >= form.n:
+            text = " ".join(kept[:form.n]).rstrip(".,;:") + "."
+        else:
+            text = found.text + " " + write.words(form.n - len(kept))
+        return Answer(text, tuple({**a, "index": min(a["index"], len(text))} for a in found.annotations))
+    return found
+
+
+def _enough_words(reading: extractive.Reading, n: int) -> list[extractive.Sentence]:
+    """The best sentences until they hold n words, in document order."""
+    picked, count = [], 0
+    for _, sentence in reading.ranked[:200]:
+        if count >= n:
+            break
+        picked.append(sentence)
+        count += len(sentence.text.split())
+    return sorted(picked, key=lambda s: s.order)
+
+
+def _prose(form: forms.Form, topics: list[str], write: _Writer, rng: random.Random) -> str:
+    if form.kind == "one_word":
+        return topics[0][:1].upper() + topics[0][1:] + "."
     if form.kind == "words":
         return write.words(form.n)
     if form.kind == "paragraphs":
@@ -165,19 +226,20 @@ def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
 
 
 class DefaultBackend:
-    """Deterministic prose; hidden reasoning and a summary for reasoning models."""
+    """Answers from the context, else deterministic prose; hidden reasoning and a summary for reasoning models."""
 
     name = "default"
 
     async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
-        seed = seed_of(ctx)
+        # Hashing megabytes of context is a few milliseconds the loop need not wait for.
+        seed = await anyio.to_thread.run_sync(seed_of, ctx) if extractive.needs_thread(ctx) else seed_of(ctx)
         rng = random.Random(seed)
         # Effort `none` (gpt-5.1 and later by default) thinks not at all: no reasoning item.
         if ctx.reasoning and ctx.effort != "none":
             low, high = _EFFORT_TOKENS.get(ctx.effort or "medium", _EFFORT_TOKENS["medium"])
             thinking = rng.randint(low, high)
             summary = _SUMMARY[rng.randrange(len(_SUMMARY))]
-            topics = _topics(ctx.last_user_text)
+            topics = _topics(ctx)
             summary = summary.format(t=topics[0], u=topics[-1] if len(topics) > 1 else "the context")
             yield SummaryDelta(summary)
             # Hidden thinking arrives in slices so the lifecycle can pace and cancel between them.
@@ -193,14 +255,24 @@ class DefaultBackend:
             yield call
         if plan.ends_turn:
             return  # function calls and approval requests: the client answers first
-        schema_format = (((ctx.request.get("text") or {}).get("format")) or {}).get("type") == "json_schema"
-        answer = await anyio.to_thread.run_sync(structured_answer, ctx, seed) if schema_format else \
-            structured_answer(ctx, seed)
-        if answer is None:
-            answer = tools.answer_from_outputs(ctx) or compose_answer(ctx, rng)
-            if plan.notes:
-                answer = " ".join(plan.notes) + " " + answer
-        yield TextDelta(answer)
+        fmt = (((ctx.request.get("text") or {}).get("format")) or {}).get("type")
+        answer = await anyio.to_thread.run_sync(structured_answer, ctx, seed) if fmt == "json_schema" or (
+            fmt == "json_object" and extractive.needs_thread(ctx)) else structured_answer(ctx, seed)
+        if answer is not None:
+            yield TextDelta(answer)
+            return
+        # Reading the context (files, outputs, turns) is bounded, yet megabytes take a moment: in a thread.
+        said = await anyio.to_thread.run_sync(_answer, ctx, rng) if extractive.needs_thread(ctx) else \
+            _answer(ctx, rng)
+        if plan.notes:  # what the hosted tools did, before the answer (its citations move along)
+            lead = " ".join(plan.notes) + " "
+            said = Answer(lead + said.text, tuple({**a, "index": a["index"] + len(lead)} for a in said.annotations))
+        yield TextDelta(said.text, annotations=said.annotations)
+
+
+def _answer(ctx: ModelContext, rng: random.Random) -> Answer:
+    after_tools = tools.answer_from_outputs(ctx)
+    return Answer(after_tools) if after_tools is not None else compose(ctx, rng)
 
 
 def structured_answer(ctx: ModelContext, seed: int) -> str | None:

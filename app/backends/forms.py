@@ -1,6 +1,6 @@
 """What form and length a prompt asks for, as the default model reads it: N words, sentences or
 paragraphs, a list of N, one word, a haiku, an essay (a "detailed" one, or one "covering at least
-10 milestones", is long), arithmetic, a short factual question. Rule-based and deterministic."""
+10 milestones", is long), arithmetic, a short factual question, a greeting. Rule-based and deterministic."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ _BULLETS = re.compile(r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+(?:bullet
                       r"reasons|ideas|examples|facts|ways)\b", re.I)
 _HAIKU = re.compile(r"\bhaiku\b", re.I)
 _ESSAY = re.compile(r"\b(?:essay|article|report|blog post)\b", re.I)
-_LONG = re.compile(r"\b(?:detailed|in[- ]depth|comprehensive|thorough|long)\b", re.I)
+_LONG = re.compile(r"\b(?:detailed|in[- ]depth|comprehensive|thorough|(?<!how )long)\b", re.I)  # not "how long"
 _AT_LEAST = re.compile(r"\bat least\s+" + _N + r"\b", re.I)
 _ARITHMETIC = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x×÷]|plus|minus|times|divided by)\s*(-?\d+(?:\.\d+)?)", re.I)
+_GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening))"
+                       r"(?:\s+(?:there|all|everyone|again))?\W*$", re.I)
 _QUESTION = re.compile(r"^\s*(?:what|who|when|where|which|how (?:many|much|old|far|long|tall)|is|are|does|did|"
                        r"can|capital of)\b", re.I)
 
@@ -35,7 +37,7 @@ def _number(text: str) -> int:
 
 @dataclass(frozen=True)
 class Form:
-    kind: str  # words | sentences | paragraphs | list | one_word | haiku | essay | number | short | free
+    kind: str  # words | sentences | paragraphs | list | one_word | haiku | essay | number | short | greeting | free
     n: int = 0
     item: str = ""  # what a list lists ("fruits")
     value: str = ""  # the answer of arithmetic
@@ -67,9 +69,24 @@ def read(text: str) -> Form:
         if _LONG.search(text):
             sections = max(sections, 8)
         return Form("essay", max(3, min(sections, 40)))
+    if len(text) < 40 and _GREETING.match(text):
+        return Form("greeting")
     if _QUESTION.search(text) and len(text.split()) <= 14 and text.rstrip().endswith("?"):
         return Form("short", 1)
     return Form("free")
+
+
+_FORM_PHRASES = (_ONE_WORD, re.compile(r"\b(?:in|with|using|as)\s+(?:exactly\s+|about\s+|at most\s+)?" + _N +
+                            r"[\s-]+(?:short\s+|brief\s+|simple\s+)?(?:words?|sentences?|paragraphs?|lines?)\b", re.I),
+                 _WORDS, _SENTENCES, _PARAGRAPHS, _BULLETS)
+
+
+def without_form(text: str) -> str:
+    """The prompt less the phrases that only ask for a form ("in 3 sentences", "in one word"): what
+    is left says what it is about."""
+    for pattern in _FORM_PHRASES:
+        text = pattern.sub(" ", text)
+    return text
 
 
 def _evaluate(a: str, op: str, b: str) -> str | None:
