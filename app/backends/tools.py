@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from responses_mock.backends import arguments, code_mode, hosted, intent, shells
+from responses_mock.backends import arguments, code_mode, extractive, hosted, intent, shells
 from responses_mock.backends.base import Chunk, ModelContext, ToolCall
 from responses_mock.backends.intent import Said
 
@@ -119,7 +119,7 @@ def plan(ctx: ModelContext, seed: int) -> Plan:
         return _after_approval(ctx, seed, out)
     said = Said(intent.gist(ctx.last_user_text), frozenset(t.get("name") for t in tools if t.get("name")))
     done = _Done(turn)
-    needs = [n for n in _needs(tools, said) if not done.satisfied(n)]
+    needs = [n for n in _needs(tools, said, searched=bool(ctx.file_search_results)) if not done.satisfied(n)]
     if not needs and mode == "required" and not done.answered:
         # Forced with nothing asked: the likeliest tool, once. Once outputs are back it is not forced
         # again, or an agent whose tool_choice stays "required" would loop for ever.
@@ -138,10 +138,11 @@ def plan(ctx: ModelContext, seed: int) -> Plan:
     return out
 
 
-def _needs(tools: list[dict], said: Said) -> list[Need]:
+def _needs(tools: list[dict], said: Said, searched: bool = False) -> list[Need]:
     """What the message asks for, one need each: the commands it says to run (on the shell tool it
     names, else the first shell-like one), the tools it names, then the tools it clearly asks for —
-    the strongest per subject, so get_goal and update_goal do not both answer "goal"."""
+    the strongest per subject, so get_goal and update_goal do not both answer "goal". `searched`:
+    the file_search tool's stores hold chunks matching the message, as good a cue as "the files"."""
     callable_ = [t for t in tools if kind_of(t) != "namespace"]
     named = [t for t in callable_ if intent.named(t.get("name") or "", said)]
     runners = [t for t in named + callable_ if shells.shell_field(t) is not None]
@@ -156,7 +157,9 @@ def _needs(tools: list[dict], said: Said) -> list[Need]:
         if kind_of(tool) in ("function", "custom"):
             strength, about = intent.asked_for(tool, said)
         else:
-            strength, about = int(intent.hosted_asked(tool, kind_of(tool), said)), frozenset({kind_of(tool)})
+            kind = kind_of(tool)
+            strength = int(intent.hosted_asked(tool, kind, said) or (kind == "file_search" and searched))
+            about = frozenset({kind})
         if strength:
             asked.append((-strength, i, about, tool))
     subjects: list[frozenset[str]] = []
@@ -226,8 +229,9 @@ def _hosted(ctx: ModelContext, tool: dict, out: Plan) -> None:
     if kind == "web_search":
         out.calls.append(hosted.web_search(text))
         out.notes.append(f"I searched the web for \"{text}\".")
-    elif kind == "file_search":
-        out.calls.append(hosted.file_search(text))
+    elif kind == "file_search":  # the services searched its stores already (ctx.file_search_results)
+        shown = "file_search_call.results" in (ctx.request.get("include") or [])
+        out.calls.append(hosted.file_search(text, ctx.file_search_results, with_results=shown))
         out.notes.append("I searched the attached files.")
     elif kind == "code_interpreter":
         total = sum(int(d) for d in re.findall(r"\d+", text)) or 42
@@ -314,10 +318,20 @@ def answer_from_outputs(ctx: ModelContext) -> str | None:
             name = called[0] if called else call.get("name") or item.get("name") or "the tool"
             if called and "Output:\n" in text:  # a code-mode script's header is not the tool's answer
                 text = text.split("Output:\n", 1)[1]
-            parts.append(f"According to {name}: {text.strip()[:500]}")
+            parts.append(f"According to {name}: {_quoted(text.strip(), ctx)}")
     # A code block needs its own lines; a function's answer reads as one paragraph.
     joiner = "\n\n" if any("\n" in p for p in parts) else " "
     return joiner.join(parts + ["Let me know if you need anything else."])
+
+
+_QUOTED = 500  # characters of a function's output quoted in the answer
+
+
+def _quoted(text: str, ctx: ModelContext) -> str:
+    """A function's answer verbatim; of a long one, the sentences that answer the question (else its start)."""
+    if len(text) <= _QUOTED:
+        return text
+    return extractive.excerpt(text, extractive.split_question(ctx.last_user_text)[0], _QUOTED) or text[:_QUOTED]
 
 
 def _is_shell_call(ctx: ModelContext, call: dict) -> bool:

@@ -118,3 +118,12 @@ def test_a_background_run_searches_as_its_create_would(shelf):
     assert r.status == "completed" and "Seagull" in r.output_text
     call = next(item for item in r.output if item.type == "file_search_call")
     assert call.results and call.results[0].file_id == files["boats.txt"].id
+
+
+def test_a_question_the_stores_answer_is_searched_without_naming_files(shelf):
+    """A real model with file_search searches when the question is about what the stores hold."""
+    client, store, _ = shelf
+    r = _ask(client, store.id, "Which boat is the fastest in the harbour?")
+    assert [i.type for i in r.output] == ["file_search_call", "message"] and "Seagull" in r.output_text
+    r = _ask(client, store.id, "Write a haiku about autumn leaves.")  # nothing in the stores matches
+    assert [i.type for i in r.output] == ["message"]
