@@ -186,7 +186,7 @@ async def _salvage(conn, row: response_store.Row) -> tuple[dict, int]:
     body["output"] = fold_output(orjson.loads(data) for _, _, data in logged)
     close_open(body["output"])
     stored = StoredRequest.from_json(row.request)
-    model = catalog.resolve(stored.params["model"])
+    model = catalog.find(stored.params["model"]) or catalog.stand_in(stored.params["model"])  # accepted at create
     input_tokens = stored.input_tokens
     if not stored.fitted:  # a row of an older release: count its stored input
         items = [orjson.loads(d) for d in await RESPONSE_ITEMS.all_data(conn, row.id)]

@@ -45,6 +45,7 @@ class CatalogModel:
     efforts: tuple[str, ...] | list | None = None  # the reasoning efforts it accepts (None: any)
     verbosity: bool = False  # whether it takes text.verbosity other than medium
     family: str | None = None  # the family its unstated figures come from
+    stand_in: bool = False  # not in the catalog: a recording's model (stand_in below)
 
     def wire(self, model_id: str) -> dict:
         return {"id": model_id, "object": "model", "created": self.created, "owned_by": self.owned_by}
@@ -81,7 +82,7 @@ _extra_families: list[dict] = []  # the user's families, tried before the shippe
 # What a user's entry may leave out.
 _DEFAULTS = {"created": 1700000000, "reasoning": False, "encoding": "o200k_base", "context_window": 128000,
              "max_output_tokens": 16384}
-_FIGURES = {f.name for f in fields(CatalogModel)} - {"id", "snapshot", "family"}
+_FIGURES = {f.name for f in fields(CatalogModel)} - {"id", "snapshot", "family", "stand_in"}
 # gpt-5.2-2025-12-11, and the older gpt-4-0613 style.
 _DATED = re.compile(r"^(?P<base>.+)-(?P<date>\d{4}-\d{2}-\d{2}|\d{4})$")
 
@@ -236,6 +237,7 @@ def extend(path: Path) -> int:
     _extra[:] = [e for e in _extra if e["id"] not in {r["id"] for r in entries}] + list(entries)
     _families.cache_clear()
     _index.cache_clear()
+    stand_in.cache_clear()  # its figures come from the families
     return len(entries)
 
 
@@ -250,6 +252,16 @@ def resolve(name: str) -> CatalogModel:
         raise InvalidRequest(f"The requested model '{name}' does not exist.", param="model",
                              code="model_not_found")
     return model
+
+
+@lru_cache(maxsize=1024)
+def stand_in(name: str) -> CatalogModel:
+    """A model the catalog lacks that a recording answers (the upstream it was recorded from knew
+    it): served under its own name, with its family's figures (the fallback's when none matches),
+    from fixtures only (backend `scripted`); what the upstream accepted is not checked again."""
+    families = _families()
+    family = family_of(name, families) or families[_shipped()["fallback"]]
+    return replace(_entry({"id": name, "family": family.name}, families), backend="scripted", stand_in=True)
 
 
 def listed() -> list[str]:

@@ -3,7 +3,9 @@ answers a request. Rules live in the database, so every replica sees the same ru
 `call`/`times` on the same counters.
 
 Order: higher `priority` first, then the most recently added (so a test can override a file's
-rule by adding one). A key's own rules and global rules compete in that one order.
+rule by adding one). A key's own rules and global rules compete in that one order. Recorded rules
+(`match.request`) are found by their request's digest, however many there are; the others are
+scanned; the rules found either way are then tried in that one order.
 """
 
 from __future__ import annotations
@@ -33,6 +35,42 @@ from responses_mock.wire.fixtures import Pace, Recorded, Rule
 class Loaded:
     id: str
     rule: Rule
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A key's rules in matching order, indexed: fault rules (`match.path`) apart, recorded rules
+    by their request digest, the other create rules to scan. Each with its place in the order."""
+
+    ordered: tuple[Loaded, ...] = ()
+    faults: tuple[Loaded, ...] = ()
+    scanned: tuple[tuple[int, Loaded], ...] = ()
+    by_digest: dict[str, tuple[tuple[int, Loaded], ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, loaded: list[Loaded]) -> Rules:
+        faults, scanned, by_digest = [], [], {}
+        for place, one in enumerate(loaded):
+            m = one.rule.match
+            if m.path is not None:
+                faults.append(one)
+            elif m.request is not None:
+                by_digest.setdefault(m.request.digest, []).append((place, one))
+            else:
+                scanned.append((place, one))
+        return cls(tuple(loaded), tuple(faults), tuple(scanned), {k: tuple(v) for k, v in by_digest.items()})
+
+    def __bool__(self) -> bool:
+        return bool(self.ordered)
+
+    def __iter__(self):
+        return iter(self.ordered)
+
+    def __len__(self) -> int:
+        return len(self.ordered)
+
+    def recorded_for(self, digest: str) -> tuple[tuple[int, Loaded], ...]:
+        return self.by_digest.get(digest, ())
 
 
 @dataclass(frozen=True)
@@ -142,7 +180,7 @@ class FixturesService:
         self.store = store
         self.replay_speed = replay_speed  # recorded rules' pace, scaled when they are matched
         self._parsed: dict[tuple[str, str], Rule] = {}  # (id, rule json) → parsed, not re-validated per request
-        self._cache: dict[str, tuple[int, list[Loaded]]] = {}  # tenant → (version, its candidate rules)
+        self._cache: dict[str, tuple[int, Rules]] = {}  # tenant → (version, its candidate rules)
         self.version = 0
 
     def _row_rule(self, row: fixture_store.Row) -> Rule:
@@ -263,7 +301,7 @@ class FixturesService:
 
     # -- matching ----------------------------------------------------------------------------
 
-    async def candidates(self, tenant: str) -> list[Loaded]:
+    async def candidates(self, tenant: str) -> Rules:
         """The rules for a key, from a per-process cache: every request asks, rules rarely change.
         Changes here invalidate it at once; changes by another replica arrive by Postgres NOTIFY."""
         version = self.version
@@ -272,7 +310,7 @@ class FixturesService:
             return cached[1]
         async with self.store.connect() as conn:
             rows = await fixture_store.candidates(conn, tenant)
-        loaded = [Loaded(r.id, self._row_rule(r)) for r in rows]
+        loaded = Rules.of([Loaded(r.id, self._row_rule(r)) for r in rows])
         if len(self._cache) > 50_000:
             self._cache.clear()
         self._cache[tenant] = (version, loaded)
@@ -307,13 +345,24 @@ class FixturesService:
                 chosen = loaded
         return chosen
 
-    async def for_request(self, rules: list[Loaded], method: str, path: str) -> Loaded | None:
+    async def for_request(self, rules: Rules, method: str, path: str) -> Loaded | None:
         """A fault rule (`match.path`) for any endpoint."""
         return await self._first([
-            loaded for loaded in rules
-            if loaded.rule.match.path is not None and patterns.search(loaded.rule.match.path, path)
+            loaded for loaded in rules.faults
+            if patterns.search(loaded.rule.match.path, path)
             and (not loaded.rule.match.method or loaded.rule.match.method.upper() == method)])
 
-    async def for_create(self, rules: list[Loaded], f: CreateFacts) -> Loaded | None:
-        return await self._first([loaded for loaded in rules
-                                  if loaded.rule.match.path is None and _accepts(loaded.rule, f)])
+    async def for_create(self, rules: Rules, f: CreateFacts) -> Loaded | None:
+        """The rule answering a create: the recorded rules of its digest (a lookup; the request is
+        normalised only when the key has recorded rules) and the scanned rules that accept it,
+        tried in the one matching order."""
+        recorded = rules.recorded_for(f.request_digest) if rules.by_digest else ()
+        accepted = [(place, loaded) for place, loaded in (*recorded, *rules.scanned) if _accepts(loaded.rule, f)]
+        if recorded and rules.scanned:
+            accepted.sort(key=lambda pair: pair[0])
+        return await self._first([loaded for _, loaded in accepted])
+
+    async def has_recording(self, tenant: str, params: dict) -> bool:
+        """Whether a recorded rule of this key (or a file's) was made for exactly this request."""
+        rules = await self.candidates(tenant)
+        return bool(rules.by_digest) and bool(rules.recorded_for(Recorded.of(params).digest))

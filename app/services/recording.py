@@ -1,7 +1,8 @@
 """Recordings: an upstream's answer to a create (services/upstream.py) turned into a fixture rule,
 so the same request is answered again offline through this server's own lifecycle (its ids, its
 store, its streams). The rule's match is the request, normalised (wire/fixtures.py `Recorded`);
-its respond is the answer's output, usage and status, paced as the upstream streamed it.
+its respond is the answer's output items in order, usage and status, paced as the upstream
+streamed it.
 
 A rule holds no credential: the request's headers never enter it, and of an error's reply only
 the headers a client acts on (retry-after, rate limits) are kept.
@@ -16,13 +17,17 @@ import orjson
 
 from responses_mock.limits import MAX_DELAY, MAX_RATE, MIN_RATE
 from responses_mock.wire.fixtures import (
+    CustomToolCallItem,
     ErrorCode,
-    FunctionCall,
+    FunctionCallItem,
+    HostedItem,
     HttpError,
     Match,
+    MessageItem,
     ModelError,
+    OutputItem,
     Pace,
-    Reasoning,
+    ReasoningItem,
     Recorded,
     Respond,
     Rule,
@@ -31,6 +36,7 @@ from responses_mock.wire.fixtures import (
 
 _ERROR_CODES = frozenset(get_args(ErrorCode))
 _INCOMPLETE = ("max_output_tokens", "content_filter")
+_INDEXES = ("start_index", "end_index", "index")  # an annotation's character offsets into its text
 _KEPT_HEADERS = ("retry-after", "retry-after-ms", "x-should-retry")  # and x-ratelimit-*: what a client's retry logic reads
 
 
@@ -65,31 +71,55 @@ def pace_of(timing: Timing | None, output_tokens: int, *, streamed: bool) -> Pac
     return Pace(time_to_first_token=ttft, tokens_per_second=rate)
 
 
-def respond_of(response: dict, pace: Pace | None) -> Respond:
-    """A finished response's output items, usage and status as a rule's respond. Messages,
-    refusals, reasoning summaries and function/custom tool calls are replayed (in the order the
-    scripted backend plays them: reasoning, calls, then the message); hosted tools' items are not."""
-    texts, refusals, summaries, calls = [], [], [], []
+def _message(item: dict) -> MessageItem:
+    """A message's parts as one item: its output_text parts' text (annotations moved to where
+    their part starts in the whole) and its refusal."""
+    text, refusal, annotations = "", "", []
+    for part in item.get("content") or ():
+        if part.get("type") == "output_text":
+            shift = len(text)
+            for a in part.get("annotations") or ():
+                if isinstance(a, dict):
+                    annotations.append({k: v + shift if k in _INDEXES and isinstance(v, int) else v
+                                        for k, v in a.items()})
+            text += part.get("text") or ""
+        elif part.get("type") == "refusal":
+            refusal += part.get("refusal") or ""
+    return MessageItem(type="message", text=text or None, refusal=refusal or None, annotations=annotations)
+
+
+def output_of(response: dict) -> list[OutputItem]:
+    """A finished response's output items, in order, as a rule replays them: messages, refusals,
+    reasoning summaries, function and custom tool calls, and hosted tools' items as given (without
+    their ids). The response's reasoning tokens go to its first reasoning item."""
+    out: list[OutputItem] = []
+    usage = response.get("usage") or {}
+    thought = (usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
     for item in response.get("output") or ():
+        if not isinstance(item, dict):
+            continue
         kind = item.get("type")
         if kind == "message":
-            for part in item.get("content") or ():
-                if part.get("type") == "output_text":
-                    texts.append(part.get("text") or "")
-                elif part.get("type") == "refusal":
-                    refusals.append(part.get("refusal") or "")
+            out.append(_message(item))
         elif kind == "reasoning":
-            summaries += [s.get("text", "") for s in item.get("summary") or () if isinstance(s, dict)]
+            texts = [s.get("text", "") for s in item.get("summary") or () if isinstance(s, dict)]
+            out.append(ReasoningItem(type="reasoning", summary="\n\n".join(texts) or None, tokens=thought))
+            thought = 0
         elif kind == "function_call":
-            calls.append(FunctionCall(name=item["name"], arguments=item.get("arguments") or "",
-                                      call_id=item.get("call_id")))
+            out.append(FunctionCallItem(type="function_call", name=item["name"], arguments=item.get("arguments") or "",
+                                        call_id=item.get("call_id"), namespace=item.get("namespace")))
         elif kind == "custom_tool_call":
-            calls.append(FunctionCall(name=item["name"], arguments=item.get("input") or "",
-                                      call_id=item.get("call_id"), kind="custom"))
+            out.append(CustomToolCallItem(type="custom_tool_call", name=item["name"], input=item.get("input") or "",
+                                          call_id=item.get("call_id"), namespace=item.get("namespace")))
+        elif isinstance(kind, str):
+            out.append(HostedItem(type=kind, item={k: v for k, v in item.items() if k not in ("id", "type")}))
+    return out
+
+
+def respond_of(response: dict, pace: Pace | None) -> Respond:
+    """A finished response's output items (in order), usage and status as a rule's respond."""
     usage = response.get("usage") or {}
     reasoning_tokens = (usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0
-    reasoning = Reasoning(summary="\n\n".join(summaries) or None, tokens=reasoning_tokens) \
-        if summaries or reasoning_tokens else None
     status = response.get("status")
     fields: dict = {}
     if status == "incomplete":
@@ -101,8 +131,7 @@ def respond_of(response: dict, pace: Pace | None) -> Respond:
         fields.update(status="failed", error=ModelError(code=code, message=error.get("message") or
                                                         ModelError().message))
     return Respond(
-        text="".join(texts) or None, refusal="".join(refusals) or None, function_calls=calls or None,
-        reasoning=reasoning, pace=pace, **fields,
+        output=output_of(response) or None, pace=pace, **fields,
         usage=Usage(input_tokens=usage.get("input_tokens"), output_tokens=usage.get("output_tokens"),
                     reasoning_tokens=reasoning_tokens,
                     cached_tokens=(usage.get("input_tokens_details") or {}).get("cached_tokens")) if usage else None)

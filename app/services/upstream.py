@@ -1,12 +1,13 @@
 """Forwarding to an upstream Responses API (`--upstream URL`, e.g. https://api.openai.com/v1).
 
-A create that no fixture rule answers goes there, and so does a request naming an id this server
-does not know (the upstream's ids, which a recording client holds): retrieve, its stream,
-delete, cancel, input items, and a create whose `previous_response_id` or `conversation` is the
-upstream's. The answer goes back to the client unchanged (status, body, the SSE events as they
-come); with `--record` a create's answer becomes a fixture rule of the caller's key
-(services/recording.py): at once for JSON, at the stream's terminal event for a stream, and for a
-background run once polling the upstream's retrieve finds it finished (bounded in time).
+A create that no fixture rule answers goes there (one naming a model this server's catalog lacks
+too: the upstream decides), and so does a request naming an id this server does not know (the
+upstream's ids, which a recording client holds): retrieve, its stream, delete, cancel, input items,
+and a create whose `previous_response_id` or `conversation` is the upstream's. The answer goes
+back to the client unchanged (status, body, the SSE events as they come); with `--record` a
+create's answer becomes a fixture rule of the caller's key (services/recording.py): at once for
+JSON, at the stream's terminal event for a stream, and for a background run once polling the
+upstream's retrieve finds it finished (bounded in time).
 
 A turn of a conversation of this server's is sent with the conversation's items as input, and
 its answer is appended to that conversation here, as a turn answered here would be.
@@ -47,8 +48,9 @@ _NOT_RELAYED = frozenset({"content-length", "transfer-encoding", "content-encodi
 _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _FINISHED = frozenset({"completed", "incomplete", "failed"})
 FOLLOW_FOR = 900.0  # seconds a background run is polled for before the recorder gives up
-# Errors of the create that name the upstream's objects: this server has never seen them.
-_UPSTREAM_STATE = frozenset({"previous_response_not_found", "invalid_encrypted_content"})
+# Errors of the create that the upstream decides: its objects, which this server has never seen,
+# and a model this catalog lacks (the upstream may serve it; a recording of it is served here then).
+_UPSTREAM_DECIDES = frozenset({"previous_response_not_found", "invalid_encrypted_content", "model_not_found"})
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Upstream:
         try:
             p = await self.responses.prepare(tenant, params, headers)
         except APIError as exc:
-            if exc.code not in _UPSTREAM_STATE and not isinstance(exc, NotFound):
+            if exc.code not in _UPSTREAM_DECIDES and not isinstance(exc, NotFound):
                 raise
             return await self.create(Turn(tenant, params), body, headers)
         if p.fixture_id is not None:

@@ -7,7 +7,8 @@ One rule, as JSON or YAML (files given with --fixtures, or POST /__admin/fixture
 
 Rules without `match.path` apply to `POST /v1/responses` and may script the model's output;
 rules with `match.path` (a regex) apply to any request and may only inject faults. A recording
-(services/recording.py) matches with `match.request`: one request, normalised (`Recorded`).
+(services/recording.py) matches with `match.request`: one request, normalised (`Recorded`), and
+answers with `respond.output`: its output items in the order they came.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from openai.types.responses.response_error import ResponseError
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 from typing_extensions import TypedDict
 
 from responses_mock.limits import PACE_FIELDS, pace_problem
@@ -53,9 +54,44 @@ def _normalised_item(item: object) -> object:
     return out
 
 
+# The parameters that shape an answer besides the input: two requests differing in one of them
+# (a json_schema format, an effort, a prompt version, a forced tool) are answered differently.
+# Left out: the chain, ids, caching and safety keys, metadata, and how the answer is delivered
+# (stream, background, store, service_tier). A parameter at its documented default is left out too,
+# so a client that spells the default matches one that does not.
+SHAPING = ("text", "reasoning", "prompt", "tool_choice", "parallel_tool_calls", "max_output_tokens",
+           "max_tool_calls", "temperature", "top_p", "top_logprobs", "truncation", "include")
+_AT_DEFAULT = {"tool_choice": "auto", "parallel_tool_calls": True, "truncation": "disabled", "temperature": 1,
+               "top_p": 1, "top_logprobs": 0}
+
+
+def _without_nulls(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _shaping(params: dict) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in SHAPING:
+        value = _without_nulls(params.get(key))
+        if key == "text" and isinstance(value, dict):
+            value = {k: v for k, v in value.items()
+                     if (k, v) not in (("format", {"type": "text"}), ("verbosity", "medium"))}
+        if key == "include" and isinstance(value, list):
+            value = sorted(set(v for v in value if isinstance(v, str)))
+        if value is None or value in ({}, []) or (key in _AT_DEFAULT and value == _AT_DEFAULT[key]):
+            continue
+        out[key] = value
+    return out
+
+
 class Recorded(BaseModel):
     """The request a recorded rule answers (services/recording.py), normalised: its model,
-    instructions, input and tools, and nothing else (no ids, no chain, no key)."""
+    instructions, input and tools, and the parameters that shape an answer (`SHAPING`), and
+    nothing else (no ids, no chain, no key)."""
 
     model_config = _STRICT
 
@@ -63,6 +99,18 @@ class Recorded(BaseModel):
     instructions: str | None = None
     input: list[Any] = Field(default_factory=list)
     tools: list[Any] = Field(default_factory=list)
+    text: dict[str, Any] | None = None
+    reasoning: dict[str, Any] | None = None
+    prompt: dict[str, Any] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
+    max_output_tokens: int | None = None
+    max_tool_calls: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_logprobs: int | None = None
+    truncation: str | None = None
+    include: list[str] | None = None
 
     @classmethod
     def of(cls, params: dict) -> Recorded:
@@ -70,13 +118,17 @@ class Recorded(BaseModel):
         items = [{"type": "message", "role": "user", "content": raw}] if isinstance(raw, str) else raw or []
         instructions = params.get("instructions")
         return cls(model=str(params.get("model", "")), instructions=instructions if isinstance(instructions, str)
-                   else None, input=[_normalised_item(i) for i in items], tools=list(params.get("tools") or []))
+                   else None, input=[_normalised_item(i) for i in items], tools=list(params.get("tools") or []),
+                   **_shaping(params))
 
     @cached_property
     def digest(self) -> str:
-        """What two requests share when a recording answers both (input items compared normalised)."""
+        """What two requests share when a recording answers both (input items compared normalised;
+        shaping parameters at their defaults absent, so a recording made before they were matched
+        keeps its digest)."""
         shape = {"model": self.model, "instructions": self.instructions,
-                 "input": [_normalised_item(i) for i in self.input], "tools": self.tools}
+                 "input": [_normalised_item(i) for i in self.input], "tools": self.tools,
+                 **_shaping({k: getattr(self, k) for k in SHAPING})}
         return hashlib.sha256(orjson.dumps(shape, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -194,6 +246,67 @@ class Pace(BaseModel):
         return self
 
 
+# `respond.output`: the output items in order, as a recording saves them (each becomes one item of
+# the response, in this order; two items of the same kind next to each other are one item on replay).
+class MessageItem(BaseModel):
+    model_config = _STRICT
+
+    type: Literal["message"]
+    text: str | None = None
+    refusal: str | None = None  # a refusal part, before the text
+    annotations: list[dict[str, Any]] = Field(default_factory=list)  # of the text (url_citation, …)
+
+
+class ReasoningItem(BaseModel):
+    model_config = _STRICT
+
+    type: Literal["reasoning"]
+    summary: str | None = None
+    tokens: int = Field(0, ge=0)
+
+
+class FunctionCallItem(BaseModel):
+    model_config = _STRICT
+
+    type: Literal["function_call"]
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+    call_id: str | None = None
+    namespace: str | None = None
+
+
+class CustomToolCallItem(BaseModel):
+    model_config = _STRICT
+
+    type: Literal["custom_tool_call"]
+    name: str
+    input: str = ""
+    call_id: str | None = None
+    namespace: str | None = None
+
+
+class HostedItem(BaseModel):
+    """A hosted tool's item (web_search_call, file_search_call, …) as the upstream gave it, without
+    its id: replayed as that item, with the progress events the real API sends for its kind."""
+
+    model_config = _STRICT
+
+    type: str = Field(pattern=r"^[a-z_]+$", max_length=64)
+    item: dict[str, Any] = Field(default_factory=dict)  # its other fields
+
+
+def _item_kind(value: object) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in ("message", "reasoning", "function_call", "custom_tool_call") else "hosted"
+
+
+OutputItem = Annotated[
+    Annotated[MessageItem, Tag("message")] | Annotated[ReasoningItem, Tag("reasoning")]
+    | Annotated[FunctionCallItem, Tag("function_call")] | Annotated[CustomToolCallItem, Tag("custom_tool_call")]
+    | Annotated[HostedItem, Tag("hosted")],
+    Discriminator(_item_kind)]
+
+
 class Respond(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -202,6 +315,7 @@ class Respond(BaseModel):
     json_: Any = Field(None, alias="json")  # structured output: serialised as the message text
     function_calls: list[FunctionCall] | None = None
     reasoning: Reasoning | None = None
+    output: list[OutputItem] | None = None  # the items in this order (instead of the fields above)
     usage: Usage | None = None
     status: Literal["completed", "incomplete", "failed"] = "completed"
     incomplete_reason: Literal["max_output_tokens", "content_filter"] = "max_output_tokens"
@@ -215,7 +329,18 @@ class Respond(BaseModel):
     @property
     def scripts_output(self) -> bool:
         return any(v is not None for v in (self.text, self.refusal, self.json_, self.function_calls,
-                                           self.reasoning)) or self.status != "completed"
+                                           self.reasoning, self.output)) or self.status != "completed"
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> Respond:
+        if self.output is not None:
+            given = [name for name, v in (("text", self.text), ("refusal", self.refusal), ("json", self.json_),
+                                          ("function_calls", self.function_calls), ("reasoning", self.reasoning))
+                     if v is not None]
+            if given:
+                raise ValueError(f"output lists the items in order: {', '.join(given)} cannot be given with it "
+                                 "(put them in output)")
+        return self
 
 
 class Rule(BaseModel):

@@ -45,6 +45,9 @@ UPSTREAM_RULES = {"rules": [
 ]}
 
 
+MYSTERY = "gpt-mystery-1"  # in the upstream's catalog only (a catalog is per process)
+
+
 class Proc:
     """`python -m responses_mock serve` on a SQLite file of its own."""
 
@@ -112,6 +115,12 @@ def _flow(client: OpenAI, *, poll) -> dict:
         client.responses.create(model="gpt-4.1", input="Please rate limit me.")
     seen["error"] = (err.value.status_code, err.value.message, err.value.response.headers.get("retry-after"))
     seen["retried"] = client.responses.create(model="gpt-4.1", input="Please rate limit me.").output_text
+    # A model only the upstream's catalog has: forwarded while recording, served from the recording.
+    mystery = client.responses.create(model=MYSTERY, input="Name three fruits.")
+    with client.responses.stream(model=MYSTERY, input="Name three fruits.") as stream:
+        streamed = stream.get_final_response()
+    seen["mystery"] = (mystery.model, mystery.output_text, mystery.usage.output_tokens, streamed.model,
+                       streamed.output_text)
     return seen
 
 
@@ -123,7 +132,9 @@ def _finished(client: OpenAI, rid: str):
 def test_record_then_replay_offline_with_state(tmp_path, procs):
     rules = tmp_path / "upstream.json"
     rules.write_text(json.dumps(UPSTREAM_RULES))
-    upstream = Proc(tmp_path, "upstream", "--fixtures", str(rules))
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"models": [{"id": MYSTERY, "family": "gpt-4.1"}]}))
+    upstream = Proc(tmp_path, "upstream", "--fixtures", str(rules), "--catalog", str(catalog))
     procs.append(upstream)
     recorder = Proc(tmp_path, "recorder", "--upstream", f"{upstream.url}/v1", "--record",
                     env={"RESPONSES_MOCK_ADMIN_TOKEN": TOKEN})  # started side by side: each takes seconds
@@ -137,6 +148,7 @@ def test_record_then_replay_offline_with_state(tmp_path, procs):
     assert recorded["call"][:2] == ("get_weather", '{"city":"Lyon"}') and recorded["call"][2:] == (321, 17)
     assert recorded["answer"][0] == "Lyon: 18 °C and sunny, says the tool."
     assert recorded["error"] == (429, "Error code: 429 - Slow down.", "2")
+    assert recorded["mystery"][0] == recorded["mystery"][3] == MYSTERY and recorded["mystery"][1]
     with upstream.client(key) as direct:  # the ids the client holds are the upstream's
         assert direct.responses.retrieve(recorded["sync"][3]).output_text == recorded["sync"][0]
 
@@ -144,11 +156,11 @@ def test_record_then_replay_offline_with_state(tmp_path, procs):
     assert recorded["conversation"][1][1] > recorded["conversation"][0][1] + 10
     # One rule per answer (the background one once its run was followed to the end), of this key.
     admin = httpx.Client(base_url=f"{recorder.url}/__admin", headers={"Authorization": f"Bearer {key}"})
-    listed = wait_until(lambda: (lambda d: d if len(d) == 9 else None)(admin.get("/fixtures").json()["data"]),
-                        timeout=20, what="nine recorded rules")
+    listed = wait_until(lambda: (lambda d: d if len(d) == 10 else None)(admin.get("/fixtures").json()["data"]),
+                        timeout=20, what="ten recorded rules")
     assert {r["source"] for r in listed} == {"recorded"}
     as_json = admin.get("/fixtures", params={"format": "json"})
-    assert as_json.status_code == 200 and len(as_json.json()["rules"]) == 9
+    assert as_json.status_code == 200 and len(as_json.json()["rules"]) == 10
     as_yaml = admin.get("/fixtures", params={"format": "yaml"})
     assert as_yaml.headers["content-type"].startswith("application/yaml")
     assert datafiles.load_yaml(as_yaml.content) == as_json.json()
@@ -188,6 +200,7 @@ def test_record_then_replay_offline_with_state(tmp_path, procs):
         assert replayed["answer"][:2] == recorded["answer"][:2]
         assert replayed["error"] == recorded["error"]
         assert replayed["retried"] == recorded["retried"]  # the error once, then the answer the retry got
+        assert replayed["mystery"] == recorded["mystery"]  # the recorded model's name, the recorded answer
         assert replayed["conversation"] == recorded["conversation"]
         assert replayed["conversation_items"] == recorded["conversation_items"]
         assert len(recorded["conversation_items"]) == 4
@@ -300,3 +313,96 @@ def test_the_export_command_needs_a_credential_and_says_what_the_server_refused(
     cli.main(["fixtures", "export", str(tmp_path / "f.json"), "--url", upstream_server.url, "--api-key", key])
     [rule] = json.loads((tmp_path / "f.json").read_text())["rules"]
     assert rule["respond"]["text"] == "Hello!" and "api_key" not in rule
+
+
+def _recorded_file(server: MockServer, key: str, path: Path) -> Path:
+    """The key's recordings as the file a replay loads (what `fixtures export` writes)."""
+    reply = httpx.get(f"{server.url}/__admin/fixtures", params={"format": "json"},
+                      headers={"Authorization": f"Bearer {key}"})
+    assert reply.status_code == 200
+    path.write_bytes(reply.content)
+    return path
+
+
+def _recording(upstream_url: str, key: str, path: Path, run) -> Path:
+    """Run `run(client)` through a recording server in front of `upstream_url`; its rules' file."""
+    with MockServer(upstream=upstream_url, record=True) as recorder, recorder.client(key, max_retries=0) as client:
+        run(client)
+        wait_until(lambda: len(recorder.admin(key).fixtures()) >= 1 or None, timeout=10, what="a recording")
+        return _recorded_file(recorder, key, path)
+
+
+ORDERED = [{"type": "reasoning", "summary": "The user wants the weather.", "tokens": 8},
+           {"type": "message", "text": "Let me look that up."},
+           {"type": "web_search_call", "item": {"status": "completed",
+                                                "action": {"type": "search", "query": "weather Lyon"}}},
+           {"type": "reasoning", "summary": "Now the tool."},
+           {"type": "function_call", "name": "get_weather", "arguments": {"city": "Lyon"}},
+           {"type": "message", "text": "Asked the tool."}]
+
+
+def test_a_recording_replays_its_output_items_in_the_order_they_came(tmp_path, upstream_server):
+    key = new_key()
+    with closing(upstream_server.admin(key)) as admin:  # an upstream whose message comes before its call
+        admin.add({"match": {"input_contains": "weather"}, "respond": {"output": ORDERED}})
+    asked = {"model": "gpt-5-mini", "input": "What's the weather in Lyon?", "tools": TOOLS,
+             "reasoning": {"effort": "low", "summary": "auto"}}
+    seen: dict = {}
+
+    def run(client):
+        with client.responses.stream(**asked) as stream:
+            seen["types"] = [e.type for e in stream]
+            seen["final"] = stream.get_final_response()
+
+    path = _recording(f"{upstream_server.url}/v1", key, tmp_path / "ordered.json", run)
+    [rule] = json.loads(path.read_text())["rules"]
+    assert [i["type"] for i in rule["respond"]["output"]] == [i["type"] for i in ORDERED]
+    recorded = seen["final"]
+    with MockServer(fixtures=path, strict=True) as replay, replay.client(new_key(), max_retries=0) as client:
+        with client.responses.stream(**asked) as stream:
+            types = [e.type for e in stream]
+            final = stream.get_final_response()
+        sync = client.responses.create(**asked)
+    order = ["reasoning", "message", "web_search_call", "reasoning", "function_call", "message"]
+    for got in (recorded, final, sync):
+        assert [i.type for i in got.output] == order
+    assert types == seen["types"]  # the same events, in the same order, as the upstream's stream
+    assert [i.model_dump(exclude={"id", "call_id"}) for i in final.output] == \
+        [i.model_dump(exclude={"id", "call_id"}) for i in recorded.output]
+    assert final.output[0].summary[0].text == "The user wants the weather." and final.output_text == \
+        "Let me look that up.Asked the tool."
+    assert final.output[2].action.query == "weather Lyon"
+
+
+def test_recordings_differing_only_in_text_format_each_answer_their_own(tmp_path, upstream_server):
+    key = new_key()
+    schema = {"type": "json_schema", "name": "fruits", "strict": True, "schema": {
+        "type": "object", "properties": {"fruits": {"type": "array", "items": {"type": "string"}}},
+        "required": ["fruits"], "additionalProperties": False}}
+    asks = [{}, {"text": {"format": schema}}, {"text": {"format": {"type": "json_object"}}},
+            {"reasoning": {"effort": "high"}}, {"max_output_tokens": 16}]
+    answers: list[str] = []
+
+    def run(client):
+        for extra in asks:
+            answers.append(client.responses.create(model="gpt-5-mini", input="Name three fruits in JSON.",
+                                                   **extra).output_text)
+
+    path = _recording(f"{upstream_server.url}/v1", key, tmp_path / "formats.json", run)
+    assert len(set(answers[:3])) == 3  # the upstream answered each format its own way
+    assert len(json.loads(path.read_text())["rules"]) == len(asks)
+    with MockServer(fixtures=path, strict=True) as replay, replay.client(new_key(), max_retries=0) as client:
+        for extra, answer in zip(asks, answers, strict=True):
+            assert client.responses.create(model="gpt-5-mini", input="Name three fruits in JSON.",
+                                           **extra).output_text == answer, extra
+        with pytest.raises(openai.BadRequestError) as miss:  # a format never recorded: strict says so
+            client.responses.create(model="gpt-5-mini", input="Name three fruits in JSON.",
+                                    text={"verbosity": "low"})
+        assert miss.value.code == "fixture_not_found"
+
+
+def test_a_model_this_server_does_not_know_is_refused_without_an_upstream_or_a_recording():
+    with MockServer() as plain, plain.client(new_key(), max_retries=0) as client:
+        with pytest.raises(openai.BadRequestError) as err:
+            client.responses.create(model="gpt-mystery-1", input="Name three fruits.")
+        assert err.value.code == "model_not_found" and err.value.param == "model"

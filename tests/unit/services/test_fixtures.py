@@ -41,7 +41,7 @@ async def test_a_recording_answers_its_request_for_its_key_alone(service):
                                              "previous_response_id": "resp_whatever"}))
     assert found is not None and found.rule.respond.text == "Answer to Hi."
     assert await fx.for_create(rules, facts({"model": "gpt-4.1", "input": "Hi!"})) is None
-    assert await fx.candidates("tenant-b") == []
+    assert not await fx.candidates("tenant-b")
     [listed, _] = await fx.listing("tenant-a")
     assert listed["source"] == "recorded" and "incomplete_reason" not in listed["rule"]["respond"]  # no defaults
 
@@ -89,3 +89,31 @@ def test_a_strict_miss_names_the_model_and_the_input():
         {"model": "gpt-5-mini", "input": "x"}).message
     tool_turn = strict_miss({"model": "m", "input": [{"type": "function_call_output", "call_id": "c", "output": "18"}]})
     assert "input '18'" in tool_turn.message
+
+
+async def test_recorded_rules_are_found_by_digest_and_keep_the_one_order(service, monkeypatch):
+    fx = service()
+    for n in range(100):
+        await fx.record(recorded(f"Question {n}."), "t")
+    await fx.add([{"match": {"metadata": {"case": "seven"}}, "respond": {"text": "hand-written, newer"}}],
+                 owner="t", admin=False)  # added last: ahead of every recording (the most recent first)
+    rules = await fx.candidates("t")
+    assert len(rules.by_digest) == 100 and len(rules.scanned) == 1
+    checked = []
+    accepts = fixtures._accepts
+    monkeypatch.setattr(fixtures, "_accepts", lambda rule, f: checked.append(rule) or accepts(rule, f))
+    found = await fx.for_create(rules, facts({"model": "gpt-4.1", "input": "Question 73."}))
+    assert found.rule.respond.text == "Answer to Question 73."
+    assert len(checked) == 2  # its digest's one recording and the one scanned rule, not 100
+    checked.clear()
+    seven = {"model": "gpt-4.1", "input": "Question 7.", "metadata": {"case": "seven"}}
+    found = await fx.for_create(rules, facts(seven))
+    assert found.rule.respond.text == "hand-written, newer" and len(checked) == 2
+    # A recording given a higher priority goes ahead of the hand-written rule.
+    await fx.add([{**recorded("Question 7.").model_dump(exclude_none=True), "priority": 5,
+                   "respond": {"text": "recorded, first"}}], owner="t", admin=False)
+    again = await fx.candidates("t")
+    assert (await fx.for_create(again, facts(seven))).rule.respond.text == "recorded, first"
+    assert await fx.has_recording("t", {"model": "gpt-4.1", "input": "Question 9."})
+    assert not await fx.has_recording("t", {"model": "gpt-4.1", "input": "Question 9.", "text": {
+        "format": {"type": "json_object"}}})

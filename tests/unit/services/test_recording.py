@@ -15,20 +15,30 @@ USAGE = {"input_tokens": 40, "output_tokens": 30, "input_tokens_details": {"cach
          "output_tokens_details": {"reasoning_tokens": 12}}
 
 
-def test_output_items_usage_and_status_become_the_respond():
+def test_output_items_in_their_order_usage_and_status_become_the_respond():
     answer = {"status": "completed", "usage": USAGE, "output": [
         {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Think."}]},
-        {"type": "message", "content": [{"type": "output_text", "text": "Checking "},
-                                        {"type": "output_text", "text": "now."}]},
+        {"type": "message", "content": [
+            {"type": "output_text", "text": "Checking ", "annotations": []},
+            {"type": "output_text", "text": "now.", "annotations": [
+                {"type": "url_citation", "start_index": 0, "end_index": 4, "url": "https://example.com", "title": "Ex"}]}]},
         {"type": "function_call", "name": "get_weather", "arguments": '{"city":"Lyon"}', "call_id": "call_1"},
+        {"type": "reasoning", "id": "rs_2", "summary": []},
         {"type": "custom_tool_call", "name": "exec", "input": "ls", "call_id": "call_2"},
-        {"type": "web_search_call", "id": "ws_1", "status": "completed"},  # hosted: not replayed
+        {"type": "web_search_call", "id": "ws_1", "status": "completed", "action": {"type": "search", "query": "q"}},
     ]}
     rule = recording.answer_rule(PARAMS, answer, None, streamed=False)
     r = rule.respond
-    assert r.text == "Checking now." and r.reasoning.summary == "Think." and r.reasoning.tokens == 12
-    assert [(c.name, c.arguments, c.call_id, c.kind) for c in r.function_calls] == [
-        ("get_weather", '{"city":"Lyon"}', "call_1", "function"), ("exec", "ls", "call_2", "custom")]
+    assert r.text is None and r.function_calls is None and r.reasoning is None  # all in `output`, in order
+    assert [i.model_dump(exclude_defaults=True) for i in r.output] == [
+        {"type": "reasoning", "summary": "Think.", "tokens": 12},  # the response's reasoning tokens: on the first
+        {"type": "message", "text": "Checking now.", "annotations": [  # offsets into the whole text
+            {"type": "url_citation", "start_index": 9, "end_index": 13, "url": "https://example.com", "title": "Ex"}]},
+        {"type": "function_call", "name": "get_weather", "arguments": '{"city":"Lyon"}', "call_id": "call_1"},
+        {"type": "reasoning"},
+        {"type": "custom_tool_call", "name": "exec", "input": "ls", "call_id": "call_2"},
+        {"type": "web_search_call", "item": {"status": "completed", "action": {"type": "search", "query": "q"}}},
+    ]
     assert (r.usage.input_tokens, r.usage.output_tokens, r.usage.reasoning_tokens) == (40, 30, 12)
     assert r.pace is None and r.status == "completed"
     assert rule.match.request == Recorded.of(PARAMS) and rule.api_key is None
@@ -42,7 +52,7 @@ def test_output_items_usage_and_status_become_the_respond():
     ({"status": "failed", "error": {"code": "a_code_we_do_not_know", "message": "Odd."}},
      {"status": "failed", "error": {"message": "Odd."}}),  # code: server_error, the default
     ({"status": "completed", "output": [{"type": "message", "content": [{"type": "refusal", "refusal": "No."}]}]},
-     {"refusal": "No."}),
+     {"output": [{"type": "message", "refusal": "No."}]}),
 ])
 def test_end_states_and_refusals(answer, fields):
     respond = recording.respond_of(answer, None).model_dump(exclude_defaults=True, exclude_none=True)

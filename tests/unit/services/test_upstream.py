@@ -56,7 +56,7 @@ async def test_a_create_is_sent_with_the_callers_key_and_recorded():
     assert request.headers["authorization"] == "Bearer sk-caller" and request.headers["openai-project"] == "proj_1"
     assert "x-mock-tokens-per-second" not in request.headers and "cookie" not in request.headers
     [(tenant, rule)] = saved.rules
-    assert tenant == "tenant-a" and rule.respond.text == "Hi there" and rule.respond.usage.output_tokens == 2
+    assert tenant == "tenant-a" and rule.respond.output[0].text == "Hi there" and rule.respond.usage.output_tokens == 2
     assert rule.respond.pace.time_to_first_token >= 0 and "sk-caller" not in rule.model_dump_json()
     await up.close()
 
@@ -99,7 +99,7 @@ async def test_a_stream_is_relayed_event_by_event_and_recorded_at_its_end():
     assert [(seq, kind) for seq, kind, _ in relayed] == [(i, e["type"]) for i, e in enumerate(STREAM)]
     assert [orjson.loads(data) for _, _, data in relayed] == STREAM  # unchanged
     [(_, rule)] = saved.rules
-    assert rule.respond.text == "Hi there" and rule.respond.pace is not None
+    assert rule.respond.output[0].text == "Hi there" and rule.respond.pace is not None
 
     left = await up.create(Turn("t", params), b"{}", CALLER)  # a client that leaves before the end: nothing saved
     events = left.events
@@ -122,7 +122,7 @@ async def test_a_background_run_is_followed_to_its_end():
     reply = await up.create(Turn("t", {"model": "gpt-4.1", "input": "Hi", "background": True}), b"{}", CALLER)
     assert orjson.loads(reply.body)["status"] == "queued" and saved.rules == []
     await until(lambda: saved.rules, timeout=5, what="the followed run's rule")
-    assert saved.rules[0][1].respond.text == "Hi there" and saved.rules[0][1].respond.pace is None
+    assert saved.rules[0][1].respond.output[0].text == "Hi there" and saved.rules[0][1].respond.pace is None
     await up.close()
 
 

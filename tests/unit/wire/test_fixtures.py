@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from responses_mock.wire.fixtures import Match, Recorded
+from responses_mock.wire.fixtures import Match, Recorded, Respond
 
 TOOL = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
 
@@ -48,3 +48,41 @@ def test_a_recorded_rule_round_trips_as_a_file_holds_it():
     assert again.request.digest == match.request.digest == digest(input="Hi.", tools=[TOOL])
     with pytest.raises(ValidationError):
         Match.model_validate({"request": {"model": "gpt-4.1", "headers": {"authorization": "x"}}})
+
+
+@pytest.mark.parametrize("changed", [
+    {"text": {"format": {"type": "json_object"}}}, {"text": {"verbosity": "low"}},
+    {"reasoning": {"effort": "high"}}, {"reasoning": {"summary": "auto"}},
+    {"prompt": {"id": "pmpt_1", "version": "2"}}, {"tool_choice": "required"},
+    {"tool_choice": {"type": "function", "name": "get_weather"}}, {"parallel_tool_calls": False},
+    {"max_output_tokens": 64}, {"temperature": 0.2}, {"include": ["reasoning.encrypted_content"]},
+])
+def test_the_parameters_that_shape_an_answer_are_matched_on(changed):
+    assert digest(input="Hi.", **changed) != digest(input="Hi.")
+
+
+def test_what_does_not_shape_the_answer_or_is_at_its_default_is_not_matched_on():
+    plain = digest(input="Hi.")
+    assert plain == digest(input="Hi.", stream=True, background=True, store=False, metadata={"run": "7"},
+                           prompt_cache_key="k", safety_identifier="u-1", user="u", service_tier="flex",
+                           conversation="conv_1")
+    assert plain == digest(input="Hi.", text={"format": {"type": "text"}, "verbosity": "medium"},
+                           tool_choice="auto", parallel_tool_calls=True, truncation="disabled", temperature=1,
+                           top_p=1.0, reasoning={"effort": None}, include=[])
+    assert digest(input="Hi.", include=["a", "b"]) == digest(input="Hi.", include=["b", "a", "a"])
+    # A recording made before these parameters were matched keeps the digest it had (the old shape).
+    before = Recorded.model_validate({"model": "gpt-4.1", "input": [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hi."}]}]})
+    assert before.digest == plain
+
+
+def test_ordered_output_items_stand_alone():
+    respond = Respond.model_validate({"output": [
+        {"type": "message", "text": "First."}, {"type": "function_call", "name": "f", "arguments": {"a": 1}},
+        {"type": "web_search_call", "item": {"status": "completed"}}]})
+    assert [type(i).__name__ for i in respond.output] == ["MessageItem", "FunctionCallItem", "HostedItem"]
+    assert respond.scripts_output
+    with pytest.raises(ValidationError, match="text cannot be given with it"):
+        Respond.model_validate({"text": "Hi.", "output": [{"type": "message", "text": "Hi."}]})
+    with pytest.raises(ValidationError):
+        Respond.model_validate({"output": [{"text": "no type"}]})
