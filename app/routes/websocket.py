@@ -1,7 +1,7 @@
 """WebSocket mode on /v1/responses (the upgrade decides; POST stays create): the handshake's
 key and tenant, the cap on open sockets, then text frames in and out, and the journal and metrics
 of each client event. What the frames mean is services/sockets.py: its Session gets the responses
-service, the socket's `send` and the `record` callback from here."""
+service, the upstream (if any), the socket's `send` and the `record` callback from here."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from responses_mock.errors import APIError, error_response
 from responses_mock.routes import api
 from responses_mock.services.container import Services
-from responses_mock.services.journal import RequestNote, entry
+from responses_mock.services.journal import MAX_REPLY, RequestNote, entry
 from responses_mock.services.sockets import PATH, Dropped, Record, Session
 from responses_mock.wire import socket_events
 from responses_mock.wire.stored import dumps
@@ -65,15 +65,25 @@ async def _open(websocket: WebSocket, sockets: OpenSockets) -> None:
         sockets.count -= 1
 
 
+def _reply_text(reply: dict) -> str:
+    """A reply as the journal keeps it: its first MAX_REPLY bytes, as the middleware keeps an HTTP reply's."""
+    text = dumps(reply)
+    if len(text) > MAX_REPLY // 4:  # it may be past MAX_REPLY bytes (at most four a character)
+        text = text.encode()[:MAX_REPLY].decode("utf-8", "ignore")
+    return text
+
+
 def _recorder(services: Services, headers: dict[str, str]) -> Record:
-    """Journal and meter one client event of this socket (method `WS`), as the middleware does a request."""
+    """Journal and meter one client event of this socket (method `WS`), as the middleware does a
+    request; its reply (serialised only when journaled) as the middleware keeps an HTTP reply."""
     metrics, journal = services.metrics, services.journal
 
-    def record(note: RequestNote, text: str, status: int, started: float) -> None:
+    def record(note: RequestNote, text: str, status: int, started: float, reply: dict | None) -> None:
         metrics.observe("WS", PATH, status, time.perf_counter() - started)
         if journal.enabled:
             journal.record(entry(note, method="WS", path=PATH, query="", headers=headers, body=text,
-                                 status=status, started=started))
+                                 status=status, started=started,
+                                 reply=_reply_text(reply) if reply is not None else None))
 
     return record
 
@@ -86,7 +96,7 @@ async def _serve(websocket: WebSocket, services: Services, tenant: str) -> None:
         except (WebSocketDisconnect, RuntimeError):  # the client is gone: the session stops sending
             raise Dropped from None
 
-    session = Session(tenant, headers, responses=services.responses, send=send,
+    session = Session(tenant, headers, responses=services.responses, send=send, upstream=services.upstream,
                       record=_recorder(services, headers), max_lanes=services.settings.websocket_max_lanes)
     deadline = time.monotonic() + services.settings.websocket_max_age
     dropped = asyncio.ensure_future(session.dropped.wait())

@@ -14,9 +14,13 @@ the input (`response.steer.pending`) until the explicit `response.create` that a
 A run does not depend on its socket: a dropped connection leaves it running, stored, and
 followable over HTTP (`GET /v1/responses/{id}?stream=true&starting_after=N`).
 
+With an upstream (`--upstream`), a create that no fixture rule answers is relayed over a socket of
+the connection's own to the upstream (services/upstream_socket.py), and recorded with `--record`.
+
 The session is handed what it works with (routes/websocket.py): the responses service (prepare,
-start_stream), `send` (a text frame out), and `record` (journal and meter one client event). A
-create's fault plan (services/faults.py) is enacted here, as the HTTP route enacts it.
+start_stream), the upstream if any, `send` (a text frame out), and `record` (journal and meter one
+client event, with the reply it got: the final response or the error event). A create's fault
+plan (services/faults.py) is enacted here, as the HTTP route enacts it.
 """
 
 from __future__ import annotations
@@ -37,8 +41,11 @@ from responses_mock.services import faults
 from responses_mock.services.endings import SERVER_ERROR
 from responses_mock.services.journal import RequestNote
 from responses_mock.services.lifecycle import Lifecycle
+from responses_mock.services.prepare import Prepared
 from responses_mock.services.recorder import TERMINAL_EVENTS
 from responses_mock.services.responses import ResponsesService
+from responses_mock.services.upstream import Upstream, decides
+from responses_mock.services.upstream_socket import Relayed, UpstreamSocket
 from responses_mock.wire import requests, socket_events
 from responses_mock.wire.events import EventNumberer
 from responses_mock.wire.stored import dumps
@@ -80,16 +87,20 @@ class Run:
     steers: list[Steer] = field(default_factory=list)  # accepted, not yet committed
 
 
-# Journal and meter one client event: (its note, the frame's text, the status, when it began).
-Record = Callable[[RequestNote, str, int, float], None]
+# Journal and meter one client event: (its note, the frame's text, the status, when it began, the
+# reply it got: a create's final response, or the error event sent; None for none).
+Record = Callable[[RequestNote, str, int, float, dict | None], None]
 
 
 class Session:
     def __init__(self, tenant: str, headers: dict[str, str], *, responses: ResponsesService,
-                 send: Callable[[str], Awaitable[None]], record: Record, max_lanes: int) -> None:
+                 send: Callable[[str], Awaitable[None]], record: Record, max_lanes: int,
+                 upstream: Upstream | None = None) -> None:
         self.tenant = tenant
         self.headers = headers
         self.responses = responses
+        self.upstream = upstream
+        self._upstream_socket: UpstreamSocket | None = None  # opened at the first forwarded create
         self._send_text = send
         self._record = record
         self.max_lanes = max_lanes
@@ -108,7 +119,7 @@ class Session:
     async def receive(self, text: str) -> None:
         """One client message: a create is queued on its lane; anything else is answered now."""
         started, note = time.perf_counter(), RequestNote(id=ids.request_id(), tenant=self.tenant)
-        status, event = 200, {}
+        status, event, reply = 200, {}, None
         try:
             raw = text.encode()
             # A frame of thousands of items is parsed (and, on its lane, validated) in a thread, as
@@ -135,8 +146,9 @@ class Session:
         except APIError as err:
             status = err.status
             lane = event.get("stream_id")
-            await self._send(socket_events.error(err), lane if isinstance(lane, str) else None)
-        self._record(note, text, status, started)
+            reply = socket_events.error(err)
+            await self._send(reply, lane if isinstance(lane, str) else None)
+        self._record(note, text, status, started, reply)
 
     def _lane(self, stream_id) -> asyncio.Queue:
         """The lane's queue; a new lane past the connection's cap is refused (bounded memory for a
@@ -176,11 +188,13 @@ class Session:
                 del self.lanes[stream_id]
 
     async def close(self) -> None:
-        """The socket is gone: stop sending (the runs themselves go on)."""
+        """The socket is gone: stop sending (the runs themselves go on), and close the upstream's."""
         for task in list(self.tasks):
             task.cancel()
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=5)
+        if self._upstream_socket is not None:
+            await self._upstream_socket.close()
 
     # -- creating ----------------------------------------------------------------------------
 
@@ -190,10 +204,15 @@ class Session:
         stream_id = event.get("stream_id")
         run: Run | None = None
         final: dict | None = None
-        status = 200
+        status, reply = 200, None
         try:
             params, generate = await self._params(event, large=len(text) > requests.LARGE_BODY)
-            p = await self.responses.prepare(self.tenant, params, self.headers, local=self.local, generate=generate)
+            p = await self._prepare(params, generate)
+            if p is None or (p.fixture_id is None and self.upstream is not None):
+                relayed = await self._forward(params, p, event, text, generate)
+                reply, refused = relayed.final or relayed.error, (relayed.error or {}).get("status")
+                status = refused if relayed.final is None and isinstance(refused, int) else 200
+                return
             note.fixture_id = p.fixture_id
             await faults.enact(p.faults)  # a rule's delay, error or dropped connection, before the run
 
@@ -205,16 +224,18 @@ class Session:
             events = await self.responses.start_stream(p, watch=watch)
             async for _, type_, data in faults.cut(events, p.faults):
                 if type_ == "error":
-                    await self._send(socket_events.stream_error(data), stream_id)
+                    reply = socket_events.stream_error(data)  # a cancel's end (a failure's is response.failed)
+                    await self._send(reply, stream_id)
                     continue
                 if type_ in TERMINAL_EVENTS:
-                    final = orjson.loads(data)["response"]
+                    reply = final = orjson.loads(data)["response"]
                     run.status = final["status"]
                 await self._send_raw(socket_events.with_lane(data, stream_id))
         except APIError as err:
             status = err.status
             self._evict(event.get("previous_response_id"))
-            await self._send(socket_events.error(err, stream_id))
+            reply = socket_events.error(err, stream_id)
+            await self._send(reply)
             for steer in steers:  # the successor that was to commit them was refused
                 await self._steer_failed(steer, "successor_creation_failed",
                                          f"The successor response could not be created: {err.message}", stream_id)
@@ -222,7 +243,7 @@ class Session:
             status = 0
             raise Dropped from None
         finally:
-            self._record(note, text, status, started)
+            self._record(note, text, status, started, reply)
         if run is not None and final is not None:
             if final["status"] == "failed":
                 self._evict(event.get("previous_response_id"))
@@ -233,6 +254,23 @@ class Session:
                 ended = [rid for rid, r in self.runs.items() if r.status is not None]
                 for rid in ended[: len(self.runs) - MAX_RUNS]:
                     del self.runs[rid]
+
+    async def _prepare(self, params: dict, generate: bool) -> Prepared | None:
+        """This server's preparation of a create; None when an upstream is to decide it instead
+        (an id of the upstream's, a model this catalog lacks)."""
+        try:
+            return await self.responses.prepare(self.tenant, params, self.headers, local=self.local,
+                                                generate=generate)
+        except APIError as exc:
+            if self.upstream is None or not decides(exc):
+                raise
+            return None
+
+    async def _forward(self, params: dict, p: Prepared | None, event: dict, text: str, generate: bool) -> Relayed:
+        """A create no rule answers, relayed to the upstream over the connection's own socket to it."""
+        if self._upstream_socket is None:
+            self._upstream_socket = UpstreamSocket(self.upstream, self.tenant, self.headers)
+        return await self._upstream_socket.forward(params, p, event, text, self._send_raw, generate=generate)
 
     async def _params(self, event: dict, large: bool = False) -> tuple[dict, bool]:
         """The create parameters of a `response.create` (validated as over HTTP) and `generate`."""

@@ -1,6 +1,7 @@
 """A WebSocket session works with what it is handed — the responses service, `send`, `record` —
 and nothing of the app's: the create's fault plan and answering rule reach it in the prepared
-create, it enacts the plan itself and journals each client event through `record`."""
+create, it enacts the plan itself and journals each client event through `record`, with the
+reply it got (the final response, or the error event)."""
 
 from __future__ import annotations
 
@@ -47,8 +48,16 @@ async def session(plan: faults.FaultPlan) -> tuple[Session, Responses, list[dict
 
     responses = Responses(plan)
     s = Session("tenant", {}, responses=responses, send=send, max_lanes=4,
-                record=lambda note, text, status, started: recorded.append((note.fixture_id, status)))
+                record=lambda note, text, status, started, reply: recorded.append((note.fixture_id, status,
+                                                                                    _replied(reply))))
     return s, responses, sent, recorded
+
+
+def _replied(reply: dict | None) -> str | None:
+    """What a journaled reply is: a response's id, or an error event's code."""
+    if reply is None:
+        return None
+    return reply["id"] if "id" in reply else reply["error"]["code"]
 
 
 async def finished(s: Session) -> None:
@@ -61,7 +70,7 @@ async def test_a_create_is_journalled_with_the_rule_that_answered():
     await s.receive(CREATE)
     await finished(s)
     assert [e["type"] for e in sent] == ["response.created", "response.in_progress", "response.completed"]
-    assert recorded == [("fx_1", 200)] and responses.started == 1
+    assert recorded == [("fx_1", 200, "resp_1")] and responses.started == 1
 
 
 async def test_the_session_enacts_the_plans_http_error():
@@ -69,7 +78,7 @@ async def test_the_session_enacts_the_plans_http_error():
     await s.receive(CREATE)
     await finished(s)
     assert [(e["type"], e["status"]) for e in sent] == [("error", 429)] and responses.started == 0
-    assert recorded == [("fx_1", 429)]
+    assert recorded == [("fx_1", 429, "rate_limit_exceeded")]
 
 
 async def test_the_session_cuts_the_stream_where_the_plan_says():
@@ -77,10 +86,10 @@ async def test_the_session_cuts_the_stream_where_the_plan_says():
     await s.receive(CREATE)
     await finished(s)
     assert [e["type"] for e in sent] == ["response.created"] and s.dropped.is_set()
-    assert recorded == [("fx_1", 0)]
+    assert recorded == [("fx_1", 0, None)]
 
 
 async def test_an_unknown_event_is_answered_and_recorded():
     s, _, sent, recorded = await session(faults.NONE)
     await s.receive(orjson.dumps({"type": "response.cancel"}).decode())
-    assert sent[0]["type"] == "error" and sent[0]["error"]["param"] == "type" and recorded == [(None, 400)]
+    assert sent[0]["type"] == "error" and sent[0]["error"]["param"] == "type" and recorded == [(None, 400, "invalid_value")]
