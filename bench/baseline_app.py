@@ -1,5 +1,11 @@
-"""The baseline: a minimal FastAPI route on the same server stack that parses the JSON body and
-returns a Response-sized JSON body, with no store. Every figure is reported as a ratio of it."""
+"""The baseline: minimal FastAPI routes on the same server stack, with no store. Every figure is
+reported as a ratio of them:
+
+- create / retrieve: parse the JSON body, return a Response-sized JSON body;
+- the stream: a bare sse-starlette EventSourceResponse sending a recorded 65-event stream (~20 KB,
+  bench/sample_stream.jsonl) one send per event — what a plain SSE endpoint on this stack costs —
+  and the same events in one send (the stack's floor for a whole stream).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.responses import Response
 
 BODY = (Path(__file__).parent / "sample_response.json").read_bytes()
+# (type, json) of each event of a 65-event stream of this server, as recorded.
+EVENTS = [tuple(json.loads(line)) for line in (Path(__file__).parent / "sample_stream.jsonl").read_text().splitlines()]
 
 app = FastAPI()
 
@@ -40,3 +48,29 @@ async def idle_stream() -> EventSourceResponse:
         await asyncio.sleep(3600)
 
     return EventSourceResponse(events(), ping=15)
+
+
+@app.post("/v1/stream/per-event")
+async def stream_per_event(request: Request) -> EventSourceResponse:
+    """sse-starlette encoding and sending each event: one ASGI send per event."""
+    json.loads(await request.body())
+
+    async def events():
+        for type_, data in EVENTS:
+            yield {"event": type_, "data": data}
+
+    return EventSourceResponse(events(), sep="\n")
+
+
+ONE_SEND = "".join(f"event: {type_}\ndata: {data}\n\n" for type_, data in EVENTS).encode()
+
+
+@app.post("/v1/stream/one-send")
+async def stream_one_send(request: Request) -> EventSourceResponse:
+    """The same frames in one send: the stack's own floor for the whole stream."""
+    json.loads(await request.body())
+
+    async def events():
+        yield ONE_SEND
+
+    return EventSourceResponse(events(), sep="\n")

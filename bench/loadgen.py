@@ -1,8 +1,9 @@
 """A small HTTP/1.1 load generator on raw asyncio streams: keep-alive connections, each sending its
 requests back to back, so the client costs far less than the server it measures.
 
-Chosen over wrk (not on the machine) and httpx (its per-request overhead would be the bottleneck):
-one event loop in its own process, on the second core.
+The stores' scenarios use it (they need bodies back: ids, pages, streams); the side-by-side table
+uses wrk (bench/wrk.py), which costs less CPU still. httpx's per-request overhead would be the
+bottleneck. One event loop in its own process, on the second core.
 """
 
 from __future__ import annotations

@@ -1,13 +1,20 @@
-"""Benchmark responses-mock against a baseline measured in the same run.
+"""Benchmark responses-mock against baselines and peers measured in the same run.
 
-    .venv/bin/python -m bench.run                  # SQLite and (if reachable) Postgres
-    .venv/bin/python -m bench.run --stores sqlite --duration 3
-    .venv/bin/python -m bench.run --scale 1000000  # also: create/retrieve with 1M stored responses
-    .venv/bin/python -m bench.run --write          # also record the table in bench/RESULTS.md
+    make bench                                      # everything below, as bench/RESULTS.md records it
+    .venv/bin/python -m bench.run                   # the same
+    .venv/bin/python -m bench.run --only side       # the side-by-side table alone (wrk)
+    .venv/bin/python -m bench.run --only stores --stores sqlite --duration 3
+    .venv/bin/python -m bench.run --scale 1000000   # also: create/retrieve with 1M stored responses
+    .venv/bin/python -m bench.run --write           # also record the tables in bench/RESULTS.md
 
-Each server runs as its own process (one uvicorn worker, the same flags for all); this process is
-the load generator (bench/loadgen.py). The baseline is a minimal FastAPI route on the same stack
-that parses the JSON body and returns a Response-sized body (bench/baseline_app.py).
+Two parts, each server a process of its own (one uvicorn worker unless said):
+
+1. Side by side (bench/side_by_side.py): wrk against the bare FastAPI routes and a bare
+   sse-starlette stream (bench/baseline_app.py), the peers aimock and llmock where installed, and
+   this server on SQLite, on Postgres, and on Postgres with two workers — in turn, every round.
+2. The stores (below): this process's own load generator (bench/loadgen.py) against this server
+   per store — create, retrieve, input-item pages, a 1,000-token stream, idle streams, background
+   jobs — each as a ratio of the baseline measured the same way.
 """
 
 from __future__ import annotations
@@ -17,85 +24,22 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import httpx
 
+from bench import side_by_side
 from bench.loadgen import Connection, median, run
-from responses_mock.testing.server import free_port, wait_healthy
+from bench.servers import ROOT, Proc, fresh_store, postgres_reachable, start_baseline, start_mock
 
-ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-bench"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-PG = os.environ.get("RESPONSES_MOCK_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
 CREATE = json.dumps({"model": "gpt-4.1", "input": "Hello there, how are you today?"}).encode()
 FAST = {"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0", "x-mock-tokens-per-second": "0"}
-
-
-class Proc:
-    def __init__(self, args: list[str], port: int, env: dict | None = None) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        # Open as long as the process writes to it: no `with`.
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-", suffix=".log", delete=False)  # noqa: SIM115
-        self.p = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
-        wait_healthy(self.url, lambda: self.p.poll() is None, lambda: Path(self.log.name).read_text()[-2000:])
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.p.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self) -> None:
-        self.p.terminate()
-        try:
-            self.p.wait(15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-
-
-def start_mock(database_url: str, extra: list[str] = ()) -> Proc:
-    port = free_port()
-    return Proc([sys.executable, "-m", "responses_mock", "serve", "--port", str(port), "--database-url", database_url,
-                 "--log-level", "warning", *extra], port)
-
-
-def start_baseline() -> Proc:
-    port = free_port()
-    return Proc([sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--port", str(port),
-                 "--log-level", "warning"], port)
-
-
-def fresh_store(kind: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    import asyncpg
-
-    name = f"rmock_bench_{uuid.uuid4().hex[:8]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(PG.replace("+asyncpg", "") + "/postgres")
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        await conn.close()
-
-    asyncio.run(create())
-    return f"{PG}/{name}"
-
-
-def postgres_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 # -- scenarios ---------------------------------------------------------------------------------
@@ -327,28 +271,50 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _load_note() -> str:
+    """What else the machine was doing: the figures of a busy machine are noisier."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) at the start, on {os.cpu_count()} cores"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("all", "side", "stores"), default="all")
     parser.add_argument("--stores", default="sqlite,postgres")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput measure")
+    parser.add_argument("--rounds", type=int, default=2, help="side by side: rounds of every server in turn")
+    parser.add_argument("--wrk-duration", type=float, default=8.0, help="side by side: seconds per wrk measure")
+    parser.add_argument("--no-peers", action="store_true", help="side by side: without aimock and llmock")
+    parser.add_argument("--duration", type=float, default=5.0, help="stores: seconds per throughput measure")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--scale", type=int, default=0, help="pre-store this many responses (create/retrieve only)")
-    parser.add_argument("--write", action="store_true", help="append the table to bench/RESULTS.md")
+    parser.add_argument("--write", action="store_true", help="append the tables to bench/RESULTS.md")
     args = parser.parse_args()
     stores = [s for s in args.stores.split(",") if s != "postgres" or postgres_reachable()]
-    with tempfile.TemporaryDirectory() as tmp:
-        results = {"baseline": baseline(args),
-                   "stores": {kind: measure(kind, Path(tmp), args) for kind in stores}}
-    print(json.dumps(results, indent=1))
-    text = table(results)
+    note = _load_note()
+    texts = []
+    if args.only in ("all", "side") and not args.scale:
+        measured = side_by_side.run(args.stores.split(","), rounds=args.rounds, duration=args.wrk_duration,
+                                    peers=not args.no_peers, say=say)
+        print(json.dumps({t.name: {"events": t.events, "bytes": t.stream_bytes, "results": t.results,
+                                   "skipped": t.skipped} for t in measured}, indent=1))
+        texts.append(f"Side by side (wrk -t1, {args.wrk_duration:g} s a measure, {args.rounds} rounds):\n\n"
+                     + side_by_side.table(measured))
+    if args.only in ("all", "stores"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results = {"baseline": baseline(args),
+                       "stores": {kind: measure(kind, Path(tmp), args) for kind in stores}}
+        print(json.dumps(results, indent=1))
+        texts.append(f"The stores (bench/loadgen.py, {args.connections} connections, {args.duration:g} s a measure):"
+                     f"\n\n" + table(results))
+    text = "\n\n".join(texts)
     print(text)
+    print(f"({note})")
     if args.write:
         cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                     if line.startswith("model name")), platform.processor())
         header = (f"\n### {date.today().isoformat()} — {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-                  f"\n\n`python -m bench.run {' '.join(sys.argv[1:])}` (duration {args.duration}s, "
-                  f"{args.connections} connections)\n\n")
+                  f"\n\n`python -m bench.run {' '.join(sys.argv[1:])}` ({note})\n\n")
         with (ROOT / "bench" / "RESULTS.md").open("a") as f:
             f.write(header + text + "\n")
 

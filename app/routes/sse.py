@@ -1,5 +1,8 @@
 """Server-sent events as the real API sends them: `event: <type>` and `data: <json>`, LF line
-ends, one body message per event — an sse-starlette EventSourceResponse fed pre-encoded frames.
+ends — an sse-starlette EventSourceResponse fed pre-encoded frames. Each event is its own SSE
+message; the frames of events that exist together (a run's unpaced burst, a replay's read) go out
+in one body message, as the real API's TCP stream coalesces them, and a paced event goes out
+alone the moment it exists (services/feed.py).
 
 A disconnect stops only this socket: the run it watches is detached and finishes (and stays
 resumable). A slow reader is throttled by flow control, never cut (no send timeout). Every stream
@@ -19,6 +22,7 @@ from sse_starlette import EventSourceResponse
 from responses_mock.errors import Disconnect, StreamCut
 from responses_mock.services.drain import Drain
 from responses_mock.services.endings import SERVER_ERROR, error_fields
+from responses_mock.services.feed import Feed
 from responses_mock.wire.stored import LiveEvent, dumps
 
 log = logging.getLogger("responses_mock.sse")
@@ -33,16 +37,18 @@ def _keepalive() -> bytes:
 
 
 def _frame(type_: str, data: str) -> bytes:
-    return b"event: " + type_.encode() + b"\ndata: " + data.encode() + b"\n\n"
+    return f"event: {type_}\ndata: {data}\n\n".encode()
 
 
 async def _frames(events: AsyncIterator[LiveEvent], drain: Drain) -> AsyncIterator[bytes]:
     drain.streams += 1
     last = -1
+    ready = events.ready if isinstance(events, Feed) else list
     try:
-        async for seq, type_, data in events:
-            last = seq
-            yield _frame(type_, data)
+        async for event in events:
+            batch = [event, *ready()]
+            last = batch[-1][0]
+            yield b"".join([_frame(type_, data) for _, type_, data in batch])
     except (Disconnect, StreamCut):
         raise  # an injected fault: the stream stops without its end, as the rule says
     except Exception:  # a fault under the stream (a bug): it still ends with an event

@@ -51,14 +51,14 @@ class EventSink(Protocol):
     def __call__(self, event: dict) -> Awaitable[None]: ...
 
 _PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_PAD_BYTES = bytes(ord(_PAD[b % len(_PAD)]) for b in range(256))  # byte -> its letter, in one C call
 
 
 def obfuscation(response_id: str, seq: int, delta: object) -> str:
     """Padding that evens out a delta event's size (a side-channel mitigation of the real API):
     random-looking, but the same for the same response and event."""
-    digest = hashlib.sha256(f"{response_id}:{seq}".encode()).digest()
-    size = 16 - len(str(delta or "")) % 16
-    return "".join(_PAD[b % len(_PAD)] for b in digest[:size])
+    size = 16 - len(delta if isinstance(delta, str) else str(delta or "")) % 16
+    return hashlib.sha256(f"{response_id}:{seq}".encode()).digest()[:size].translate(_PAD_BYTES).decode()
 
 
 # Alternatives a top_logprobs list offers beside the token chosen: common tokens, none of them it.
@@ -135,9 +135,13 @@ class Lifecycle:
 
     async def _emit(self, type: str, **fields) -> None:
         if self.sink is not None:
+            numbers = self.events
             if self._obfuscate and type.endswith(".delta"):
-                fields["obfuscation"] = obfuscation(self.response["id"], self.events.next, fields.get("delta"))
-            await self.sink(self.events.make(type, **fields))
+                fields["obfuscation"] = obfuscation(self.response["id"], numbers.next, fields.get("delta"))
+            # EventNumberer.make's shape, built here once: this runs for every token of a stream.
+            event = {"type": type, **fields, "sequence_number": numbers.next}
+            numbers.next += 1
+            await self.sink(event)
 
     @property
     def _index(self) -> int:
@@ -188,6 +192,8 @@ class Lifecycle:
                 if not await self._text(chunk.text, getattr(chunk, "tokens", None),
                                         "refusal" if isinstance(chunk, Refusal) else "output_text"):
                     return False
+                if isinstance(chunk, TextDelta) and chunk.annotations:
+                    await self._annotate(chunk.annotations)
                 continue
             await self._checkpoint(steerable=not isinstance(chunk, ToolCall))
             if isinstance(chunk, Thinking):
@@ -254,6 +260,7 @@ class Lifecycle:
 
     async def _open_reasoning(self) -> None:
         if self._reasoning is None:
+            await self._close_message("completed")  # reasoning after a message (a replay's order) is an item of its own
             self._reasoning = objects.reasoning_item(ids.reasoning_id())
             self.response["output"].append(self._reasoning)
             await self._emit("response.output_item.added", output_index=self._index, item=self._reasoning)
@@ -306,14 +313,29 @@ class Lifecycle:
         part, index = content[-1], len(content) - 1
         if kind == "output_text":
             part["text"] += text
-            scored = [logprob(self.ctx.model, len(part["logprobs"]), text, self._top_logprobs)] if self._logprobs else []
-            part["logprobs"] += scored
+            scored = []
+            if self._logprobs:
+                scored = [logprob(self.ctx.model, len(part["logprobs"]), text, self._top_logprobs)]
+                part["logprobs"] += scored
             await self._emit("response.output_text.delta", item_id=item["id"], output_index=self._index,
                              content_index=index, delta=text, logprobs=[event_logprob(lp) for lp in scored])
         else:
             part["refusal"] += text
             await self._emit("response.refusal.delta", item_id=item["id"], output_index=self._index,
                              content_index=index, delta=text)
+
+    async def _annotate(self, annotations: tuple[dict, ...]) -> None:
+        """Annotations (file_citation …) of the text just given: on the output_text part, each
+        with its response.output_text.annotation.added event, as the real API sends them."""
+        item = self._message
+        if item is None or not item["content"] or item["content"][-1]["type"] != "output_text":
+            return
+        part, c = item["content"][-1], len(item["content"]) - 1
+        for annotation in annotations:
+            part["annotations"].append(dict(annotation))
+            await self._emit("response.output_text.annotation.added", item_id=item["id"], output_index=self._index,
+                             content_index=c, annotation_index=len(part["annotations"]) - 1,
+                             annotation=dict(annotation))
 
     async def _close_part(self, item: dict) -> None:
         """Finish the message's last content part (if any) with its .done events."""

@@ -12,11 +12,14 @@ import asyncio
 import logging
 import time
 
+from responses_mock.services.feed import Feed, queued
 from responses_mock.store import events as event_store
+from responses_mock.store import responses as response_store
 from responses_mock.store.handle import Store
 from responses_mock.store.health import Outage
 from responses_mock.store.notify import Notifier
 from responses_mock.wire.events import EventNumberer
+from responses_mock.wire.objects import TERMINAL
 from responses_mock.wire.stored import dumps
 
 log = logging.getLogger("responses_mock.recorder")
@@ -70,11 +73,14 @@ class Recorder:
                 self._backoff = 0.0
 
     async def flush(self) -> None:
-        """Write what is pending in a transaction of its own (kept pending if it fails)."""
+        """Write what is pending (kept pending if it fails), in the driver's group commit: the
+        runs that flush together share one COMMIT (on Postgres, one fsync) instead of one each."""
         if not self.pending or self.store is None:
             return
-        async with self.store.begin() as own:
-            n = await self.write(own)
+        reads = self.store.direct
+        n = await self._unlogged(reads)
+        async with reads.transaction() as tx:
+            await event_store.append(tx, self.response_id, self.pending[:n])
         self.written(n)
         self.notifier.notify(self.response_id)
 
@@ -82,12 +88,36 @@ class Recorder:
         """Write what is pending in the caller's transaction; once it commits, the caller says
         `written(n)` (until then a retry writes them again). After a failed write, what the log
         already has is skipped: a commit whose reply was lost did land."""
-        if self.pending and self.store is not None:
-            if self._unsure:
-                last = await event_store.last_seq(conn, self.response_id)
-                self.pending = [e for e in self.pending if e[0] > last]
-            self._unsure = True
-            await event_store.append(conn, self.response_id, self.pending)
+        if not self.pending or self.store is None:
+            return 0
+        n = await self._unlogged(conn)
+        await event_store.append(conn, self.response_id, self.pending[:n])
+        return n
+
+    async def finish(self, final: dict) -> str | None:
+        """Store the run's end — what is pending of its log, and its final state — in the driver's
+        group commit (store/direct.py), beside whatever else commits now: no pooled connection and
+        no COMMIT of its own. The status the row already had if something else ended it first
+        (then nothing is written); None once written."""
+        assert self.store is not None
+        reads = self.store.direct
+        status = await response_store.status_of(reads, self.response_id)
+        if status in TERMINAL:
+            return status
+        n = await self._unlogged(reads)
+        async with reads.transaction() as tx:
+            await event_store.append(tx, self.response_id, self.pending[:n])
+            await response_store.finish(tx, self.response_id, final)
+        self.written(n)
+        return None
+
+    async def _unlogged(self, source) -> int:
+        """Before a write: drop what the log already has (a try whose reply was lost did land);
+        how many pending events the write takes. `source`: the store's driver, or the transaction."""
+        if self._unsure:
+            last = await event_store.last_seq(source, self.response_id)
+            self.pending = [e for e in self.pending if e[0] > last]
+        self._unsure = True
         return len(self.pending)
 
     def written(self, n: int) -> None:
@@ -109,6 +139,11 @@ class Recorder:
             self._held.append((event["sequence_number"], event["type"], data))
             if self.store is not None:
                 self.pending.append((event["sequence_number"], event["type"], data, time.time()))
+
+    def feed(self) -> Feed:
+        """The live events, for the one watcher of this run (events queued together come together)."""
+        assert self.live is not None
+        return Feed(queued(self.live))
 
     def close_live(self) -> None:
         """Call after the final state is committed: release the terminal event, end the stream."""

@@ -75,7 +75,7 @@ class StreamRuns:
             lifecycle.abort(SHUTDOWN)
         self._runs[response["id"]] = _Run(lifecycle, recorder, tenant, conversation_id)
         self._spawn(self._drive(response["id"]))
-        return _drain(recorder.live)
+        return recorder.feed()
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -99,6 +99,10 @@ class StreamRuns:
 
             async def end() -> None:
                 nonlocal lost
+                if final["store"] and not run.conversation_id:  # the commonest end: group-committed
+                    status = await recorder.finish(final)
+                    lost = status is not None and status != final["status"]
+                    return
                 async with self.store.begin() as conn:
                     n = 0
                     if final["store"]:
@@ -180,8 +184,3 @@ class StreamRuns:
                 await asyncio.wait_for(self._write_failure(rid, run.recorder, body), deadline - loop.time())
             except Exception as exc:  # the store is away: the next start's sweeper fails it
                 self._ends.failed(exc)
-
-
-async def _drain(live: asyncio.Queue) -> AsyncIterator[LiveEvent]:
-    while (event := await live.get()) is not None:
-        yield event

@@ -19,6 +19,7 @@ import orjson
 from responses_mock.errors import InvalidRequest
 from responses_mock.services.drain import MARGIN, Drain
 from responses_mock.services.endings import SERVER_ERROR, STORE_WAIT, STREAM_CLOSED, error_fields
+from responses_mock.services.feed import Feed
 from responses_mock.services.recorder import TERMINAL_EVENTS
 from responses_mock.services.rows import not_found
 from responses_mock.store import events as event_store
@@ -52,8 +53,9 @@ class StreamsService:
         self._reads = Outage(log, "reading event logs for followers")
 
     async def follow(self, tenant: str, response_id: str, after: int | None,
-                     obfuscation: bool = True) -> AsyncIterator[LiveEvent]:
-        """Check the response now (errors before the stream starts), then return the iterator."""
+                     obfuscation: bool = True) -> Feed:
+        """Check the response now (errors before the stream starts), then return its events (each
+        read's batch together)."""
         reads = self.store.direct
         row = await response_store.get(reads, response_id, tenant)
         if row is None:
@@ -64,10 +66,10 @@ class StreamsService:
         if not (row.background or StoredRequest.from_json(row.request).streamed):
             raise InvalidRequest("This response cannot be streamed: only responses created with "
                                  "background=true or stream=true keep their events.", param="stream")
-        events = self._events(reads, response_id, -1 if after is None else after)
-        return events if obfuscation else _without_obfuscation(events)
+        batches = self._batches(reads, response_id, -1 if after is None else after)
+        return Feed(batches if obfuscation else _without_obfuscation(batches))
 
-    async def _events(self, reads: Direct, response_id: str, last: int) -> AsyncIterator[LiveEvent]:
+    async def _batches(self, reads: Direct, response_id: str, last: int) -> AsyncIterator[list[LiveEvent]]:
         # Reads on the driver (store/direct.py): no pooled connection is held between them.
         loop = asyncio.get_running_loop()
         away_since = cut_at = None
@@ -85,18 +87,20 @@ class StreamsService:
                 self._reads.failed(exc)
                 away_since = away_since or loop.time()
                 if loop.time() - away_since >= STORE_WAIT or self.drain.due.is_set():
-                    yield error_event(last, SERVER_ERROR)
+                    yield [error_event(last, SERVER_ERROR)]
                     return
                 await self.notifier.wait(response_id, delay)
                 delay = min(delay * 2, 1.0)
                 continue
             self._reads.ok()
             away_since, delay = None, 0.1
-            for event in batch:
-                yield event
-                last = event[0]
+            for n, event in enumerate(batch):
                 if event[1] in TERMINAL_EVENTS:
+                    yield batch[:n + 1]
                     return
+            if batch:
+                yield batch
+                last = batch[-1][0]
             if ended:
                 return
             if batch:
@@ -104,18 +108,23 @@ class StreamsService:
             if self.drain.due.is_set():  # shutdown: runs here are failing now; one elsewhere goes on
                 cut_at = cut_at or loop.time() + MARGIN * (0.75 if self.runs_here(response_id) else 0.25)
                 if loop.time() >= cut_at:
-                    yield error_event(last, STREAM_CLOSED)
+                    yield [error_event(last, STREAM_CLOSED)]
                     return
                 await self.notifier.wait(response_id, 0.05)
                 continue
             await self.notifier.wait(response_id, self.poll_interval())
 
 
-async def _without_obfuscation(events: AsyncIterator[LiveEvent]) -> AsyncIterator[LiveEvent]:
+async def _without_obfuscation(batches: AsyncIterator[list[LiveEvent]]) -> AsyncIterator[list[LiveEvent]]:
     """The log's delta events without their padding (`include_obfuscation=false` on a replay)."""
-    async for seq, type_, data in events:
-        if type_.endswith(".delta") and '"obfuscation"' in data:
-            event = orjson.loads(data)
-            event.pop("obfuscation", None)
-            data = dumps(event)
-        yield seq, type_, data
+    async for batch in batches:
+        yield [_unpadded(event) for event in batch]
+
+
+def _unpadded(event: LiveEvent) -> LiveEvent:
+    seq, type_, data = event
+    if type_.endswith(".delta") and '"obfuscation"' in data:
+        fields = orjson.loads(data)
+        fields.pop("obfuscation", None)
+        data = dumps(fields)
+    return seq, type_, data

@@ -10,15 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from responses_mock.store import direct, pg_listen
 from responses_mock.store.tables import response_events as t
 
+_APPEND = "INSERT INTO response_events (response_id, seq, type, data, at) VALUES ($1, $2, $3, $4, $5)"
 
-async def append(conn: AsyncConnection, response_id: str, events: list[tuple]) -> None:
-    """Insert (seq, type, json[, at]) rows in one statement (`at`: when it was emitted; now if not given)."""
+
+async def append(conn, response_id: str, events: list[tuple]) -> None:
+    """Insert (seq, type, json[, at]) rows in one statement (`at`: when it was emitted; now if not
+    given), on a SQLAlchemy connection or a group-commit `Tx` (driver SQL: every stream writes here)."""
     if events:
         now = time.time()
-        await conn.execute(t.insert(), [
-            {"response_id": response_id, "seq": e[0], "type": e[1], "data": e[2], "at": e[3] if len(e) > 3 else now}
-            for e in events
-        ])
+        await direct.execute(conn, _APPEND, [(response_id, e[0], e[1], e[2], e[3] if len(e) > 3 else now)
+                                             for e in events])
         await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
 
 

@@ -100,6 +100,19 @@ async def set_state(conn: AsyncConnection, response_id: str, status: str, body: 
     return changed
 
 
+_FINISH = ("UPDATE responses SET status = $1, body = $2 WHERE id = $3 AND status NOT IN ("
+           + ", ".join(f"'{s}'" for s in TERMINAL) + ")")
+
+
+async def finish(tx, response_id: str, body: dict) -> None:
+    """A run's end in a group-commit `Tx` (store/direct.py), for a caller that has just read that
+    the row had not ended (it cannot branch on what the UPDATE changed): the final status and
+    body, unless the row ended meanwhile, and the outputs as rows (item_refs)."""
+    await direct.execute(tx, _FINISH, (body["status"], orjson.dumps(body).decode(), response_id))
+    await item_refs.add_outputs(tx, response_id, output_rows(body["output"]))
+    await pg_listen.notify(tx, pg_listen.EVENTS, response_id)
+
+
 def output_rows(output: list[dict]) -> list[tuple[str, str]]:
     return [(item["id"], orjson.dumps(item).decode()) for item in output if item.get("id")]
 

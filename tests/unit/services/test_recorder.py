@@ -15,19 +15,19 @@ from responses_mock.store.notify import Notifier
 def test_a_write_whose_reply_was_lost_is_not_written_twice(tmp_path, monkeypatch):
     async def run() -> list[int]:
         store = Store(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-        real_begin, lost = store.begin, []
+        real_transaction, lost = store.direct.transaction, []
 
         @asynccontextmanager
         async def reply_lost_once():
-            async with real_begin() as conn:
-                yield conn
+            async with real_transaction() as tx:
+                yield tx
             if not lost:  # committed, but the caller hears of a failure
                 lost.append(True)
                 raise ConnectionResetError("the reply was lost")
 
         try:
             await store.migrate()
-            monkeypatch.setattr(store, "begin", reply_lost_once)
+            monkeypatch.setattr(store.direct, "transaction", reply_lost_once)
             recorder = Recorder(store, "resp_x", Notifier(), flush_interval=0)
             await recorder({"type": "response.created", "sequence_number": 0})
             assert [e[0] for e in recorder.pending] == [0]  # kept: the run cannot tell it landed
