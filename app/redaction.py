@@ -1,6 +1,9 @@
 """Secrets out of every log line: a logging filter masking key-like query parameters (the admin
 API's `?api_key=`), bearer tokens and credential headers, and `sk-` keys, in messages, their
-arguments and tracebacks. Installed on every handler of the server's log config (cli.py)."""
+arguments and tracebacks. Installed on every handler of the server's log config (cli.py).
+
+And out of what is stored: MCP tools' credentials (the journal masks them, a recording drops
+them) and an upstream's account ids in the error messages a recording keeps."""
 
 from __future__ import annotations
 
@@ -21,6 +24,12 @@ _SK = re.compile(r"\bsk-[\w-]{6,}")
 _URL_PASSWORD = re.compile(r"(\b[a-z][\w+.-]*://[^:/\s@]+:)[^@\s/]+@")  # a DSN's password: scheme://user:…@
 
 
+# An organisation's or project's id in an upstream's message ("… in organization org-…").
+_ACCOUNT_ID = re.compile(r"\b(org|proj)-[A-Za-z0-9_-]{4,}")
+# Of an MCP tool, the caller's credentials for the MCP server.
+_TOOL_CREDENTIALS = ("authorization", "headers")
+
+
 def redact(text: str) -> str:
     if not any(marker in text for marker in ("=", "earer", "asic", "sk-", ":")):
         return text  # the common line: nothing that could hold a secret
@@ -29,6 +38,33 @@ def redact(text: str) -> str:
     text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + MASK, text)
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + "@", text)
     return _SK.sub(MASK, text)
+
+
+def without_account_ids(text: str) -> str:
+    """An upstream's message as a recording keeps it: secrets and the account's ids masked."""
+    return _ACCOUNT_ID.sub(lambda m: f"{m.group(1)}-{MASK}", redact(text))
+
+
+def _holds_credentials(tool: object) -> bool:
+    return isinstance(tool, dict) and tool.get("type") == "mcp" and any(tool.get(k) for k in _TOOL_CREDENTIALS)
+
+
+def _masked(value: object) -> object:
+    return {k: MASK for k in value} if isinstance(value, dict) else MASK  # headers keep their names
+
+
+def tools_without_credentials(tools: object, *, drop: bool = False) -> list | None:
+    """A request's tools with MCP tools' credentials (`authorization`, `headers`) masked, or
+    dropped (`drop`); None when no tool holds one, so the caller copies nothing."""
+    if not isinstance(tools, list) or not any(_holds_credentials(t) for t in tools):
+        return None
+    out = []
+    for tool in tools:
+        if _holds_credentials(tool):
+            tool = ({k: v for k, v in tool.items() if k not in _TOOL_CREDENTIALS} if drop else
+                    {**tool, **{k: _masked(tool[k]) for k in _TOOL_CREDENTIALS if tool.get(k)}})
+        out.append(tool)
+    return out
 
 
 class RedactSecrets(logging.Filter):

@@ -7,13 +7,15 @@ matched as a unit, one level more per request), /v1 ahead of every other route. 
 `services(request)`) and return a `Response` they built, so FastAPI resolves no parameters and
 encodes nothing again: ~16 µs a request here. Query parameters are validated by one TypeAdapter
 per shape, in the real API's words; the OpenAPI document describes them, and the /v1 request and
-response bodies, from the same types (routes/openapi.py).
+response bodies, from the same types (routes/openapi.py). While an upstream is configured, the
+Files, Uploads and Vector stores endpoints are the upstream's, relayed whole (`UPSTREAM_ANSWERS`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 from urllib.parse import parse_qsl
@@ -21,12 +23,13 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import ClientDisconnect, HTTPConnection
-from starlette.responses import Response
-from starlette.types import Scope
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from responses_mock.errors import Disconnect, Unauthorized
 from responses_mock.services.container import Services
 from responses_mock.services.tenancy import bearer_key, tenant_of
+from responses_mock.services.upstream import Passed
 from responses_mock.wire.requests import validation_error
 
 PREFIX = "/v1"
@@ -109,6 +112,47 @@ class Query:
                 for name, prop in schema["properties"].items()]
 
 
+# While an upstream is configured (--upstream) these endpoints are its, whole: no fixture rule
+# answers them, and a create sent there names its files and vector stores by the upstream's ids.
+UPSTREAM_ANSWERS = (PREFIX + "/files", PREFIX + "/uploads", PREFIX + "/vector_stores")
+
+
+class _Passed(StreamingResponse):
+    """The upstream's reply as it comes; its connection released however the reply ends."""
+
+    def __init__(self, passed: Passed) -> None:
+        super().__init__(passed.chunks, status_code=passed.status, headers=passed.headers)
+        self.release = passed.close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.release()
+
+
+async def _streamed(request: Request) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect:
+        raise Disconnect from None
+
+
+def _or_upstream(endpoint: Callable) -> Callable:
+    @functools.wraps(endpoint)
+    async def answered(request: Request) -> Response:
+        upstream = services(request).upstream
+        if upstream is None:
+            return await endpoint(request)
+        tenant(request)  # the caller's key, checked here first
+        sent = headers(request)
+        has_body = sent.get("transfer-encoding") or sent.get("content-length", "0") != "0"
+        return _Passed(await upstream.passthrough(request.method, request.url.path, request.scope.get(
+            "query_string", b""), sent, _streamed(request) if has_body else None))
+    return answered
+
+
 @dataclass
 class Operation:
     method: str
@@ -152,6 +196,7 @@ class Endpoints:
                           for name in re.findall(r"{(\w+)}", op.path)]
             if op.query is not None:
                 parameters += op.query.openapi_parameters()
-            app.add_api_route(op.path, op.endpoint, methods=[op.method], tags=list(op.tags),
+            endpoint = _or_upstream(op.endpoint) if op.path.startswith(UPSTREAM_ANSWERS) else op.endpoint
+            app.add_api_route(op.path, endpoint, methods=[op.method], tags=list(op.tags),
                               response_class=self.response_class,
                               openapi_extra={"parameters": parameters} if parameters else None)

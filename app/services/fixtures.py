@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
+import anyio
 import orjson
 import yaml
 
@@ -29,6 +30,8 @@ from responses_mock.store import pg_listen
 from responses_mock.store.handle import Store
 from responses_mock.wire import patterns
 from responses_mock.wire.fixtures import Pace, Recorded, Rule
+
+LARGE_RULES = 1 << 20  # characters of a key's rules parsed and indexed off the loop
 
 
 @dataclass(frozen=True)
@@ -215,11 +218,11 @@ class FixturesService:
         return len(rows)
 
     @staticmethod
-    def _row(rule: Rule, fixture_id: str, source: str) -> dict:
+    def _row(rule: Rule, fixture_id: str, source: str, text: str | None = None) -> dict:
         stored = rule.model_copy(update={"id": fixture_id, "api_key": None})
         return {"id": fixture_id, "tenant": tenant_of(rule.api_key) if rule.api_key else "",
                 "priority": rule.priority, "source": source, "created_at": time.time(),
-                "rule": stored.model_dump_json(by_alias=True, exclude_none=True)}
+                "rule": text if text is not None else stored.model_dump_json(by_alias=True, exclude_none=True)}
 
     async def add(self, data: object, *, owner: str | None, admin: bool) -> list[dict]:
         """Add rules. A key's rules apply to that key alone (`owner`); only the admin token adds
@@ -248,10 +251,12 @@ class FixturesService:
     async def record(self, rule: Rule, tenant: str) -> str:
         """Save a recording (services/recording.py) as a rule of the key that made the request."""
         fixture_id = ids.new_id("fx")
-        row = self._row(rule, fixture_id, "recorded")
-        # Defaults left out: a recording is committed to a repository and read in review.
-        row.update(tenant=tenant, rule=rule.model_copy(update={"id": fixture_id}).model_dump_json(
-            by_alias=True, exclude_defaults=True))
+        # Defaults left out: a recording is committed to a repository and read in review. Written
+        # in a thread: a create of megabytes is recorded as large.
+        text = await anyio.to_thread.run_sync(partial(rule.model_copy(update={"id": fixture_id}).model_dump_json,
+                                                      by_alias=True, exclude_defaults=True))
+        row = self._row(rule, fixture_id, "recorded", text)
+        row["tenant"] = tenant
         if rule.match.times is not None:  # spent here (the recorder forwarded them); an export starts afresh
             row["seen"] = rule.match.times
         async with self.store.begin() as conn:
@@ -310,7 +315,9 @@ class FixturesService:
             return cached[1]
         async with self.store.connect() as conn:
             rows = await fixture_store.candidates(conn, tenant)
-        loaded = Rules.of([Loaded(r.id, self._row_rule(r)) for r in rows])
+        index = lambda: Rules.of([Loaded(r.id, self._row_rule(r)) for r in rows])
+        # Parsing and hashing megabytes of rules (a large recording's request): in a thread.
+        loaded = await anyio.to_thread.run_sync(index) if sum(len(r.rule) for r in rows) > LARGE_RULES else index()
         if len(self._cache) > 50_000:
             self._cache.clear()
         self._cache[tenant] = (version, loaded)
@@ -352,10 +359,12 @@ class FixturesService:
             if patterns.search(loaded.rule.match.path, path)
             and (not loaded.rule.match.method or loaded.rule.match.method.upper() == method)])
 
-    async def for_create(self, rules: Rules, f: CreateFacts) -> Loaded | None:
+    async def for_create(self, rules: Rules, f: CreateFacts, *, heavy: bool = False) -> Loaded | None:
         """The rule answering a create: the recorded rules of its digest (a lookup; the request is
-        normalised only when the key has recorded rules) and the scanned rules that accept it,
-        tried in the one matching order."""
+        normalised only when the key has recorded rules, in a thread when its input is `heavy`)
+        and the scanned rules that accept it, tried in the one matching order."""
+        if rules.by_digest and heavy:  # megabytes of input normalised and hashed: 0.5 s for 40 MB
+            await anyio.to_thread.run_sync(getattr, f, "request_digest")  # cached on the facts
         recorded = rules.recorded_for(f.request_digest) if rules.by_digest else ()
         accepted = [(place, loaded) for place, loaded in (*recorded, *rules.scanned) if _accepts(loaded.rule, f)]
         if recorded and rules.scanned:
@@ -365,4 +374,8 @@ class FixturesService:
     async def has_recording(self, tenant: str, params: dict) -> bool:
         """Whether a recorded rule of this key (or a file's) was made for exactly this request."""
         rules = await self.candidates(tenant)
-        return bool(rules.by_digest) and bool(rules.recorded_for(Recorded.of(params).digest))
+        if not rules.by_digest:
+            return False
+        # Asked before the input is measured (a model the catalog lacks, a rare create): in a thread.
+        digest = await anyio.to_thread.run_sync(lambda: Recorded.of(params).digest)
+        return bool(rules.recorded_for(digest))

@@ -4,8 +4,9 @@ store, its streams). The rule's match is the request, normalised (wire/fixtures.
 its respond is the answer's output items in order, usage and status, paced as the upstream
 streamed it.
 
-A rule holds no credential: the request's headers never enter it, and of an error's reply only
-the headers a client acts on (retry-after, rate limits) are kept.
+A rule holds no credential: the request's headers never enter it, nor an MCP tool's (wire/fixtures.py
+drops them); of an error's reply only the headers a client acts on (retry-after, rate limits) are
+kept, and its message without the account's organisation and project ids.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import get_args
 import orjson
 
 from responses_mock.limits import MAX_DELAY, MAX_RATE, MIN_RATE
+from responses_mock.redaction import without_account_ids
 from responses_mock.wire.fixtures import (
     CustomToolCallItem,
     ErrorCode,
@@ -156,7 +158,8 @@ def error_rule(params: dict, status: int, body: bytes, headers: dict[str, str]) 
             if name in _KEPT_HEADERS or name.startswith("x-ratelimit-")}
     text = lambda key: error[key] if isinstance(error.get(key), str) else None
     message = text("message")  # a rule's message is a template ({model}, {wait}): the upstream's braces are text
-    message = message.replace("{", "{{").replace("}", "}}") if message is not None else None
+    if message is not None:  # "… in organization org-…": the recorder's account is not the API's behaviour
+        message = without_account_ids(message).replace("{", "{{").replace("}", "}}")
     http = HttpError.model_validate({"status": status, "message": message, "type": text("type"),
                                      "code": text("code"), "param": text("param"), "headers": kept})
     # Once, ahead of the answer a retry got: a replay fails where the recording failed, then

@@ -3,8 +3,10 @@
 A create that no fixture rule answers goes there (one naming a model this server's catalog lacks
 too: the upstream decides), and so does a request naming an id this server does not know (the
 upstream's ids, which a recording client holds): retrieve, its stream, delete, cancel, input items,
-and a create whose `previous_response_id` or `conversation` is the upstream's. The answer goes
-back to the client unchanged (status, body, the SSE events as they come); with `--record` a
+and a create whose `previous_response_id` or `conversation` is the upstream's; and every request
+of the Files, Uploads and Vector stores endpoints (`passthrough`: a create names the upstream's
+files, so they must be there). The answer goes back to the client unchanged (status, body, the
+SSE events as they come); with `--record` a
 create's answer becomes a fixture rule of the caller's key (services/recording.py): at once for
 JSON, at the stream's terminal event for a stream, and for a background run once polling the
 upstream's retrieve finds it finished (bounded in time).
@@ -21,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
 import httpx
 import orjson
 
-from responses_mock.errors import APIError, NotFound
+from responses_mock.errors import APIError, Disconnect, NotFound
 from responses_mock.services import recording, rows
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.prepare import Prepared
@@ -64,6 +66,17 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Passed:
+    """The upstream's answer to a request it answers whole: its body streamed as it comes (a
+    download too); `close` releases the connection, however the reply ends."""
+
+    status: int
+    headers: dict[str, str]
+    chunks: AsyncIterator[bytes]
+    close: Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class Turn:
     """A forwarded create, and what its answer is owed: a recording, and the turn appended to this
     server's conversation when it continues one (the upstream got its items as `input`)."""
@@ -77,6 +90,39 @@ class Turn:
 def unreachable(exc: Exception) -> APIError:
     return APIError(f"The upstream API could not be reached ({type(exc).__name__}).", status=502,
                     type="server_error", code="upstream_unreachable")
+
+
+def _object(content: bytes) -> dict | None:
+    """An upstream's JSON object, or None for any other body."""
+    try:
+        answer = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+async def _chunks(resp: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in resp.aiter_bytes():
+            yield chunk
+    except httpx.HTTPError:
+        raise Disconnect from None  # cut short: the client's connection is dropped, not ended as if whole
+    finally:
+        await resp.aclose()
+
+
+def decides(exc: APIError) -> bool:
+    """A create's refusal that is the upstream's to make: ids of its, a model this catalog lacks."""
+    return exc.code in _UPSTREAM_DECIDES or isinstance(exc, NotFound)
+
+
+def continued(tenant: str, params: dict, p: Prepared, sent: dict) -> tuple[Turn, dict]:
+    """A create continuing a chain or conversation of this server's (a turn answered by a rule),
+    as the upstream can take it: the whole context as `input`, without this server's ids (`sent`:
+    the create as the client sent it, an HTTP body or a socket's event)."""
+    body = {k: v for k, v in sent.items() if k not in ("previous_response_id", "conversation")}
+    items = [{k: v for k, v in item.items() if k != "id"} for item in p.context.items]
+    return Turn(tenant, params, p.conversation_id, tuple(p.context.new)), {**body, "input": items}
 
 
 class Upstream:
@@ -99,20 +145,18 @@ class Upstream:
         try:
             p = await self.responses.prepare(tenant, params, headers)
         except APIError as exc:
-            if exc.code not in _UPSTREAM_DECIDES and not isinstance(exc, NotFound):
+            if not decides(exc):
                 raise
             return await self.create(Turn(tenant, params), body, headers)
         if p.fixture_id is not None:
             return p
         if not (params.get("previous_response_id") or params.get("conversation")):
             return await self.create(Turn(tenant, params), body, headers)
-        sent = {k: v for k, v in params.items() if k not in ("previous_response_id", "conversation")}
-        items = [{k: v for k, v in item.items() if k != "id"} for item in p.context.items]  # the ids are ours
-        turn = Turn(tenant, params, p.conversation_id, tuple(p.context.new))
-        return await self.create(turn, orjson.dumps({**sent, "input": items}), headers)
+        turn, sent = continued(tenant, params, p, params)
+        return await self.create(turn, orjson.dumps(sent), headers)
 
     async def create(self, turn: Turn, body: bytes, headers: Mapping[str, str]) -> Reply:
-        sent = self._headers(headers)
+        sent = self.sent_headers(headers)
         started = time.monotonic()
         try:
             resp = await self._client.send(self._client.build_request(
@@ -139,24 +183,25 @@ class Upstream:
         when it is a background run still going."""
         status = resp.status_code
         if status >= 400:
-            if self.record and status != 401:  # a 401 is the recorder's credential, not the API's behaviour
-                await self._save(partial(recording.error_rule, turn.params, status, content, dict(resp.headers)),
-                                 turn.tenant)
+            await self.refused(turn, status, content, dict(resp.headers))
             return
-        try:
-            answer = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            return
-        if not isinstance(answer, dict):
+        answer = _object(content)
+        if answer is None:
             return
         if answer.get("status") in _FINISHED:
-            await self._answered(turn, answer, Timing(elapsed=elapsed), streamed=False)
+            await self.answered(turn, answer, Timing(elapsed=elapsed), streamed=False)
         elif answer.get("id") and turn.params.get("background"):
             task = asyncio.create_task(self._follow(answer["id"], sent, turn))
             self._follows.add(task)
             task.add_done_callback(self._follows.discard)
 
-    async def _answered(self, turn: Turn, answer: dict, timing: Timing | None, *, streamed: bool) -> None:
+    async def refused(self, turn: Turn, status: int, content: bytes, headers: dict[str, str]) -> None:
+        """An upstream 4xx/5xx (`content`: its envelope, or a socket's `error` event), recorded."""
+        if self.record and status != 401:  # a 401 is the recorder's credential, not the API's behaviour
+            await self._save(partial(recording.error_rule, turn.params, status, content, headers), turn.tenant)
+
+    async def answered(self, turn: Turn, answer: dict, timing: Timing | None, *, streamed: bool) -> None:
+        """A finished answer: recorded, and appended to this server's conversation it continues."""
         if self.record:
             await self._save(partial(recording.answer_rule, turn.params, answer, timing, streamed=streamed),
                              turn.tenant)
@@ -180,9 +225,11 @@ class Upstream:
                 continue
             if resp.status_code != 200:
                 return  # deleted, or the key is gone: nothing to save
-            answer = resp.json()
+            answer = _object(resp.content)
+            if answer is None:
+                return  # not a response object (a proxy's page, say): nothing to save
             if answer.get("status") in _FINISHED:
-                await self._answered(turn, answer, None, streamed=False)
+                await self.answered(turn, answer, None, streamed=False)
                 return
             if answer.get("status") == "cancelled":
                 return
@@ -217,12 +264,12 @@ class Upstream:
         finally:
             await resp.aclose()
         if isinstance(final, dict) and turn is not None:
-            await self._answered(turn, final, timing, streamed=True)
+            await self.answered(turn, final, timing, streamed=True)
 
     async def _save(self, build: Callable[[], Rule], tenant: str) -> None:
         """Save a recording; one that cannot be made a rule is logged (no header, no body) and skipped."""
         try:
-            rule = build()
+            rule = await asyncio.to_thread(build)  # normalising the request: megabytes, for a large create
             await self.fixtures.record(rule, tenant)
         except Exception as exc:
             log.warning("a recording was not saved: %s", type(exc).__name__)
@@ -235,7 +282,7 @@ class Upstream:
         if query:
             url += "?" + query.decode("latin-1")
         try:
-            resp = await self._client.send(self._client.build_request(method, url, headers=self._headers(headers)),
+            resp = await self._client.send(self._client.build_request(method, url, headers=self.sent_headers(headers)),
                                            stream=True)
         except httpx.HTTPError as exc:
             raise unreachable(exc) from None
@@ -250,7 +297,26 @@ class Upstream:
             await resp.aclose()
         return Reply(resp.status_code, relayed, content)
 
-    def _headers(self, incoming: Mapping[str, str]) -> dict[str, str]:
+    async def passthrough(self, method: str, path: str, query: bytes, headers: Mapping[str, str],
+                          body: AsyncIterator[bytes] | None) -> Passed:
+        """A /v1 request the upstream answers whole (routes/api.py: files, uploads, vector stores,
+        which a recorded create names by the upstream's ids): its body sent on as it comes (the
+        middleware bounds it), with its own content type (multipart), the reply streamed back."""
+        url = self.base + path.removeprefix("/v1") + ("?" + query.decode("latin-1") if query else "")
+        sent = self.sent_headers(headers)
+        for name in ("content-type", "content-length"):
+            sent.pop(name, None)
+            if body is not None and name in headers:
+                sent[name] = headers[name]
+        try:
+            resp = await self._client.send(self._client.build_request(method, url, headers=sent, content=body),
+                                           stream=True)
+        except httpx.HTTPError as exc:
+            raise unreachable(exc) from None
+        return Passed(resp.status_code, self._relayed(resp), _chunks(resp), resp.aclose)
+
+    def sent_headers(self, incoming: Mapping[str, str]) -> dict[str, str]:
+        """What the upstream is sent of the caller's headers, and the credential."""
         out = {name: incoming[name] for name in _SENT if name in incoming}
         auth = f"Bearer {self.api_key}" if self.api_key else incoming.get("authorization")
         if auth:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from typing_extensions import TypedDict
 
 from responses_mock.limits import PACE_FIELDS, pace_problem
+from responses_mock.redaction import tools_without_credentials
 from responses_mock.wire import patterns
 from responses_mock.wire.admin import ApiKey
 
@@ -34,11 +35,44 @@ ErrorCode = ResponseError.model_fields["code"].annotation  # the codes a failed 
 # What a recording does not match on: ids and call ids (the upstream's, or this server's on
 # replay), timestamps, statuses, and opaque blobs sealed by whichever server answered.
 _UNMATCHED = frozenset({"id", "call_id", "status", "created_at", "encrypted_content", "previous_response_id"})
+# Nor on file and vector store ids: the upstream's while recording (the Files endpoints are
+# forwarded too), this server's on replay, where the client uploads its files again.
+_STORED = frozenset({"file_id", "file_ids", "vector_store_ids"})
+_ITEMS_WITH_TOOLS = ("additional_tools", "tool_search_output")
+
+
+def _unfiled(value: object) -> object:
+    return {k: v for k, v in value.items() if k not in _STORED} if isinstance(value, dict) else value
+
+
+def _part(part: object) -> object:
+    if not isinstance(part, dict):
+        return part
+    out = {k: v for k, v in part.items() if v is not None and v != [] and k not in _UNMATCHED and k not in _STORED}
+    if isinstance(out.get("annotations"), list):  # file citations name the file
+        out["annotations"] = [_unfiled(a) for a in out["annotations"]]
+    return out
+
+
+def normalised_tools(tools: object) -> list:
+    """Tools as a recording compares and saves them: no MCP credentials (a replay runs with
+    other ones, and a rule is committed to a repository), no file or vector store ids."""
+    if not isinstance(tools, list):
+        return []
+    out = []
+    for tool in tools_without_credentials(tools, drop=True) or tools:
+        if isinstance(tool, dict) and tool.get("type") in ("file_search", "code_interpreter"):
+            tool = _unfiled(tool)
+            if isinstance(tool.get("container"), dict):
+                tool["container"] = _unfiled(tool["container"])
+        out.append(tool)
+    return out
 
 
 def _normalised_item(item: object) -> object:
     """An input item as a recording compares it: typed, content as parts, without what differs
-    between the recording run and the replay (ids, statuses, blobs) and without nulls."""
+    between the recording run and the replay (ids, file ids, statuses, blobs, an MCP tool's
+    credentials) and without nulls."""
     if not isinstance(item, dict):
         return item
     out = {k: v for k, v in item.items() if k not in _UNMATCHED and v is not None}
@@ -49,8 +83,11 @@ def _normalised_item(item: object) -> object:
         if isinstance(content, str):
             content = [{"type": part, "text": content}]
         if isinstance(content, list):
-            out["content"] = [{k: v for k, v in c.items() if v is not None and v != [] and k not in _UNMATCHED}
-                              if isinstance(c, dict) else c for c in content]
+            out["content"] = [_part(c) for c in content]
+    elif out["type"] == "file_search_call" and isinstance(out.get("results"), list):
+        out["results"] = [_unfiled(r) for r in out["results"]]
+    elif out["type"] in _ITEMS_WITH_TOOLS and "tools" in out:
+        out["tools"] = normalised_tools(out["tools"])
     return out
 
 
@@ -112,13 +149,18 @@ class Recorded(BaseModel):
     truncation: str | None = None
     include: list[str] | None = None
 
+    @field_validator("tools")
+    @classmethod
+    def _tools(cls, value: list[Any]) -> list[Any]:
+        return normalised_tools(value)  # a file's rule too: one that holds a credential never shows it
+
     @classmethod
     def of(cls, params: dict) -> Recorded:
         raw = params.get("input")
         items = [{"type": "message", "role": "user", "content": raw}] if isinstance(raw, str) else raw or []
         instructions = params.get("instructions")
         return cls(model=str(params.get("model", "")), instructions=instructions if isinstance(instructions, str)
-                   else None, input=[_normalised_item(i) for i in items], tools=list(params.get("tools") or []),
+                   else None, input=[_normalised_item(i) for i in items], tools=params.get("tools") or [],
                    **_shaping(params))
 
     @cached_property

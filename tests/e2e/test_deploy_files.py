@@ -7,6 +7,7 @@ a live server: a stream and a WebSocket go through it."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shlex
 import shutil
@@ -129,7 +130,9 @@ def nginx_main(tmp_path: Path, upstream: str, port: int) -> Path:
     site = re.sub(r"^resolver [^;]*;", "", site, flags=re.M)
     (tmp_path / "site.conf").write_text(site)
     main = tmp_path / "nginx.conf"
-    main.write_text(f"""pid {tmp_path}/nginx.pid;
+    # As root, workers run as `nobody`, who cannot reach tmp_path to buffer a large body: run them as root.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main.write_text(f"""{user}pid {tmp_path}/nginx.pid;
 error_log {tmp_path}/error.log warn;
 events {{}}
 http {{
@@ -142,9 +145,9 @@ http {{
     return main
 
 
-@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light): config read only")
-def test_nginx_accepts_the_config_and_carries_a_stream_and_a_websocket(tmp_path, make_server):
-    server = make_server("sqlite")
+@contextlib.contextmanager
+def nginx_in_front(tmp_path: Path, server) -> str:
+    """deploy/nginx.conf run in front of `server`; its URL."""
     port = free_port()
     main = nginx_main(tmp_path, server.url, port)
     checked = subprocess.run([NGINX, "-t", "-c", str(main), "-e", str(tmp_path / "error.log")],
@@ -160,6 +163,20 @@ def test_nginx_accepts_the_config_and_carries_a_stream_and_a_websocket(tmp_path,
                 return httpx.get(f"{url}/health", timeout=1).status_code == 200
             return False
         wait_until(up, timeout=10, what="nginx in front of the server")
+        yield url
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+
+
+NEEDS_NGINX = pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx-light): "
+                                 "config read only")
+
+
+@NEEDS_NGINX
+def test_nginx_accepts_the_config_and_carries_a_stream_and_a_websocket(tmp_path, make_server):
+    server = make_server("sqlite")
+    with nginx_in_front(tmp_path, server) as url:
         key = new_key()
         with OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0) as sdk:
             events = list(sdk.responses.create(model="gpt-4.1", input="Two sentences on tides.", stream=True))
@@ -171,9 +188,31 @@ def test_nginx_accepts_the_config_and_carries_a_stream_and_a_websocket(tmp_path,
         with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as admin:
             methods = [e["method"] for e in admin.get("/__admin/requests", params={"order": "asc"}).json()["data"]]
         assert methods == ["POST", "WS", "GET"]
-    finally:
-        proxy.terminate()
-        proxy.wait(timeout=10)
+
+
+def test_the_proxy_takes_the_bodies_the_server_takes():
+    """nginx's default client_max_body_size (1m) answered any larger upload with its own HTML 413."""
+    site = re.sub(r"#[^\n]*", "", (ROOT / "deploy" / "nginx.conf").read_text())
+    [size] = re.findall(r"client_max_body_size\s+(\d+)m;", site)
+    assert int(size) << 20 == Settings.model_fields["max_body_bytes"].default
+    assert "error_page 413 = @too_large;" in site and f"at most {int(size) << 20:,} bytes" in site
+
+
+@NEEDS_NGINX
+def test_an_upload_over_a_megabyte_goes_through_the_proxy_and_a_body_too_large_is_refused_in_the_envelope(
+        tmp_path, make_server):
+    server = make_server("sqlite")
+    data = b"zebra port 4242\n" * (3 << 16)  # 3 MiB
+    with nginx_in_front(tmp_path, server) as url, \
+            OpenAI(base_url=f"{url}/v1", api_key=new_key(), max_retries=0) as sdk:
+        uploaded = sdk.files.create(file=("big.txt", data, "text/plain"), purpose="assistants")
+        assert uploaded.bytes == len(data) and sdk.files.content(uploaded.id).content == data
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=10) as raw:
+            raw.sendall(b"POST /v1/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\n"
+                        b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 80000000\r\n\r\n")
+            head, _, rest = raw.recv(65536).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413") and b"application/json" in head, head
+        assert b'"code":"request_too_large"' in rest and b"75,497,472" in rest
 
 
 # `make test` without a Postgres: the SQLite half alone, said once; under CI it stops. The machine's

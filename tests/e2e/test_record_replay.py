@@ -406,3 +406,179 @@ def test_a_model_this_server_does_not_know_is_refused_without_an_upstream_or_a_r
         with pytest.raises(openai.BadRequestError) as err:
             client.responses.create(model="gpt-mystery-1", input="Name three fruits.")
         assert err.value.code == "model_not_found" and err.value.param == "model"
+
+
+def _socket_turn(conn, **create) -> list:
+    """One `response.create` on the socket: its events, up to the one that ends it."""
+    conn.response.create(**create)
+    events = []
+    for event in conn:
+        events.append(event)
+        if event.type in ("response.completed", "response.incomplete", "response.failed", "error"):
+            return events
+    raise AssertionError(f"the socket closed after {[e.type for e in events]}")
+
+
+def test_a_websocket_flow_is_forwarded_recorded_and_replayed_over_both_transports(tmp_path, upstream_server):
+    """Over `responses.connect()`: a create, a warm-up and the turn chained on it, and an upstream
+    429 are relayed from the upstream's own socket unchanged (its ids, its events), recorded as the
+    HTTP stream path records them, and replayed offline in strict mode over a socket and over HTTP."""
+    key = new_key()
+    with closing(upstream_server.admin(key)) as admin:  # answers the replay's default model would never give
+        admin.add({"match": {"input_contains": "haiku"}, "respond": {
+            "text": "Rain on the tin roof / counting the seconds between / thunder and the dark",
+            "pace": {"time_to_first_token": 0.2, "tokens_per_second": 200}}})
+        admin.add({"match": {"input_contains": "fruits"}, "respond": {"text": "Fig, quince and medlar."}})
+        admin.add({"match": {"input_contains": "rate limit me", "times": 1},
+                   "respond": {"http_error": {"status": 429, "message": "Slow down.", "retry_after": 2}}})
+    seen: dict = {}
+
+    def run(client):
+        with client.responses.connect() as conn:
+            events = _socket_turn(conn, model="gpt-4.1", input="Write a haiku about rain.")
+            seen["haiku"] = events
+            warm = _socket_turn(conn, model="gpt-4.1", instructions="Be brief.", input=[], generate=False)[-1]
+            seen["warm"] = warm.response
+            seen["chained"] = _socket_turn(conn, model="gpt-4.1", instructions="Be brief.",
+                                           previous_response_id=warm.response.id, input="Name three fruits.")[-1]
+            seen["error"] = _socket_turn(conn, model="gpt-4.1", input="Please rate limit me.")[-1]
+            seen["retried"] = _socket_turn(conn, model="gpt-4.1", input="Please rate limit me.")[-1]
+
+    with MockServer(upstream=f"{upstream_server.url}/v1", record=True) as recorder, \
+            recorder.client(key, max_retries=0) as client, closing(recorder.admin(key)) as here:
+        run(client)
+        rules = wait_until(lambda: (lambda d: d if len(d) >= 4 else None)(here.fixtures()), timeout=10,
+                           what="four recorded rules")
+        path = _recorded_file(recorder, key, tmp_path / "socket.json")
+        socket_entries = wait_until(lambda: (lambda e: e if len(e) == 5 else None)(here.requests(method="WS")),
+                                    timeout=5, what="the five socket creates journaled")
+    haiku = seen["haiku"]
+    final = haiku[-1].response
+    with upstream_server.client(key) as direct:  # relayed unchanged: the upstream's ids and events
+        assert direct.responses.retrieve(final.id).output_text == final.output_text
+        assert direct.responses.retrieve(seen["chained"].response.id).previous_response_id == seen["warm"].id
+    assert final.output_text.startswith("Rain on the tin roof") and haiku[0].type == "response.created"
+    assert [e.sequence_number for e in haiku] == list(range(len(haiku)))
+    assert seen["warm"].output == [] and seen["chained"].response.output_text == "Fig, quince and medlar."
+    assert (seen["error"].type, seen["error"].status, seen["error"].error.code) == ("error", 429, "rate_limit_exceeded")
+    assert seen["retried"].type == "response.completed"  # the rule spent: the upstream's model answered
+    assert {r["source"] for r in rules} == {"recorded"} and len(rules) == 4  # no rule for the warm-up
+    assert all(e["fixture_id"] is None for e in socket_entries)  # forwarded: no rule of the recorder's answered
+    assert {e["reply"]["id"] for e in socket_entries if "id" in e["reply"]} >= {final.id, seen["warm"].id}
+    document = json.loads(path.read_text())
+    haiku_rule = next(r for r in document["rules"] if r["respond"].get("output") and
+                      "haiku" in json.dumps(r["match"]["request"]["input"]))
+    assert haiku_rule["respond"]["pace"]["time_to_first_token"] >= 0.15  # recorded as a stream is
+    [refusal] = [r for r in document["rules"] if "http_error" in r["respond"]]
+    assert refusal["respond"]["http_error"]["status"] == 429 and refusal["match"]["times"] == 1
+    assert refusal["respond"]["http_error"]["headers"].get("retry-after") == "2"  # from the error event's headers
+    assert key not in path.read_text()
+
+    with MockServer(fixtures=path, strict=True) as replay, replay.client(new_key(), max_retries=0) as client:
+        with client.responses.connect() as conn:
+            again = _socket_turn(conn, model="gpt-4.1", input="Write a haiku about rain.")
+            assert again[-1].response.output_text == final.output_text and again[-1].response.id != final.id
+            assert [e.type for e in again] == [e.type for e in haiku]
+            warm = _socket_turn(conn, model="gpt-4.1", instructions="Be brief.", input=[], generate=False)[-1]
+            chained = _socket_turn(conn, model="gpt-4.1", instructions="Be brief.",
+                                   previous_response_id=warm.response.id, input="Name three fruits.")[-1]
+            assert chained.response.output_text == "Fig, quince and medlar."
+            error = _socket_turn(conn, model="gpt-4.1", input="Please rate limit me.")[-1]
+            assert (error.type, error.status, error.error.code) == ("error", 429, "rate_limit_exceeded")
+            assert _socket_turn(conn, model="gpt-4.1", input="Please rate limit me.")[-1].response.output_text \
+                == seen["retried"].response.output_text
+        over_http = client.responses.create(model="gpt-4.1", input="Write a haiku about rain.")
+        assert over_http.output_text == final.output_text
+        with client.responses.stream(model="gpt-4.1", input="Write a haiku about rain.") as stream:
+            assert stream.get_final_response().output_text == final.output_text
+        with client.responses.connect() as conn:  # strict: a miss over the socket is the error event
+            miss = _socket_turn(conn, model="gpt-4.1", input="Something never recorded.")[-1]
+        assert miss.type == "error" and miss.error.code == "fixture_not_found"
+
+
+def test_a_websocket_forward_sends_the_upstream_api_key_and_an_unreachable_upstream_is_an_error_event(
+        upstream_server):
+    caller, configured = new_key(), new_key()
+    with MockServer(upstream=f"{upstream_server.url}/v1", upstream_api_key=configured, record=True) as proxy, \
+            proxy.client(caller, max_retries=0) as client, client.responses.connect() as conn:
+        assert _socket_turn(conn, model="gpt-4.1", input="Name three fruits.")[-1].type == "response.completed"
+        with closing(upstream_server.admin(configured)) as as_configured, \
+                closing(upstream_server.admin(caller)) as as_caller:
+            sent = wait_until(lambda: as_configured.requests(method="WS"), timeout=5, what="the forwarded create")
+            assert [e["body"]["input"] for e in sent] == ["Name three fruits."]
+            assert as_caller.requests() == []
+    with MockServer(upstream=f"http://127.0.0.1:{free_port()}/v1") as proxy, \
+            proxy.client(new_key(), max_retries=0) as client, client.responses.connect() as conn:
+        error = _socket_turn(conn, model="gpt-4.1", input="Hi.")[-1]
+        assert (error.type, error.status, error.error.code) == ("error", 502, "upstream_unreachable")
+        assert _socket_turn(conn, model="gpt-4.1", input="Hi again.")[-1].error.code == "upstream_unreachable"
+
+
+MCP = {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse",
+       "authorization": "MCP-SECRET-TOKEN", "headers": {"X-Api-Key": "HDR-SECRET"}, "require_approval": "never"}
+
+
+def test_a_recording_holds_no_mcp_credentials_and_replays_with_other_ones(tmp_path, upstream_server):
+    key = new_key()
+    with closing(upstream_server.admin(key)) as admin:
+        admin.respond({"tools": ["mcp"]}, text="The docs server offers search and fetch.")
+    asked = {"model": "gpt-4.1", "input": "Which tools does the docs server offer?", "tools": [MCP]}
+    with MockServer(upstream=f"{upstream_server.url}/v1", record=True) as recorder, \
+            recorder.client(key, max_retries=0) as client, closing(recorder.admin(key)) as here:
+        recorded = client.responses.create(**asked)
+        [rule] = wait_until(lambda: here.fixtures() or None, timeout=10, what="a recording")
+        shown = [json.dumps(rule), json.dumps(here.requests()), _recorded_file(recorder, key, tmp_path / "mcp.json")
+                 .read_text(), httpx.get(f"{recorder.url}/__admin/fixtures", params={"format": "yaml"},
+                                         headers={"Authorization": f"Bearer {key}"}).text]
+    assert recorded.output_text == "The docs server offers search and fetch."
+    for text in shown:  # the listing, the journal (the inspector's), the export as JSON and YAML
+        assert "MCP-SECRET-TOKEN" not in text and "HDR-SECRET" not in text
+    assert rule["rule"]["match"]["request"]["tools"][0]["server_url"] == MCP["server_url"]
+    other = {**MCP, "authorization": "ANOTHER-TOKEN", "headers": {"X-Api-Key": "ANOTHER"}}
+    with MockServer(fixtures=tmp_path / "mcp.json", strict=True) as replay, \
+            replay.client(new_key(), max_retries=0) as client:
+        assert client.responses.create(**{**asked, "tools": [other]}).output_text == recorded.output_text
+
+
+NOTES = b"Release notes.\nThe zebra protocol listens on port 4242.\n" + b"Filler line about nothing.\n" * 60_000
+
+
+def _files_flow(client: OpenAI) -> dict:
+    """Upload a file (1.6 MB), ask about it by file_id, then put it in a vector store and ask
+    file_search; the ids are whichever server holds the files."""
+    uploaded = client.files.create(file=("notes.txt", NOTES, "text/plain"), purpose="assistants")
+    assert client.files.content(uploaded.id).content == NOTES
+    by_id = client.responses.create(model="gpt-4.1", input=[{"role": "user", "content": [
+        {"type": "input_file", "file_id": uploaded.id},
+        {"type": "input_text", "text": "Which port does the zebra protocol listen on?"}]}])
+    store = client.vector_stores.create(name="notes", file_ids=[uploaded.id])
+    wait_until(lambda: client.vector_stores.retrieve(store.id).file_counts.completed == 1 or None, timeout=30,
+               what="the vector store's file indexed")
+    searched = client.responses.create(model="gpt-4.1", input="Which port does the zebra protocol listen on?",
+                                       tools=[{"type": "file_search", "vector_store_ids": [store.id]}])
+    return {"file": uploaded.id, "store": store.id, "by_id": by_id.output_text, "searched": searched.output_text,
+            "searched_types": [i.type for i in searched.output]}
+
+
+def test_files_and_vector_stores_live_upstream_while_recording_and_locally_on_replay(tmp_path, upstream_server):
+    key = new_key()
+    with MockServer(upstream=f"{upstream_server.url}/v1", record=True) as recorder, \
+            recorder.client(key, max_retries=0) as client, closing(recorder.admin(key)) as here:
+        recorded = _files_flow(client)
+        rules = wait_until(lambda: (lambda d: d if len(d) >= 2 else None)(here.fixtures()), timeout=10,
+                           what="two recordings")
+        path = _recorded_file(recorder, key, tmp_path / "files.json")
+    with upstream_server.client(key) as direct:  # the files and the store are the upstream's
+        assert direct.files.retrieve(recorded["file"]).bytes == len(NOTES)
+        assert direct.vector_stores.retrieve(recorded["store"]).file_counts.completed == 1
+    assert "4242" in recorded["by_id"] and "4242" in recorded["searched"]
+    assert recorded["searched_types"] == ["file_search_call", "message"]
+    assert [r["source"] for r in rules] == ["recorded", "recorded"]
+    assert not any("http_error" in r["rule"]["respond"] for r in rules)  # the upstream found its files
+    matched = json.dumps([r["match"] for r in json.loads(path.read_text())["rules"]])
+    assert recorded["store"] not in matched and recorded["file"] not in matched  # on replay, ids are new
+    with MockServer(fixtures=path, strict=True) as replay, replay.client(new_key(), max_retries=0) as client:
+        replayed = _files_flow(client)  # uploaded again: this server's ids
+        assert replayed["file"] != recorded["file"] and replayed["store"] != recorded["store"]
+        assert {k: replayed[k] for k in ("by_id", "searched", "searched_types")} == \
+            {k: recorded[k] for k in ("by_id", "searched", "searched_types")}

@@ -4,10 +4,14 @@ what missed."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from responses_mock.backends.base import ModelContext
-from responses_mock.services import fixtures, recording
+from responses_mock.config import Settings
+from responses_mock.errors import InvalidRequest
+from responses_mock.services import fixtures, prepare, recording
 from responses_mock.services.fixtures import FixturesService, scaled, strict_miss
 from responses_mock.store.handle import Store
 from responses_mock.wire.fixtures import Match, Pace, Recorded, Respond, Rule
@@ -117,3 +121,46 @@ async def test_recorded_rules_are_found_by_digest_and_keep_the_one_order(service
     assert await fx.has_recording("t", {"model": "gpt-4.1", "input": "Question 9."})
     assert not await fx.has_recording("t", {"model": "gpt-4.1", "input": "Question 9.", "text": {
         "format": {"type": "json_object"}}})
+
+
+async def test_a_heavy_requests_digest_is_computed_off_the_loop(service, monkeypatch):
+    """Normalising and hashing a create of megabytes holds the loop (0.5 s for 40 MB): when the key
+    has recorded rules and the input is heavy, the digest is made in a thread; a light one stays."""
+    fx = service()
+    big = "All work and no play makes Jack a dull boy. " * 5000  # 220K characters: heavy
+    await fx.record(recorded(big), "t")
+    await fx.record(recorded("Hi."), "t")
+    made_in: list[int] = []
+
+    class Spy(Recorded):
+        @classmethod
+        def of(cls, params: dict) -> Recorded:
+            made_in.append(threading.get_ident())
+            return Recorded.of(params)
+
+    monkeypatch.setattr(fixtures, "Recorded", Spy)
+    loop_thread = threading.get_ident()
+    p = await prepare.prepare("t", {"model": "gpt-4.1", "input": big}, {}, store=fx.store, settings=Settings(),
+                              fixtures=fx)
+    assert p.script["text"] == f"Answer to {big}" and made_in and loop_thread not in made_in
+    made_in.clear()
+    p = await prepare.prepare("t", {"model": "gpt-4.1", "input": "Hi."}, {}, store=fx.store, settings=Settings(),
+                              fixtures=fx)
+    assert p.script["text"] == "Answer to Hi." and made_in == [loop_thread]  # no thread for a line
+    made_in.clear()
+    with pytest.raises(InvalidRequest, match="No fixture rule matches"):  # strict: its miss, off the loop too
+        await prepare.prepare("t", {"model": "gpt-4.1", "input": big + "!"}, {}, store=fx.store,
+                              settings=Settings(strict=True), fixtures=fx)
+    assert made_in and loop_thread not in made_in
+
+
+async def test_a_keys_rules_of_megabytes_are_parsed_and_indexed_off_the_loop(service, monkeypatch):
+    fx = service()
+    indexed_in: list[int] = []
+    index = fixtures.Rules.of
+    monkeypatch.setattr(fixtures.Rules, "of", lambda loaded: indexed_in.append(threading.get_ident()) or index(loaded))
+    await fx.record(recorded("Hi."), "t")
+    assert len(await fx.candidates("t")) == 1 and indexed_in == [threading.get_ident()]  # a line: no thread
+    await fx.record(recorded("x" * (fixtures.LARGE_RULES + 1)), "t")
+    rules = await fx.candidates("t")
+    assert len(rules.by_digest) == 2 and threading.get_ident() != indexed_in[-1]

@@ -3,6 +3,7 @@ pace the stream came at within a pace's bounds, errors as http_error rules witho
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from responses_mock.limits import MIN_RATE
@@ -91,3 +92,13 @@ def test_an_upstream_error_is_an_http_error_rule_without_credentials():
     assert "secret" not in rule.model_dump_json() and "org-1" not in rule.model_dump_json()
     garbled = recording.error_rule(PARAMS, 502, b"<html>bad gateway</html>", {})
     assert garbled.respond.http_error.status == 502 and garbled.respond.http_error.message is None
+
+
+def test_a_recorded_error_message_holds_no_account_ids():
+    message = ("Rate limit reached for gpt-4.1 in organization org-AbC123xyz on tokens per min (TPM): "
+               "project proj_x is fine, but proj-9fQ2mZ is not. Your key sk-proj-abcdef123456 was used.")
+    body = orjson.dumps({"error": {"message": message, "type": "tokens", "code": "rate_limit_exceeded"}})
+    kept = recording.error_rule(PARAMS, 429, body, {}).respond.http_error.message
+    for account in ("org-AbC123xyz", "proj-9fQ2mZ", "sk-proj-abcdef123456"):
+        assert account not in kept
+    assert kept.startswith("Rate limit reached for gpt-4.1 in organization org-[redacted] on tokens per min")

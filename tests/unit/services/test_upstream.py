@@ -10,7 +10,7 @@ import httpx
 import orjson
 import pytest
 
-from responses_mock.errors import APIError
+from responses_mock.errors import APIError, Disconnect
 from responses_mock.services.upstream import Turn, Upstream
 from tests.polling import until
 
@@ -139,3 +139,60 @@ async def test_other_requests_are_forwarded_as_sent_and_an_unreachable_upstream_
         await down.create(Turn("t", {"model": "gpt-4.1"}), b"{}", CALLER)
     assert (err.value.status, err.value.code) == (502, "upstream_unreachable")
     await asyncio.gather(up.close(), down.close())
+
+
+@pytest.mark.parametrize("polled", [httpx.Response(200, text="<html>bad gateway</html>"),
+                                    httpx.Response(200, json=["not", "an", "object"])])
+async def test_a_followed_run_whose_poll_is_no_response_object_ends_quietly(polled):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, json={**ANSWER, "status": "queued", "output": [], "usage": None})
+        return polled
+
+    up, saved, _ = upstream(handler)
+    await up.create(Turn("t", {"model": "gpt-4.1", "input": "Hi", "background": True}), b"{}", CALLER)
+    [task] = up._follows
+    await asyncio.wait_for(task, timeout=5)  # raised before: "Task exception was never retrieved"
+    assert task.exception() is None and saved.rules == []
+    await up.close()
+
+
+class _CutStream(httpx.AsyncByteStream):
+    async def __aiter__(self):
+        yield b"first half"
+        raise httpx.ReadError("the upstream went away")
+
+
+async def test_a_request_the_upstream_answers_whole_is_streamed_both_ways():
+    form = b"--b\r\ncontent-disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nabc\r\n--b--\r\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/cut"):
+            return httpx.Response(200, stream=_CutStream())
+        if request.method == "GET":
+            return httpx.Response(200, content=b"\x00\x01 the file's bytes", headers={
+                "content-type": "application/octet-stream", "set-cookie": "s=1"})
+        return httpx.Response(200, json={"id": "file-up", "object": "file"})
+
+    async def sent_in_chunks():
+        for i in range(0, len(form), 7):
+            yield form[i:i + 7]
+
+    up, _, sent = upstream(handler)
+    multipart = {**CALLER, "content-type": "multipart/form-data; boundary=b", "content-length": str(len(form))}
+    passed = await up.passthrough("POST", "/v1/files", b"", multipart, sent_in_chunks())
+    assert passed.status == 200 and orjson.loads(b"".join([c async for c in passed.chunks]))["id"] == "file-up"
+    posted = sent[0]
+    assert posted.content == form and posted.headers["content-type"] == "multipart/form-data; boundary=b"
+    assert posted.headers["content-length"] == str(len(form)) and "transfer-encoding" not in posted.headers
+    assert posted.headers["authorization"] == "Bearer sk-caller" and "cookie" not in posted.headers
+    download = await up.passthrough("GET", "/v1/files/file-up/content", b"a=1", CALLER, None)
+    assert b"".join([c async for c in download.chunks]) == b"\x00\x01 the file's bytes"
+    assert download.headers["content-type"] == "application/octet-stream" and "set-cookie" not in download.headers
+    got = sent[1]
+    assert str(got.url) == "http://upstream.test/v1/files/file-up/content?a=1" and got.content == b""
+    assert "content-type" not in got.headers  # no body, no type of one
+    cut = await up.passthrough("GET", "/v1/files/file-up/cut", b"", CALLER, None)
+    with pytest.raises(Disconnect):  # the client's reply is dropped, not ended as if whole
+        [c async for c in cut.chunks]
+    await up.close()

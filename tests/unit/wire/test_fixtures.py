@@ -86,3 +86,43 @@ def test_ordered_output_items_stand_alone():
         Respond.model_validate({"text": "Hi.", "output": [{"type": "message", "text": "Hi."}]})
     with pytest.raises(ValidationError):
         Respond.model_validate({"output": [{"text": "no type"}]})
+
+
+MCP = {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example.com/sse",
+       "authorization": "MCP-SECRET", "headers": {"X-Api-Key": "HDR-SECRET"}, "require_approval": "never"}
+
+
+def test_an_mcp_tools_credentials_are_neither_saved_nor_matched_on():
+    recorded = Recorded.of({"model": "gpt-4.1", "input": "Hi.", "tools": [MCP]})
+    saved = recorded.model_dump_json()
+    assert "MCP-SECRET" not in saved and "HDR-SECRET" not in saved and "X-Api-Key" not in saved
+    assert recorded.tools == [{k: v for k, v in MCP.items() if k not in ("authorization", "headers")}]
+    other = {**MCP, "authorization": "ANOTHER", "headers": {"X-Api-Key": "ANOTHER"}}
+    assert digest(input="Hi.", tools=[MCP]) == digest(input="Hi.", tools=[other])
+    assert digest(input="Hi.", tools=[MCP]) != digest(input="Hi.", tools=[{**MCP, "server_label": "wiki"}])
+    # A file's rule written with them (an older recording) neither shows them nor misses for them.
+    loaded = Recorded.model_validate({"model": "gpt-4.1", "input": recorded.input, "tools": [MCP]})
+    assert "MCP-SECRET" not in loaded.model_dump_json() and loaded.digest == recorded.digest
+    # additional_tools items carry tools of their own.
+    item = {"type": "additional_tools", "tools": [MCP]}
+    assert digest(input=[item]) == digest(input=[{**item, "tools": [other]}])
+    assert "MCP-SECRET" not in str(Recorded.of({"model": "gpt-4.1", "input": [item]}).input)
+
+
+def test_file_and_vector_store_ids_are_not_matched_on():
+    def asked(file_id: str, store: str) -> str:
+        return digest(input=[{"role": "user", "content": [
+            {"type": "input_file", "file_id": file_id}, {"type": "input_text", "text": "What port?"}]}],
+            tools=[{"type": "file_search", "vector_store_ids": [store], "max_num_results": 3},
+                   {"type": "code_interpreter", "container": {"type": "auto", "file_ids": [file_id]}}])
+    assert asked("file-upstream1", "vs_upstream") == asked("file-local2", "vs_local")
+    assert asked("file-1", "vs_1") != digest(input="What port?")  # a file was attached: still matched on
+    cited = {"role": "assistant", "content": [{"type": "output_text", "text": "Port 4242.", "annotations": [
+        {"type": "file_citation", "file_id": "file-upstream1", "filename": "a.txt", "index": 9}]}]}
+    searched = {"type": "file_search_call", "id": "fs_1", "status": "completed", "queries": ["port"],
+                "results": [{"file_id": "file-upstream1", "filename": "a.txt", "text": "port 4242"}]}
+    replayed = [{**searched, "id": "fs_2", "results": [{**searched["results"][0], "file_id": "file-local2"}]},
+                {**cited, "content": [{**cited["content"][0], "annotations": [
+                    {**cited["content"][0]["annotations"][0], "file_id": "file-local2"}]}]}]
+    assert digest(input=[searched, cited]) == digest(input=replayed)
+    assert digest(input=[searched, cited]) != digest(input=[{**searched, "queries": ["host"]}, cited])
