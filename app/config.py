@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         72 * 1024 * 1024, ge=1024, description="The largest request body accepted (413 above it): room for the "
         "real API's largest requests, a 50 MB file sent as base64.")
+    max_file_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="The largest file /v1/files (or an upload) accepts: its bytes live "
+        "in the store (the real API takes 512 MB; a database row is not a bucket).")
+    max_file_text_chars: int = Field(
+        4_000_000, ge=1024, description="Text kept from one file (its extraction: a text file, a PDF's pages) for "
+        "input_file and the vector stores' chunks; beyond it the rest is left out.")
     journal: bool = Field(True, description="Keep a journal of every /v1 request, readable at /__admin/requests.")
     journal_keep: int = Field(10000, description="How many of the newest journal entries are kept.")
     migrate_on_start: bool = Field(True, description="Apply Alembic migrations when the server starts.")
@@ -91,6 +97,20 @@ class Settings(BaseSettings):
     stream_poll_interval: float = Field(
         0.25, description="How often a stream follower re-reads the event log when nothing wakes it (at "
         "least 10 s on Postgres with LISTEN and 30 s on SQLite, where every write wakes its followers).")
+
+    # Record and replay (services/upstream.py, services/recording.py).
+    upstream: str | None = Field(
+        None, description="Base URL of a real Responses API (e.g. https://api.openai.com/v1): a /v1/responses "
+        "request no fixture rule answers is forwarded there, and an id this server does not know too.")
+    upstream_api_key: str | None = Field(
+        None, description="The key sent to the upstream instead of the caller's own Authorization (prefer "
+        "the env var: a flag's value shows in `ps`).")
+    record: bool = Field(False, description="With --upstream: save each forwarded answer as a fixture rule of "
+                         "the caller's key (an error as an http_error rule).")
+    strict: bool = Field(False, description="A create no fixture rule answers is a 400 fixture_not_found "
+                         "naming the miss, instead of the default model's answer (for replay runs).")
+    replay_speed: float = Field(1.0, ge=0, le=1000, description="Recorded rules replay their pace this many times "
+                                "faster (1: as recorded; 0: unpaced).")
 
     @field_validator("tokens_per_second", "time_to_first_token", "background_tokens_per_second",
                      "background_time_to_first_token", "background_queue_delay")

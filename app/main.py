@@ -67,6 +67,8 @@ async def _stop(services: Services) -> None:
     services.drain.end_now()
     await services.pool.stop(0.3)
     await services.responses.close(0.2)
+    if services.upstream is not None:
+        await _bounded(services.upstream.close(), 0.2)
     await services.journal.stop(0.2)
     await _bounded(services.listener.close(), 0.1)
     await services.drain.close()
@@ -97,9 +99,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # `should_exit` (testing/server.py leaves the server on app.state): the drain starts.
         server_exiting = lambda: bool(getattr(getattr(app.state, "server", None), "should_exit", False))
         services.drain.watch(lambda: uvicorn_exiting() or server_exiting())
-        log.info("responses-mock %s: store %s; %d models; %d workers; journal %s; fixtures %s", __version__,
+        # worker_concurrency: background jobs this process runs at once (not --workers, its processes)
+        log.info("responses-mock %s: store %s; %d models; background jobs %d at once; journal %s; fixtures %s",
+                 __version__,
                  store.display_url, len(catalog.listed()), settings.worker_concurrency,
                  "on" if settings.journal else "off", settings.fixtures or "none")
+        if settings.upstream:  # the URL only (a password in it is redacted): never the key
+            log.info("misses go to the upstream %s (%s)", settings.upstream,
+                     "recording" if settings.record else "not recording")
+        elif settings.strict:
+            log.info("strict mode: a create no fixture rule answers is a 400 fixture_not_found")
         try:
             yield
         finally:

@@ -79,6 +79,12 @@ ERRATA = {
     ("ResponseItemList", ("last_id",)): "empty page",
     ("ConversationItemList", ("first_id",)): "empty page",
     ("ConversationItemList", ("last_id",)): "empty page",
+    ("ListFilesResponse", ("first_id",)): "empty page",
+    ("ListFilesResponse", ("last_id",)): "empty page",
+    ("ListVectorStoresResponse", ("first_id",)): "empty page",
+    ("ListVectorStoresResponse", ("last_id",)): "empty page",
+    ("ListVectorStoreFilesResponse", ("first_id",)): "empty page",
+    ("ListVectorStoreFilesResponse", ("last_id",)): "empty page",
 }
 
 

@@ -9,11 +9,12 @@ import base64
 import hashlib
 import struct
 import zlib
+from collections.abc import Sequence
 
 import orjson
 
 from responses_mock import ids
-from responses_mock.backends.base import HostedCall
+from responses_mock.backends.base import HostedCall, Passage
 
 
 def _progress(kind: str, *steps: str) -> tuple[tuple[str, dict], ...]:
@@ -26,8 +27,13 @@ def web_search(query: str) -> HostedCall:
         _progress("web_search_call", "in_progress", "searching", "completed"))
 
 
-def file_search(query: str) -> HostedCall:
-    return HostedCall({"type": "file_search_call", "status": "completed", "queries": [query], "results": None},
+def file_search(query: str, results: Sequence[Passage] = (), *, with_results: bool = False) -> HostedCall:
+    """The search the services ran over the tool's vector stores (ModelContext.file_search_results);
+    its results are on the item only when `include` asks for "file_search_call.results", as the
+    real API's are."""
+    found = [{"file_id": r.file_id, "filename": r.filename, "score": r.score, "text": r.text,
+              "attributes": r.attributes} for r in results] if with_results else None
+    return HostedCall({"type": "file_search_call", "status": "completed", "queries": [query], "results": found},
                       _progress("file_search_call", "in_progress", "searching", "completed"))
 
 

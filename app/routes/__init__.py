@@ -2,8 +2,9 @@
 lives under /v1; health, metrics and the admin API sit outside it, declared the same way (FastAPI
 routes per module, routes/api.py)."""
 
-from responses_mock.routes import conversations, health, models, responses
+from responses_mock.routes import conversations, files, health, models, responses, uploads, vector_stores
 
-V1 = (responses.endpoints, models.endpoints, conversations.endpoints)
+V1 = (responses.endpoints, models.endpoints, conversations.endpoints, files.endpoints, uploads.endpoints,
+      vector_stores.endpoints)
 
 __all__ = ["V1", "health"]

@@ -27,10 +27,12 @@ from responses_mock.routes.render import json, raw_json
 from responses_mock.services import journal_feed, prompts
 from responses_mock.services.tenancy import bearer_key, tenant_of
 from responses_mock.wire import admin as queries
+from responses_mock.wire.fixtures import ListQuery
 
 # The document says JSON replies, as it did when these were an APIRouter's.
 endpoints = api.Endpoints("admin", prefix="/__admin", response_class=JSONResponse)
 SCOPE = api.Query(queries.ScopeQuery)
+FIXTURES = api.Query(ListQuery)
 REQUESTS, FOLLOW = api.Query(queries.RequestsQuery), api.Query(queries.FollowQuery)
 RESPONSES, CONVERSATIONS = api.Query(queries.ResponsesQuery), api.Query(queries.ConversationsQuery)
 
@@ -102,10 +104,16 @@ async def add_fixtures(request: Request) -> Response:
     return json({"object": "list", "data": added})
 
 
-@endpoints.get("/fixtures", query=SCOPE)
+@endpoints.get("/fixtures", query=FIXTURES)
 async def list_fixtures(request: Request) -> Response:
-    """The rules, each with `hits`: the requests it answered that the journal still holds."""
+    """The rules, each with `hits`: the requests it answered that the journal still holds; with
+    `format` (json, yaml), the rules as a fixtures file (`--fixtures` loads it)."""
     scope, services = admin_scope(request), api.services(request)
+    fmt = FIXTURES(request).get("format")
+    if fmt is not None:
+        document = await services.fixtures.export(scope.tenant)
+        text = await anyio.to_thread.run_sync(services.fixtures.export_text, document, fmt)
+        return Response(text, media_type="application/yaml" if fmt == "yaml" else "application/json")
     rules = await services.fixtures.listing(scope.tenant)
     hits = await services.journal.hits([r["id"] for r in rules])
     return json({"object": "list", "data": [{**r, "hits": hits.get(r["id"], 0)} for r in rules]})

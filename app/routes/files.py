@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import Request
 from openai.types import FileDeleted, FileObject
 from starlette.datastructures import FormData, UploadFile
@@ -96,7 +98,18 @@ async def delete_file(request: Request) -> Response:
 async def file_content(request: Request) -> Response:
     """The file's bytes, streamed from the store a piece at a time."""
     content = await api.services(request).files.content(api.tenant(request), request.path_params["file_id"])
-    quoted = content.filename.encode("ascii", "replace").decode().replace('"', "")
     return StreamingResponse(content.pieces, media_type="application/octet-stream",
                              headers={"content-length": str(content.size),
-                                      "content-disposition": f'attachment; filename="{quoted}"'})
+                                      "content-disposition": disposition(content.filename)})
+
+
+def disposition(filename: str) -> str:
+    """`attachment` with the name as a quoted ASCII fallback (control characters, quotes and
+    backslashes dropped; other characters as '_') and, when it is not plain ASCII, RFC 5987's
+    filename*= with its UTF-8 bytes percent-encoded — nothing of the name can break the header."""
+    plain = "".join(c if " " <= c <= "~" and c not in '"\\' else ("" if not c.isprintable() else "_")
+                    for c in filename) or "download"
+    header = f'attachment; filename="{plain}"'
+    if plain != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header

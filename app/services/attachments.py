@@ -24,6 +24,7 @@ import io
 import math
 import re
 import struct
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -180,21 +181,30 @@ def read_document(raw: bytes, mime: str, filename: str, max_chars: int) -> Docum
     return Document(None)
 
 
+# A PDF's text is read from its first MAX_PDF_PAGES pages, and no more pages are started once
+# PDF_SECONDS have gone (a page of a hostile PDF may cost far more than its bytes suggest); the
+# pages are counted all the same, and the text says it was cut (Document.truncated).
+MAX_PDF_PAGES = 1000
+PDF_SECONDS = 10.0
+
+
 def _read_pdf(raw: bytes, max_chars: int) -> Document:
+    deadline = time.monotonic() + PDF_SECONDS
     try:
         reader = pypdf.PdfReader(io.BytesIO(raw))
         pages = len(reader.pages)
-        texts, size = [], 0
-        for page in reader.pages:
-            if size >= max_chars:
+        texts, size, cut = [], 0, pages > MAX_PDF_PAGES
+        for i in range(min(pages, MAX_PDF_PAGES)):
+            if size >= max_chars or time.monotonic() > deadline:
+                cut = True
                 break
-            text = page.extract_text() or ""
+            text = reader.pages[i].extract_text() or ""
             texts.append(text)
             size += len(text) + 2
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UnreadablePdf(str(exc)) from None
     text = "\n\n".join(texts)
-    return Document(text[:max_chars], pages=pages, truncated=size > max_chars)
+    return Document(text[:max_chars], pages=pages, truncated=cut or size > max_chars)
 
 
 def decode_file_data(data: str, param: str) -> tuple[str, bytes]:

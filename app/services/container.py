@@ -11,6 +11,7 @@ from responses_mock.services.background import BackgroundService
 from responses_mock.services.conversations import ConversationsService
 from responses_mock.services.drain import Drain
 from responses_mock.services.endings import SHUTDOWN
+from responses_mock.services.files import FilesService
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.services.inspector import InspectorService
 from responses_mock.services.journal import JournalService
@@ -19,6 +20,9 @@ from responses_mock.services.prompts import PromptsService
 from responses_mock.services.readiness import Readiness
 from responses_mock.services.responses import ResponsesService
 from responses_mock.services.streams import StreamsService
+from responses_mock.services.uploads import UploadsService
+from responses_mock.services.upstream import Upstream
+from responses_mock.services.vector_stores import VectorStoresService
 from responses_mock.services.worker import WorkerPool
 from responses_mock.store.handle import Store
 from responses_mock.store.notify import Notifier
@@ -43,12 +47,16 @@ class Services:
     conversations: ConversationsService
     inspector: InspectorService
     readiness: Readiness
+    files: FilesService
+    uploads: UploadsService
+    vector_stores: VectorStoresService
+    upstream: Upstream | None = None  # --upstream: misses are forwarded there (and recorded with --record)
 
 
 def build_services(settings: Settings, store: Store, *, worker_id: str) -> Services:
     """Every service, wired to the others. `worker_id` names this process in the rows it owns."""
     notifier = Notifier()
-    fixtures = FixturesService(store)
+    fixtures = FixturesService(store, settings.replay_speed)
 
     def gap() -> None:  # LISTEN was lost (or is back): what its notifications guard may be stale
         fixtures.changed()
@@ -82,10 +90,14 @@ def build_services(settings: Settings, store: Store, *, worker_id: str) -> Servi
             return max(settings.stream_poll_interval, 30.0)
         return max(settings.stream_poll_interval, 10.0) if listener.active else settings.stream_poll_interval
 
+    files = FilesService(store, settings)
     streams = StreamsService(store, notifier, poll, drain,
                              runs_here=lambda rid: rid in background.runs or rid in responses.runs)
     return Services(settings=settings, store=store, notifier=notifier, listener=listener, fixtures=fixtures,
                     prompts=PromptsService(store), journal=journal, metrics=metrics, drain=drain,
                     responses=responses, background=background, pool=pool, streams=streams,
                     conversations=ConversationsService(store), inspector=InspectorService(store, background),
-                    readiness=Readiness(store, drain))
+                    readiness=Readiness(store, drain), files=files, uploads=UploadsService(store, files),
+                    vector_stores=VectorStoresService(store),
+                    upstream=Upstream(settings.upstream, api_key=settings.upstream_api_key, record=settings.record,
+                                      fixtures=fixtures, responses=responses) if settings.upstream else None)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
 from responses_mock.backends import shells
 from responses_mock.backends.base import Message, offered_tools
 from responses_mock.errors import InvalidRequest, NotFound
-from responses_mock.services import attachments, conversations, prompts, tokens
+from responses_mock.services import attachments, catalog, conversations, files, prompts, tokens
 from responses_mock.store import item_refs
 from responses_mock.store import responses as response_store
 from responses_mock.store.handle import Store
@@ -31,6 +31,8 @@ class Context:
     instructions: str | None
     conversation_id: str | None = None  # this turn's input and output are appended there
     prompt: dict | None = None  # the template the request named, as the response echoes it
+    # The input's files as the model reads them (services/files.py read_documents), by attachments.document_key.
+    documents: dict[str, attachments.Document] = field(default_factory=dict)
 
     @property
     def items(self) -> list[dict]:
@@ -98,7 +100,7 @@ def count_input_tokens(ctx: Context, encoding: str, model: str = "", tools: list
     said = messages(ctx) if said is None else said
     items = ctx.items if items is None else items
     return (count_message_tokens(said, ctx.instructions, encoding)
-            + attachments.items_tokens(items, model, encoding)
+            + attachments.items_tokens(items, model, encoding, ctx.documents)
             + attachments.tools_tokens(gathered_tools(tools, items), encoding))
 
 
@@ -152,11 +154,17 @@ async def build(store: Store, tenant: str, params: dict, local: Mapping[str, lis
         rendered, messages, echo = await prompts.render(store, tenant, params["prompt"])
         instructions = instructions if instructions is not None else rendered
         new = normalise_input(messages) + new
-    ctx = Context(prior=prior, new=new, instructions=instructions, conversation_id=conversation_id, prompt=echo)
+    ctx = Context(prior=prior, new=new, instructions=instructions, conversation_id=conversation_id, prompt=echo,
+                  documents=await files.read_documents(store, tenant, new, prior, _encoding_of(params)))
     _check_tool_outputs(ctx)
     _check_reasoning(ctx)
-    attachments.items_tokens(ctx.new, "", "o200k_base")  # a broken data URL is a 400 now, not later
+    attachments.items_tokens(ctx.new, "", "o200k_base", ctx.documents)  # a broken data URL is a 400 now, not later
     return ctx
+
+
+def _encoding_of(params: dict) -> str:
+    model = catalog.find(str(params.get("model") or ""))
+    return model.encoding if model is not None else "o200k_base"
 
 
 def _check_reasoning(ctx: Context) -> None:

@@ -7,8 +7,10 @@ thread, and the bytes go in and out of the store a piece at a time (store/files.
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import time
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -43,10 +45,38 @@ def render(row: FileRow) -> dict:
 
 
 def mime_of(filename: str, given: str | None) -> str:
-    """The part's Content-Type, unless it says nothing (octet-stream): then the name's."""
-    if given and given != "application/octet-stream":
-        return given.split(";")[0].strip()
-    return mimetypes.guess_type(filename)[0] or given or "application/octet-stream"
+    """The part's Content-Type, unless it says nothing (octet-stream) or is no MIME type (too
+    long, control characters): then the name's."""
+    given = (given or "").split(";")[0].strip()
+    if given and given != "application/octet-stream" and len(given) <= shapes.MAX_MIME_TYPE and given.isprintable():
+        return given
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+# Text extraction (pypdf on a large PDF takes seconds) runs in threads of its own: at most
+# EXTRACTORS at once, so a burst of uploads cannot take every thread of the shared pool the
+# store's SQLite reads and token counts run in. One limiter per event loop (tests run several).
+EXTRACTORS = 2
+_LIMITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def extraction_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(EXTRACTORS)
+    return limiter
+
+
+async def extract_in_thread(fn, *args):
+    return await anyio.to_thread.run_sync(fn, *args, limiter=extraction_limiter())
+
+
+async def live_files(store: Store, tenant: str, file_ids: Sequence[str], *, with_text: bool = True
+                     ) -> dict[str, FileRow]:
+    """The caller's live files among `file_ids`, by id (input_file, vector stores)."""
+    async with store.connect() as conn:
+        return await file_store.get_files(conn, tenant, sorted(set(file_ids)), int(time.time()), with_text=with_text)
 
 
 def document(row: FileRow) -> attachments.Document:
@@ -77,12 +107,11 @@ async def read_documents(store: Store, tenant: str, new: list[dict], prior: list
             elif isinstance(part.get("file_data"), str) and part["file_data"] not in found:
                 data = part["file_data"]
                 if len(data) > INLINE_IN_THREAD or "application/pdf" in data[:40]:
-                    found[data] = await anyio.to_thread.run_sync(attachments.inline_document, part, param, max_chars)
+                    found[data] = await extract_in_thread(attachments.inline_document, part, param, max_chars)
                 else:
                     found[data] = attachments.inline_document(part, param, max_chars)
     if wanted:
-        async with store.connect() as conn:
-            rows = await file_store.get_files(conn, tenant, sorted(wanted), int(time.time()))
+        rows = await live_files(store, tenant, list(wanted))
         for file_id, param in wanted.items():
             if file_id in rows:
                 found[file_id] = document(rows[file_id])
@@ -98,10 +127,9 @@ async def read_documents(store: Store, tenant: str, new: list[dict], prior: list
 
 @dataclass(frozen=True)
 class Content:
-    """A file's bytes, to stream: its name and type, and its pieces."""
+    """A file's bytes, to stream: its name, its size and its pieces."""
 
     filename: str
-    mime_type: str
     size: int
     pieces: AsyncIterator[bytes]
 
@@ -116,7 +144,7 @@ class FilesService:
         """The text of a file's bytes (in a thread: pypdf on megabytes takes seconds); none for
         a PDF pypdf cannot open (it is kept all the same, as the real API keeps any bytes)."""
         try:
-            return await anyio.to_thread.run_sync(attachments.read_document, data, mime, filename, self.max_chars)
+            return await extract_in_thread(attachments.read_document, data, mime, filename, self.max_chars)
         except attachments.UnreadablePdf:
             return attachments.Document(None)
 
@@ -130,6 +158,7 @@ class FilesService:
         if not data:
             raise InvalidRequest("The file is empty: a file must have at least one byte.", param="file",
                                  code="invalid_value")
+        filename = shapes.filename(filename, "file")
         mime = mime_of(filename, content_type)
         doc = await self.extract(data, mime, filename)
         row = self._row(ids.file_id(), filename, purpose, mime, len(data), doc, expires_after)
@@ -153,9 +182,9 @@ class FilesService:
         await file_store.insert_file(conn, tenant, row)
         return render(row)
 
-    async def row(self, tenant: str, file_id: str, *, with_text: bool = False) -> FileRow:
+    async def row(self, tenant: str, file_id: str) -> FileRow:
         async with self.store.connect() as conn:
-            found = await file_store.get_file(conn, tenant, file_id, with_text=with_text, now=int(time.time()))
+            found = await file_store.get_file(conn, tenant, file_id, int(time.time()))
         if found is None:
             raise not_found(file_id)
         return found
@@ -184,9 +213,4 @@ class FilesService:
 
     async def content(self, tenant: str, file_id: str) -> Content:
         row = await self.row(tenant, file_id)
-        return Content(row.filename, row.mime_type, row.bytes, file_store.blob_pieces(self.store.connect, file_id))
-
-    async def documents(self, tenant: str, file_ids: Sequence[str]) -> dict[str, FileRow]:
-        """The caller's live files among `file_ids`, with their text (for input_file)."""
-        async with self.store.connect() as conn:
-            return await file_store.get_files(conn, tenant, sorted(set(file_ids)), int(time.time()))
+        return Content(row.filename, row.bytes, file_store.blob_pieces(self.store.connect, file_id))

@@ -18,15 +18,27 @@ import anyio
 
 from responses_mock import ids
 from responses_mock.backends import registry
-from responses_mock.backends.base import ModelContext
+from responses_mock.backends.base import ModelContext, Passage
 from responses_mock.backends.scripted import ScriptedBackend
 from responses_mock.config import Settings
-from responses_mock.errors import InvalidRequest
-from responses_mock.services import catalog, context, faults, fixtures, pacing, prompt_cache, request_checks, tokens
+from responses_mock.errors import InvalidRequest, NotFound
+from responses_mock.services import (
+    attachments,
+    catalog,
+    context,
+    faults,
+    files,
+    fixtures,
+    pacing,
+    prompt_cache,
+    request_checks,
+    search,
+    tokens,
+)
 from responses_mock.services.catalog import CatalogModel
 from responses_mock.services.conversations import conversation_id_of
 from responses_mock.services.faults import FaultPlan
-from responses_mock.services.fixtures import FixturesService
+from responses_mock.services.fixtures import FixturesService, strict_miss
 from responses_mock.services.lifecycle import EventSink, Lifecycle, output_limit
 from responses_mock.services.pacing import Pace
 from responses_mock.store.handle import Store
@@ -88,8 +100,9 @@ async def prepare(tenant: str, params: dict, headers: Mapping[str, str], *, stor
     refuses. A WebSocket adds its connection-local chain (`local`: response id → context items)
     and warm-ups (`generate` false: no model, and no fixture rule matches it or spends its `times`).
     Work in proportion to the caller's input runs off the loop when it is large."""
-    model = catalog.resolve(params["model"])
-    check_model_params(model, params)
+    model = catalog.find(params["model"]) or await _recorded_model(fixtures, tenant, params, generate)
+    if not model.stand_in:
+        check_model_params(model, params)
     background, stream = bool(params.get("background")), bool(params.get("stream"))
     if background and params.get("store") is False:
         raise InvalidRequest("Background responses must be stored: 'store' cannot be false with "
@@ -110,11 +123,14 @@ async def prepare(tenant: str, params: dict, headers: Mapping[str, str], *, stor
     else:
         view, input_tokens = fit_context_window(model, ctx, view, params)  # the model's view; ctx stays whole
     await _breathe(ctx)
+    view = await _with_file_search(store, tenant, params, view)
     if heavy:  # tokenising megabytes for the cache's prefix: in a thread too
         cached = await anyio.to_thread.run_sync(cached_prefix, tenant, model, params, view)
     else:
         cached = cached_prefix(tenant, model, params, view)
-    found = await _answering_rule(fixtures, tenant, params, view, ctx) if generate else None
+    found = await _answering_rule(fixtures, tenant, params, view, ctx, heavy) if generate else None
+    if found is None and generate and settings.strict and not settings.upstream:  # a replay must not drift
+        raise await anyio.to_thread.run_sync(strict_miss, params) if heavy else strict_miss(params)
     script, plan = None, faults.NONE
     if found is not None:
         r = found.rule.respond
@@ -135,19 +151,28 @@ async def prepare(tenant: str, params: dict, headers: Mapping[str, str], *, stor
 
 
 async def _answering_rule(service: FixturesService, tenant: str, params: dict, view: ModelContext,
-                          ctx: context.Context) -> fixtures.Loaded | None:
-    """The fixture rule answering this create, if any (its `call`/`times` counted here)."""
+                          ctx: context.Context, heavy: bool) -> fixtures.Loaded | None:
+    """The fixture rule answering this create, if any (its `call`/`times` counted here; a heavy
+    input normalised for the recorded rules' digest in a thread)."""
     rules = await service.candidates(tenant)  # cached per process (over HTTP the middleware asked already)
     if not rules:
         return None
-    return await service.for_create(rules, fixtures.facts(params, view, ctx.conversation_id))
+    return await service.for_create(rules, fixtures.facts(params, view, ctx.conversation_id), heavy=heavy)
+
+
+async def _recorded_model(service: FixturesService, tenant: str, params: dict, generate: bool) -> CatalogModel:
+    """A model the catalog lacks is served when a recording answers this very request (its
+    upstream knew the model); otherwise it is the real API's 400 (which an upstream is sent)."""
+    if generate and await service.has_recording(tenant, params):
+        return catalog.stand_in(params["model"])
+    return catalog.resolve(params["model"])
 
 
 def rehydrate(tenant: str, stored: StoredRequest, response: dict, items: list[dict]) -> Prepared:
     """A background response as its create prepared it, from its row (`response`: its body) and
     stored input items. A row of an older release, without the fit, is fitted here again."""
     params = stored.params
-    model = catalog.resolve(params["model"])
+    model = catalog.find(params["model"]) or catalog.stand_in(params["model"])  # accepted at create
     ctx = stored_context(stored, items)
     if stored.fitted:
         view = model_context(model, replace(ctx, new=ctx.new[stored.dropped:]), params)
@@ -216,7 +241,45 @@ def model_context(model: CatalogModel, ctx: context.Context, params: dict) -> Mo
     return ModelContext(model=model.snapshot, reasoning=model.reasoning, encoding=model.encoding,
                         instructions=ctx.instructions, messages=context.messages(ctx),
                         items=tuple(ctx.items), request=params,
-                        default_effort=model.default_effort)
+                        default_effort=model.default_effort, documents=documents_of(ctx))
+
+
+def documents_of(ctx: context.Context) -> tuple[Passage, ...]:
+    """The input's files the model can read, in order (each once), as ModelContext.documents."""
+    out, seen = [], set()
+    for _, part in attachments.file_parts(ctx.items):
+        key = attachments.document_key(part)
+        doc = ctx.documents.get(key) if key is not None else None
+        if doc is None or not doc.text or key in seen:
+            continue
+        seen.add(key)
+        out.append(Passage(text=doc.text, file_id=part.get("file_id"),
+                           filename=part.get("filename") or doc.filename))
+    return tuple(out)
+
+
+async def reread(store: Store, p: Prepared) -> Prepared:
+    """A background run's files, read again before it runs: its row keeps neither the input's
+    documents nor the file_search results its create's view had. Files or stores gone since are
+    left out, as an earlier turn's are. (For services/background.py, after rehydrate.)"""
+    docs = await files.read_documents(store, p.tenant, [], p.context.items, p.model.encoding)
+    ctx = replace(p.context, documents=docs)
+    view = replace(p.view, documents=documents_of(replace(ctx, prior=[], new=list(p.view.items))))
+    try:
+        view = await _with_file_search(store, p.tenant, p.params, view)
+    except (NotFound, InvalidRequest):  # a store deleted, or expired, since the create
+        pass
+    return replace(p, context=ctx, view=view)
+
+
+async def _with_file_search(store: Store, tenant: str, params: dict, view: ModelContext) -> ModelContext:
+    """A `file_search` tool's results for this turn's question, searched before the model runs
+    (backends never reach the store); the first such tool is the one the model would call."""
+    for index, tool in enumerate(params.get("tools") or []):
+        if isinstance(tool, dict) and tool.get("type") == "file_search":
+            found = await search.for_tool(store, tenant, tool, view.last_user_text, index)
+            return replace(view, file_search_results=found)
+    return view
 
 
 FIT_IN_THREAD = 1024  # context items past which the window fit runs in a thread

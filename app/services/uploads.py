@@ -21,6 +21,11 @@ def not_found(upload_id: str) -> NotFound:
     return NotFound(f"Upload with id '{upload_id}' not found.", param="upload_id")
 
 
+def not_pending(upload_id: str, status: str) -> InvalidRequest:
+    return InvalidRequest(f"Upload {upload_id} is {status}: it takes no more parts and cannot be completed.",
+                          param="upload_id", code="invalid_state")
+
+
 def _render(row: file_store.UploadRow, status: str | None = None, file: dict | None = None) -> dict:
     return shapes.upload(row.id, bytes=row.bytes, created_at=row.created_at, expires_at=row.expires_at,
                          filename=row.filename, purpose=row.purpose, status=status or row.status, file=file)
@@ -38,10 +43,12 @@ class UploadsService:
             shapes.check_range(size, "bytes", 0, self.files.max_bytes)
         self.files.check_size(size)
         shapes.check_expires_after(params.get("expires_after"), "expires_after", 3600, 2592000, "seconds")
+        filename = shapes.filename(params["filename"])
+        shapes.check_string(params["mime_type"], "mime_type", shapes.MAX_MIME_TYPE)
         now = int(time.time())
         row = file_store.UploadRow(id=ids.upload_id(), created_at=now, expires_at=now + UPLOAD_LIFETIME,
-                                   filename=params["filename"], purpose=purpose,
-                                   mime_type=mime_of(params["filename"], params["mime_type"]), bytes=size,
+                                   filename=filename, purpose=purpose,
+                                   mime_type=mime_of(filename, params["mime_type"]), bytes=size,
                                    status="pending", file_id=None,
                                    file_expires_after=(params.get("expires_after") or {}).get("seconds"))
         async with self.store.begin() as conn:
@@ -54,8 +61,17 @@ class UploadsService:
             raise not_found(upload_id)
         status = "expired" if row.status == "pending" and row.expires_at <= time.time() else row.status
         if status != "pending":
-            raise InvalidRequest(f"Upload {upload_id} is {status}: it takes no more parts and cannot be completed.",
-                                 param="upload_id", code="invalid_state")
+            raise not_pending(upload_id, status)
+        return row
+
+    async def _finish(self, conn, tenant: str, upload_id: str, status: str, file_id: str | None = None
+                      ) -> file_store.UploadRow:
+        """The upload, marked `status` — only if it is still pending at this write (a complete or
+        cancel that raced this one and won makes this one the 400 it would get after)."""
+        row = await self._pending(conn, tenant, upload_id)
+        if not await file_store.finish_upload(conn, upload_id, status, file_id):
+            found = await file_store.get_upload(conn, tenant, upload_id)
+            raise not_pending(upload_id, found.status if found else "gone")
         return row
 
     async def add_part(self, tenant: str, upload_id: str, data: bytes) -> dict:
@@ -97,17 +113,15 @@ class UploadsService:
         file_id = ids.file_id()
         expires = {"seconds": row.file_expires_after} if row.file_expires_after else None
         async with self.store.begin() as conn:
-            row = await self._pending(conn, tenant, upload_id)  # not cancelled meanwhile
+            row = await self._finish(conn, tenant, upload_id, "completed", file_id)  # first: it decides the race
             await file_store.adopt_parts(conn, file_id, part_ids)
             file = await self.files.adopt(conn, tenant, file_id=file_id, filename=row.filename, purpose=row.purpose,
                                           mime=row.mime_type, size=total, doc=doc, expires_after=expires)
             await file_store.drop_parts(conn, upload_id, keep=part_ids)
-            await file_store.set_upload(conn, upload_id, "completed", file_id)
         return _render(row, "completed", file)
 
     async def cancel(self, tenant: str, upload_id: str) -> dict:
         async with self.store.begin() as conn:
-            row = await self._pending(conn, tenant, upload_id)
+            row = await self._finish(conn, tenant, upload_id, "cancelled")
             await file_store.drop_parts(conn, upload_id)
-            await file_store.set_upload(conn, upload_id, "cancelled")
         return _render(row, "cancelled")

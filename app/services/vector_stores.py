@@ -4,7 +4,9 @@ services/search.py (the search endpoint and the file_search tool alike).
 A file is indexed while the request that adds it runs (its chunking in a thread, its chunks
 written in batches): the reply says `in_progress`, as the real API's does, and every later read
 sees `completed` (or `failed`, for a file with no text) — so the SDK's create_and_poll and
-upload_and_poll work, on any replica, with no task left behind to lose.
+upload_and_poll work, on any replica, with no task left behind to lose. A store unused for its
+`expires_after.days` (from last_active_at, which search, file_search and adding a file move) is
+`expired`: it still answers retrieve and list, and refuses search and new files.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import orjson
 
 from responses_mock import ids
 from responses_mock.errors import InvalidRequest, NotFound
+from responses_mock.services import files as file_service
 from responses_mock.services import search
-from responses_mock.services.files import FilesService
 from responses_mock.services.files import not_found as file_not_found
 from responses_mock.store import search as search_store
 from responses_mock.store import vector_stores as rows
@@ -47,9 +49,8 @@ def _render_file(row: rows.StoreFileRow, status: str | None = None) -> dict:
 
 
 class VectorStoresService:
-    def __init__(self, store: Store, files: FilesService) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.files = files
 
     # -- stores ------------------------------------------------------------------------------
 
@@ -61,10 +62,11 @@ class VectorStoresService:
 
     async def _render(self, conn, row: rows.StoreRow, adding: int = 0) -> dict:
         counts, used = await rows.counts(conn, row.id)
+        if adding:  # the files this call indexed count as in progress in its own reply (the real API's);
+            moved = min(adding, counts.get("completed", 0))  # a failed one stays failed, counted once
+            counts = {**counts, "completed": counts.get("completed", 0) - moved,
+                      "in_progress": counts.get("in_progress", 0) + moved}
         shown = shapes.file_counts(counts)
-        if adding:  # the files this call added count as in progress in its own reply (the real API's)
-            shown = shapes.file_counts({**counts, "completed": max(0, counts.get("completed", 0) - adding),
-                                        "in_progress": counts.get("in_progress", 0) + adding})
         return shapes.vector_store(row.id, created_at=row.created_at, name=row.name,
                                    metadata=orjson.loads(row.metadata), usage_bytes=used, counts=shown,
                                    last_active_at=row.last_active_at, expires_days=row.expires_days,
@@ -76,27 +78,38 @@ class VectorStoresService:
         chunking = shapes.chunking(params.get("chunking_strategy"))
         file_ids = list(dict.fromkeys(params.get("file_ids") or []))
         self._cap(file_ids, "file_ids")
-        found = await self.files.documents(tenant, file_ids)
-        for file_id in file_ids:
-            if file_id not in found:
-                raise NotFound(file_not_found(file_id).message, param="file_ids")
+        await self._check_files(tenant, file_ids, "file_ids")
         now = int(time.time())
         row = rows.StoreRow(id=ids.vector_store_id(), created_at=now, name=params.get("name") or "",
                             description=params.get("description"), metadata=dumps(params.get("metadata") or {}),
                             expires_days=(params.get("expires_after") or {}).get("days"), last_active_at=now)
         async with self.store.begin() as conn:
             await rows.insert(conn, tenant, row)
+        indexed = 0
         for file_id in file_ids:
-            await self._index(row.id, found[file_id], chunking, {}, None)
+            indexed += await self._index_by_id(tenant, row.id, file_id, chunking, {}, None)
         async with self.store.connect() as conn:
-            return await self._render(conn, row, adding=len(file_ids))
+            return await self._render(conn, row, adding=indexed)
 
     @staticmethod
     def _cap(file_ids: list, param: str) -> None:
-        if len(file_ids) > MAX_FILES_PER_CALL:
-            raise InvalidRequest(f"Invalid '{param}': array too long. Expected an array with maximum length "
-                                 f"{MAX_FILES_PER_CALL}, but got an array with length {len(file_ids)} instead.",
-                                 param=param, code="array_above_max_length")
+        shapes.check_length(file_ids, param, MAX_FILES_PER_CALL)
+
+    async def _check_files(self, tenant: str, file_ids: list[str], param: str) -> None:
+        """Every one a live file of the caller's (their text is read one file at a time, later)."""
+        found = await file_service.live_files(self.store, tenant, file_ids, with_text=False)
+        for file_id in file_ids:
+            if file_id not in found:
+                raise NotFound(file_not_found(file_id).message, param=param)
+
+    async def _index_by_id(self, tenant: str, store_id: str, file_id: str, chunking: dict, attributes: dict | None,
+                           batch_id: str | None) -> bool:
+        """Index one file, its text read now (not every file's at once); whether it indexed
+        (False: it has no text, or it was deleted since it was checked)."""
+        found = await file_service.live_files(self.store, tenant, [file_id])
+        if file_id not in found:
+            return False
+        return await self._index(store_id, found[file_id], chunking, attributes, batch_id)
 
     async def retrieve(self, tenant: str, store_id: str) -> dict:
         async with self.store.connect() as conn:
@@ -141,9 +154,9 @@ class VectorStoresService:
 
     # -- indexing ----------------------------------------------------------------------------
 
-    async def _index(self, store_id: str, file, chunking: dict, attributes: dict | None, batch_id: str | None) -> None:
+    async def _index(self, store_id: str, file, chunking: dict, attributes: dict | None, batch_id: str | None) -> bool:
         """Chunk the file's text (a thread) and write its chunks: the file is then `completed`, or
-        `failed` when it has no text to index."""
+        `failed` when it has no text to index (returns whether it completed)."""
         now = int(time.time())
         texts = await search.chunks_of(file.text, chunking) if file.text else []
         error = None if file.text else {"code": "unsupported_file",
@@ -171,19 +184,20 @@ class VectorStoresService:
             raise
         async with self.store.begin() as conn:
             await rows.set_file(conn, store_id, file.id, status=row.status)
+        return error is None
 
     # -- a store's files ---------------------------------------------------------------------
 
     async def add_file(self, tenant: str, store_id: str, params: dict) -> dict:
         shapes.check_attributes(params.get("attributes"))
         chunking = shapes.chunking(params.get("chunking_strategy"))
+        now = int(time.time())
         async with self.store.connect() as conn:
-            await self._row(conn, tenant, store_id)
+            search.check_live(await self._row(conn, tenant, store_id), now)
         file_id = params["file_id"]
-        found = await self.files.documents(tenant, [file_id])
-        if file_id not in found:
-            raise NotFound(file_not_found(file_id).message, param="file_id")
-        await self._index(store_id, found[file_id], chunking, params.get("attributes"), None)
+        await self._check_files(tenant, [file_id], "file_id")
+        await search.touch(self.store, [store_id], now)
+        await self._index_by_id(tenant, store_id, file_id, chunking, params.get("attributes"), None)
         async with self.store.connect() as conn:
             return _render_file(await rows.get_file(conn, store_id, file_id), status="in_progress")
 
@@ -215,7 +229,7 @@ class VectorStoresService:
     async def file_content(self, tenant: str, store_id: str, file_id: str) -> dict:
         async with self.store.connect() as conn:
             await self._file_row(conn, tenant, store_id, file_id)
-        found = await self.files.documents(tenant, [file_id])
+        found = await file_service.live_files(self.store, tenant, [file_id])
         return shapes.file_content_page(found[file_id].text if file_id in found else None)
 
     async def list_files(self, tenant: str, store_id: str, *, limit: int, order: str, after: str | None,
@@ -254,18 +268,23 @@ class VectorStoresService:
             raise InvalidRequest("Missing required parameter: 'file_ids'.", param="file_ids",
                                  code="missing_required_parameter")
         self._cap(wanted, "file_ids")
-        found = await self.files.documents(tenant, [w["file_id"] for w in wanted])
-        for w in wanted:
-            if w["file_id"] not in found:
-                raise NotFound(file_not_found(w["file_id"]).message, param="file_ids")
+        await self._check_files(tenant, [w["file_id"] for w in wanted], "file_ids")
         batch_id, now = ids.file_batch_id(), int(time.time())
         async with self.store.begin() as conn:
-            await self._row(conn, tenant, store_id)
+            search.check_live(await self._row(conn, tenant, store_id), now)
             await rows.insert_batch(conn, batch_id, store_id, now, "in_progress")
-        for w in wanted:
-            await self._index(store_id, found[w["file_id"]], w.get("chunking") or default, w["attributes"], batch_id)
-        async with self.store.begin() as conn:
-            await rows.set_batch(conn, batch_id, "completed")
+        await search.touch(self.store, [store_id], now)
+        final = "failed"  # cut short (the store failed, the client left): the files it got through stay
+        try:
+            for w in wanted:
+                await self._index_by_id(tenant, store_id, w["file_id"], w.get("chunking") or default,
+                                        w["attributes"], batch_id)
+            final = "completed"
+        finally:
+            with anyio.CancelScope(shield=True):
+                async with self.store.begin() as conn:
+                    await rows.set_batch(conn, batch_id, final)
+        async with self.store.connect() as conn:
             counts, _ = await rows.counts(conn, store_id, batch_id)
         shown = shapes.file_counts({"in_progress": sum(counts.values())})
         return shapes.file_batch(batch_id, vector_store_id=store_id, created_at=now, status="in_progress", counts=shown)
@@ -289,16 +308,10 @@ class VectorStoresService:
     # -- search ------------------------------------------------------------------------------
 
     async def search(self, tenant: str, store_id: str, params: dict) -> dict:
-        query = params["query"]
-        queries = [query] if isinstance(query, str) else list(query)
-        if not queries or not all(q.strip() for q in queries):
-            raise InvalidRequest("Invalid 'query': the query must not be empty.", param="query", code="invalid_value")
+        queries = search.check_queries(params["query"])
         limit = search.check_max_results(params.get("max_num_results"), "max_num_results")
-        threshold = (params.get("ranking_options") or {}).get("score_threshold")
-        if threshold is not None and not 0 <= threshold <= 1:
-            raise InvalidRequest(f"Invalid 'ranking_options.score_threshold': expected a value between 0 and 1, but "
-                                 f"got {threshold} instead.", param="ranking_options.score_threshold",
-                                 code="invalid_value")
+        threshold = search.check_threshold(params.get("ranking_options"), "ranking_options")
+        shapes.check_filters(params.get("filters"))
         async with self.store.connect() as conn:
             await self._row(conn, tenant, store_id)
         results = await search.search(self.store, tenant, [store_id], queries, max_num_results=limit,

@@ -73,23 +73,21 @@ async def blob_pieces(store_connect, owner_id: str) -> AsyncIterator[bytes]:
         seq += 1
 
 
-async def get_file(conn: AsyncConnection, tenant: str, file_id: str, *, with_text: bool = False,
-                   now: int | None = None) -> FileRow | None:
-    columns = _FILE_COLUMNS if with_text else _FILE_META
-    query = select(*columns).where(files.c.id == file_id, files.c.tenant == tenant)
-    if now is not None:
-        query = query.where(_live(now))
-    row = (await conn.execute(query)).first()
-    return None if row is None else _file(row, with_text)
+async def get_file(conn: AsyncConnection, tenant: str, file_id: str, now: int) -> FileRow | None:
+    """A live file of the tenant's, without its text."""
+    row = (await conn.execute(select(*_FILE_META).where(files.c.id == file_id, files.c.tenant == tenant,
+                                                        _live(now)))).first()
+    return None if row is None else _file(row, with_text=False)
 
 
-async def get_files(conn: AsyncConnection, tenant: str, file_ids: Sequence[str], now: int) -> dict[str, FileRow]:
-    """The live files among `file_ids`, with their text, by id."""
+async def get_files(conn: AsyncConnection, tenant: str, file_ids: Sequence[str], now: int, *,
+                    with_text: bool = True) -> dict[str, FileRow]:
+    """The live files among `file_ids` (with their text unless told), by id."""
     if not file_ids:
         return {}
-    rows = await conn.execute(select(*_FILE_COLUMNS).where(files.c.tenant == tenant, files.c.id.in_(list(file_ids)),
-                                                           _live(now)))
-    return {r[0]: _file(r) for r in rows}
+    rows = await conn.execute(select(*(_FILE_COLUMNS if with_text else _FILE_META)).where(
+        files.c.tenant == tenant, files.c.id.in_(list(file_ids)), _live(now)))
+    return {r[0]: _file(r, with_text) for r in rows}
 
 
 def _live(now: int) -> ColumnElement[bool]:
@@ -180,8 +178,12 @@ async def get_upload(conn: AsyncConnection, tenant: str, upload_id: str) -> Uplo
     return None if row is None else UploadRow(*row)
 
 
-async def set_upload(conn: AsyncConnection, upload_id: str, status: str, file_id: str | None = None) -> None:
-    await conn.execute(update(uploads).where(uploads.c.id == upload_id).values(status=status, file_id=file_id))
+async def finish_upload(conn: AsyncConnection, upload_id: str, status: str, file_id: str | None = None) -> bool:
+    """A pending upload completed or cancelled; False if it is pending no more (another request
+    finished it first: only one of two racing completes, or a complete and a cancel, wins)."""
+    result = await conn.execute(update(uploads).where(uploads.c.id == upload_id, uploads.c.status == "pending")
+                                .values(status=status, file_id=file_id))
+    return result.rowcount > 0
 
 
 async def add_part(conn: AsyncConnection, upload_id: str, part_id: str, created_at: int, data: bytes) -> None:

@@ -1,7 +1,8 @@
 """Chunks of vector store files, searched by the store's own full-text engine: SQLite's FTS5
 (bm25, porter stemming) or Postgres's text search (ts_rank over to_tsvector('english', …), its
 GIN index). Both take the query's words OR-ed, so a question matches the chunks that hold any of
-its words, ranked by how well; scores are mapped into [0, 1) as the API reports them."""
+its words, ranked by how well; each engine's rank is mapped into [0, 1) (services/search.py
+turns it, with how much of the query a chunk holds, into the score the API reports)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class Hit:
     vector_store_id: str
     file_id: str
     text: str
-    score: float  # in [0, 1): higher is better
+    score: float  # the engine's rank in [0, 1): higher is better, on a scale of the engine's own
 
 
 def _sqlite_rows(path: str, match: str, store_ids: list[str], limit: int) -> list[tuple]:

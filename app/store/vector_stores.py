@@ -41,7 +41,6 @@ class StoreFileRow:
     attributes: str
     chunking: str
     last_error: str | None
-    filename: str | None = None  # the file's, when joined
 
 
 _STORE = (vector_stores.c.id, vector_stores.c.created_at, vector_stores.c.name, vector_stores.c.description,
@@ -61,10 +60,10 @@ async def get(conn: AsyncConnection, tenant: str, store_id: str) -> StoreRow | N
     return None if row is None else StoreRow(*row)
 
 
-async def existing(conn: AsyncConnection, tenant: str, store_ids: Sequence[str]) -> set[str]:
-    rows = await conn.execute(select(vector_stores.c.id).where(vector_stores.c.tenant == tenant,
-                                                               vector_stores.c.id.in_(list(store_ids))))
-    return set(rows.scalars())
+async def get_many(conn: AsyncConnection, tenant: str, store_ids: Sequence[str]) -> dict[str, StoreRow]:
+    rows = await conn.execute(select(*_STORE).where(vector_stores.c.tenant == tenant,
+                                                    vector_stores.c.id.in_(list(store_ids))))
+    return {r[0]: StoreRow(*r) for r in rows}
 
 
 async def key(conn: AsyncConnection, tenant: str, store_id: str) -> tuple | None:
@@ -88,7 +87,9 @@ async def update_store(conn: AsyncConnection, tenant: str, store_id: str, values
 
 
 async def touch(conn: AsyncConnection, store_ids: Sequence[str], now: int) -> None:
-    await conn.execute(update(vector_stores).where(vector_stores.c.id.in_(list(store_ids))).values(last_active_at=now))
+    """last_active_at moves forward only (two requests may touch in either order)."""
+    await conn.execute(update(vector_stores).where(vector_stores.c.id.in_(list(store_ids)),
+                                                   vector_stores.c.last_active_at < now).values(last_active_at=now))
 
 
 async def remove(conn: AsyncConnection, tenant: str, store_id: str) -> bool:
@@ -123,8 +124,7 @@ async def add_file(conn: AsyncConnection, row: StoreFileRow) -> None:
     """Add or replace (adding a file again re-indexes it, as the real API's)."""
     await conn.execute(delete(vector_store_files).where(vector_store_files.c.vector_store_id == row.vector_store_id,
                                                         vector_store_files.c.file_id == row.file_id))
-    values = {k: v for k, v in row.__dict__.items() if k != "filename"}
-    await conn.execute(vector_store_files.insert(), values)
+    await conn.execute(vector_store_files.insert(), row.__dict__)
 
 
 async def set_file(conn: AsyncConnection, store_id: str, file_id: str, **values) -> bool:

@@ -4,9 +4,11 @@ Upload, UploadPart, VectorStore, VectorStoreFile, file batch and search results 
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Literal, Required
 
+import orjson
 from openai.types.upload_complete_params import UploadCompleteParams
 from openai.types.upload_create_params import UploadCreateParams
 from openai.types.vector_store_create_params import VectorStoreCreateParams
@@ -18,7 +20,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from responses_mock.errors import InvalidRequest
-from responses_mock.wire.wording import LazyErrors, materialize, validation_error
+from responses_mock.wire.wording import LazyErrors, kind_of, materialize, validation_error
 
 _FORBID = ConfigDict(extra="forbid", strict=True)
 
@@ -115,6 +117,77 @@ def check_range(value: int | float, param: str, low: float, high: float) -> None
                              f"{value} instead.", param=param, code="integer_above_max_value")
 
 
+def check_length(items: list, param: str, high: int) -> None:
+    if len(items) > high:
+        raise InvalidRequest(f"Invalid '{param}': array too long. Expected an array with maximum length {high}, but "
+                             f"got an array with length {len(items)} instead.", param=param,
+                             code="array_above_max_length")
+
+
+def check_string(value: str, param: str, high: int) -> None:
+    if len(value) > high:
+        raise InvalidRequest(f"Invalid '{param}': string too long. Expected a string with maximum length {high}, but "
+                             f"got a string with length {len(value)} instead.", param=param,
+                             code="string_above_max_length")
+
+
+# A file's name as kept: no control characters (a CR/LF would break the download's headers), at
+# most MAX_FILENAME characters (no public record of the real bound: a common filesystem's 255 × 2).
+MAX_FILENAME = 512
+MAX_MIME_TYPE = 255  # a MIME type's characters (RFC 6838 bounds each half to 127)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def filename(value: str, param: str = "filename") -> str:
+    check_string(value, param, MAX_FILENAME)
+    return _CONTROL.sub("", value)
+
+
+COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
+MAX_FILTER_NODES = 64  # comparisons and compounds of one filter tree (no public record of the real bound)
+
+
+def check_filters(filters: object, param: str = "filters") -> None:
+    """A ComparisonFilter or CompoundFilter, nested ones too (the SDK types a compound's members
+    `Union[ComparisonFilter, object]`, so its validation does not reach them): the one check of
+    the search endpoint and the file_search tool."""
+    if filters is None:
+        return
+    stack, seen = [(filters, param)], 0
+    while stack:
+        node, at = stack.pop()
+        seen += 1
+        if seen > MAX_FILTER_NODES:
+            raise InvalidRequest(f"Invalid '{param}': a filter may hold at most {MAX_FILTER_NODES} comparisons and "
+                                 "compound filters.", param=param, code="invalid_value")
+        if not isinstance(node, dict):
+            raise InvalidRequest(f"Invalid type for '{at}': expected an object, but got {kind_of(node)} instead.",
+                                 param=at, code="invalid_type")
+        kind = node.get("type")
+        if kind in ("and", "or"):
+            members = node.get("filters")
+            if not isinstance(members, list):
+                raise InvalidRequest(f"Missing required parameter: '{at}.filters'.", param=f"{at}.filters",
+                                     code="missing_required_parameter")
+            stack.extend((m, f"{at}.filters[{i}]") for i, m in reversed(list(enumerate(members))))
+            continue
+        if kind is None:
+            raise InvalidRequest(f"Missing required parameter: '{at}.type'.", param=f"{at}.type",
+                                 code="missing_required_parameter")
+        if kind not in COMPARISONS:
+            listed = ", ".join(f"'{k}'" for k in (*COMPARISONS, "and")) + ", and 'or'"
+            shown = f"'{kind}'" if isinstance(kind, str) else orjson.dumps(kind).decode()
+            raise InvalidRequest(f"Invalid value: {shown}. Supported values are: {listed}.", param=f"{at}.type",
+                                 code="invalid_value")
+        for field in ("key", "value"):
+            if field not in node:
+                raise InvalidRequest(f"Missing required parameter: '{at}.{field}'.", param=f"{at}.{field}",
+                                     code="missing_required_parameter")
+        if not isinstance(node["key"], str):
+            raise InvalidRequest(f"Invalid type for '{at}.key': expected a string, but got {kind_of(node['key'])} "
+                                 "instead.", param=f"{at}.key", code="invalid_type")
+
+
 def check_attributes(attributes: dict | None, param: str = "attributes") -> None:
     """At most 16 pairs; keys ≤ 64 characters; string values ≤ 512."""
     if not attributes:
@@ -180,9 +253,9 @@ def file_object(id: str, *, bytes: int, created_at: int, filename: str, purpose:
     return obj
 
 
-def page(data: list[dict], has_more: bool, id_key: str = "id") -> dict:
-    return {"object": "list", "data": data, "first_id": data[0][id_key] if data else None,
-            "last_id": data[-1][id_key] if data else None, "has_more": has_more}
+def page(data: list[dict], has_more: bool) -> dict:
+    return {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None, "has_more": has_more}
 
 
 def deleted(id: str, object: str) -> dict:
@@ -205,13 +278,23 @@ def file_counts(counts: dict[str, int]) -> dict:
     return {**found, "total": sum(found.values())}
 
 
+def store_expires_at(last_active_at: int, expires_days: int | None) -> int | None:
+    """When a vector store expires: `expires_after.days` after it was last active (the only anchor)."""
+    return None if expires_days is None else last_active_at + expires_days * 86400
+
+
+def store_expired(last_active_at: int, expires_days: int | None, now: int) -> bool:
+    expires_at = store_expires_at(last_active_at, expires_days)
+    return expires_at is not None and expires_at <= now
+
+
 def vector_store(id: str, *, created_at: int, name: str, metadata: dict, usage_bytes: int, counts: dict,
                  last_active_at: int, expires_days: int | None, description: str | None = None) -> dict:
-    expired = expires_days is not None and last_active_at + expires_days * 86400 <= _now()
+    expired = store_expired(last_active_at, expires_days, _now())
     status = "expired" if expired else "in_progress" if counts["in_progress"] else "completed"
     obj = {"id": id, "object": "vector_store", "created_at": created_at, "name": name, "usage_bytes": usage_bytes,
            "file_counts": counts, "status": status, "last_active_at": last_active_at, "metadata": metadata,
-           "expires_at": None if expires_days is None else last_active_at + expires_days * 86400}
+           "expires_at": store_expires_at(last_active_at, expires_days)}
     if expires_days is not None:
         obj["expires_after"] = {"anchor": "last_active_at", "days": expires_days}
     if description is not None:

@@ -131,19 +131,18 @@ def _by_discriminator(errors: list[dict]) -> list[dict]:
     if not refused:
         return errors
 
-    def member_of(loc: tuple) -> tuple[tuple, str] | None:
-        for prefix in refused:
-            if len(loc) > len(prefix) and loc[:len(prefix)] == prefix and isinstance(loc[len(prefix)], str):
-                return prefix, loc[len(prefix)]
-        return None
+    def members_of(loc: tuple) -> list[tuple[tuple, str]]:
+        # Every union the location is inside (a union within a union member: a tool's filters).
+        return [(prefix, loc[len(prefix)]) for prefix in refused
+                if len(loc) > len(prefix) and loc[:len(prefix)] == prefix and isinstance(loc[len(prefix)], str)]
 
     kept, members_seen = [], {}
     for err in errors:
-        found = member_of(tuple(err["loc"]))
-        if found is not None:
-            members_seen.setdefault(found[0], set()).add(found[1])
-            if found[1] in refused[found[0]]:
-                continue
+        found = members_of(tuple(err["loc"]))
+        for prefix, member in found:
+            members_seen.setdefault(prefix, set()).add(member)
+        if any(member in refused[prefix] for prefix, member in found):
+            continue
         kept.append(err)
     for prefix, members in refused.items():
         if members_seen.get(prefix, set()) <= set(members):  # nobody took the value: list them all

@@ -45,7 +45,7 @@ def test_the_call_carries_results_when_included(shelf, server):
     assert call.status == "completed" and call.queries and "secret fruit" in call.queries[0]
     assert call.results and call.results[0].file_id == files["fruit.txt"].id
     assert call.results[0].filename == "fruit.txt" and call.results[0].text == FACTS["fruit.txt"]
-    assert 0 < call.results[0].score < 1
+    assert 0 < call.results[0].score <= 1
     plain = _ask(client, store.id, "According to the files, what is the secret fruit of the orchard?")
     assert next(i for i in plain.output if i.type == "file_search_call").results is None  # not asked for
 
@@ -127,3 +127,53 @@ def test_a_question_the_stores_answer_is_searched_without_naming_files(shelf):
     assert [i.type for i in r.output] == ["file_search_call", "message"] and "Seagull" in r.output_text
     r = _ask(client, store.id, "Write a haiku about autumn leaves.")  # nothing in the stores matches
     assert [i.type for i in r.output] == ["message"]
+
+
+def _refused(client, tool: dict, question: str = "Search the files: which boat is fastest?"):
+    with pytest.raises(openai.BadRequestError) as err:
+        client.responses.create(model="gpt-4.1", input=question, tools=[{"type": "file_search", **tool}])
+    return err.value
+
+
+def test_the_tool_is_checked_as_the_search_endpoint_is(shelf):
+    client, store, _ = shelf
+    ids = [store.id]
+    # Repeats count once (40,000 of one id once reached past Postgres's 32,767 bind parameters).
+    r = _ask(client, store.id, "Search the files: which boat is the fastest?")  # warm: one id
+    many = client.responses.create(model="gpt-4.1", input="Search the files: which boat is the fastest?",
+                                   tools=[{"type": "file_search", "vector_store_ids": ids * 40_000}])
+    assert many.status == "completed" and many.output_text == r.output_text
+    others = [client.vector_stores.create(name=f"o{i}").id for i in range(2)]
+    err = _refused(client, {"vector_store_ids": [store.id, *others]})
+    assert (err.param, err.code) == ("tools[0].vector_store_ids", "array_above_max_length")
+    assert err.body["message"] == ("Invalid 'tools[0].vector_store_ids': array too long. Expected an array with "
+                                   "maximum length 2, but got an array with length 3 instead.")
+    err = _refused(client, {"vector_store_ids": ids, "max_num_results": 51})
+    assert (err.param, err.code) == ("tools[0].max_num_results", "integer_above_max_value")
+    err = _refused(client, {"vector_store_ids": ids, "ranking_options": {"score_threshold": 2}})
+    assert err.param == "tools[0].ranking_options.score_threshold"
+    err = _refused(client, {"vector_store_ids": ids, "filters": {"type": "eq", "value": 1}})
+    assert (err.param, err.code) == ("tools[0].filters.key", "missing_required_parameter")
+    err = _refused(client, {"vector_store_ids": ids, "filters": {"type": "and", "filters": [{"type": "eq",
+                                                                                             "value": 1}]}})
+    assert err.param == "tools[0].filters.filters[0].key"
+
+
+def test_results_are_an_empty_list_when_nothing_matched(shelf):
+    client, store, _ = shelf
+    r = client.responses.create(
+        model="gpt-4.1", input="Search the files for the harbour log.", include=["file_search_call.results"],
+        tools=[{"type": "file_search", "vector_store_ids": [store.id],
+                "filters": {"type": "eq", "key": "kind", "value": "nothing has this"}}])
+    call = next(i for i in r.output if i.type == "file_search_call")
+    assert call.results == []
+
+
+def test_a_long_question_is_searched_by_its_first_words(shelf):
+    """The words of the question are read from a bounded prefix: a huge question costs no more."""
+    client, store, files = shelf
+    question = "Search the files: which boat is the fastest in the harbour? " + "filler " * 200_000
+    r = client.responses.create(model="gpt-4.1", input=question, include=["file_search_call.results"],
+                                tools=[{"type": "file_search", "vector_store_ids": [store.id]}])
+    call = next(i for i in r.output if i.type == "file_search_call")
+    assert call.results and call.results[0].file_id == files["boats.txt"].id

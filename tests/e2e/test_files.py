@@ -11,8 +11,8 @@ import pytest
 
 from responses_mock.services import attachments, tokens
 from tests.conftest import new_key
-from tests.polling import wait_for
 from tests.pdfs import make_pdf
+from tests.polling import wait_for
 
 NOTE = b"Project notes.\nThe secret word is pineapple.\nThe meeting is on Thursday.\n"
 
@@ -217,3 +217,33 @@ def test_a_background_run_reads_the_file_by_id(client):
         {"type": "input_file", "file_id": f.id}, {"type": "input_text", "text": "What is the secret word in the file?"}]}])
     r, _ = wait_for(client, queued.id)
     assert r.status == "completed" and "pineapple" in r.output_text.lower()
+
+
+def test_a_filename_is_kept_without_control_characters_and_downloads(client, server):
+    """A CR/LF in a name could break the download's headers: names lose control characters on the
+    way in, are bounded, and the download names them safely (RFC 5987 for non-ASCII)."""
+    up = client.uploads.create(bytes=3, filename="a\r\nX-Injected: 1.txt", mime_type="text/plain",
+                               purpose="user_data")
+    assert up.filename == "aX-Injected: 1.txt"
+    part = client.uploads.parts.create(up.id, data=b"abc")
+    done = client.uploads.complete(up.id, part_ids=[part.id])
+    with server.http() as http:
+        r = http.get(f"/v1/files/{done.file.id}/content", headers={"Authorization": f"Bearer {client.api_key}"})
+        assert r.status_code == 200 and r.content == b"abc" and "x-injected" not in r.headers
+        assert r.headers["content-disposition"] == 'attachment; filename="aX-Injected: 1.txt"'
+        named = client.uploads.create(bytes=2, filename='r\u00e9sum\u00e9 "v2"\t.txt', mime_type="text/plain",
+                                      purpose="user_data")
+        part = client.uploads.parts.create(named.id, data=b"hi")
+        f = client.uploads.complete(named.id, part_ids=[part.id]).file
+        assert f.filename == 'r\u00e9sum\u00e9 "v2".txt'
+        r = http.get(f"/v1/files/{f.id}/content", headers={"Authorization": f"Bearer {client.api_key}"})
+        assert r.headers["content-disposition"] == (
+            "attachment; filename=\"r_sum_ _v2_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22v2%22.txt")
+    for call, param in ((lambda: upload(client, b"x", "n" * 513), "file"),
+                        (lambda: client.uploads.create(bytes=3, filename="n" * 513, mime_type="text/plain",
+                                                       purpose="user_data"), "filename"),
+                        (lambda: client.uploads.create(bytes=3, filename="a.txt", mime_type="t/" + "x" * 300,
+                                                       purpose="user_data"), "mime_type")):
+        with pytest.raises(openai.BadRequestError) as err:
+            call()
+        assert (err.value.param, err.value.code) == (param, "string_above_max_length")

@@ -200,3 +200,31 @@ def test_a_files_bytes_are_not_journaled_as_its_reply(server, key, admin_http):
     upload, content = journal(admin_http, 2)
     assert upload["reply"]["id"] == made.id  # JSON: kept
     assert content["path"].endswith("/content") and content["reply"] is None  # bytes: not text to show
+
+
+def test_a_socket_create_is_journaled_with_its_reply(server, key, admin_http):
+    """Each `response.create` on a WebSocket is an entry (method WS) with what it got: the final
+    response, or the error event; an echoed MCP tool's credentials masked as over HTTP."""
+    mcp = {"type": "mcp", "server_label": "s", "server_url": "https://mcp.example", "authorization": "tok-secret",
+           "headers": {"X-Key": "hdr-secret"}, "require_approval": "never"}
+    finals = []
+    with server.client(api_key=key) as sdk, sdk.responses.connect() as conn:
+        for create in ({"input": "A haiku about rain."}, {"input": "Hi.", "tools": [mcp]}):
+            conn.response.create(model="gpt-4.1", **create)
+            finals.append(next(e for e in conn if e.type == "response.completed").response)
+        conn.response.create(model="no-such-model", input="hi")
+        refused = next(e for e in conn if e.type == "error")
+    made, with_mcp, error = journal(admin_http, 3)
+    assert made["method"] == "WS" and made["reply"]["id"] == finals[0].id and made["reply"]["status"] == "completed"
+    assert made["reply"]["output"][0]["content"][0]["text"] == finals[0].output_text
+    assert with_mcp["reply"]["id"] == finals[1].id and with_mcp["reply"]["tools"][0]["authorization"] == "[redacted]"
+    assert "tok-secret" not in json.dumps(with_mcp) and "hdr-secret" not in json.dumps(with_mcp)
+    assert error["status"] == 400 and error["reply"] == refused.model_dump(mode="json", exclude_unset=True)
+    assert error["reply"]["error"]["code"] == "model_not_found"
+    # A reply past the bound keeps its first 64 KiB, as text (the response echoes its instructions).
+    with server.client(api_key=key) as sdk, sdk.responses.connect() as conn:
+        conn.response.create(model="gpt-4.1", input="A short one.", instructions="Be brief. " * 8000)
+        long = next(e for e in conn if e.type == "response.completed").response
+    cut = journal(admin_http, 4)[-1]
+    assert isinstance(cut["reply"], str) and cut["reply"].startswith("{") and long.id in cut["reply"]
+    assert MAX_REPLY - 4 <= len(cut["reply"].encode()) <= MAX_REPLY

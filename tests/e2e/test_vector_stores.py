@@ -64,7 +64,7 @@ def test_search_returns_the_right_file_first(library, server, query, expected):
     page = client.vector_stores.search(store.id, query=query)
     assert page.data and page.data[0].filename == expected and page.data[0].file_id == files[expected].id
     top = page.data[0]
-    assert 0 < top.score < 1 and top.content[0].type == "text" and top.content[0].text == DOCS[expected]
+    assert 0 < top.score <= 1 and top.content[0].type == "text" and top.content[0].text == DOCS[expected]
     assert [r.score for r in page.data] == sorted((r.score for r in page.data), reverse=True)
     assert page.search_query == [query] and page.has_more is False
     assert "VectorStoreSearchResultsPage" in server.checked
@@ -94,9 +94,52 @@ def test_search_filters_limits_and_threshold(library):
     top = everything.data[0].score
     strict = client.vector_stores.search(store.id, query=wide, ranking_options={"score_threshold": top})
     assert [r.score for r in strict.data] == [top] * len(strict.data) and strict.data
+    # A chunk that holds every word of the query passes a moderate threshold, on either engine
+    # (bm25 alone gives ~1e-6 to a word in half the chunks): "crust" is in two of the three files.
+    exact = client.vector_stores.search(store.id, query="magma lava basalt", ranking_options={"score_threshold": 0.5})
+    assert [r.filename for r in exact.data] == ["volcanoes.txt"] and exact.data[0].score > 0.9
+    common = client.vector_stores.search(store.id, query="crust", ranking_options={"score_threshold": 0.5})
+    assert {r.filename for r in common.data} == {"volcanoes.txt", "baking.txt"}
+    partial = client.vector_stores.search(store.id, query="magma oven moon tides",
+                                          ranking_options={"score_threshold": 0.5})
+    assert [r.filename for r in partial.data] == ["tides.txt"]  # 2 of 4 words; the others hold 1
     with pytest.raises(openai.BadRequestError) as err:
         client.vector_stores.search(store.id, query=wide, max_num_results=51)
-    assert err.value.param == "max_num_results"
+    assert (err.value.param, err.value.code) == ("max_num_results", "integer_above_max_value")
+    assert "integer above maximum value" in err.value.body["message"]
+
+
+def test_search_bounds_its_queries_and_checks_nested_filters(library):
+    client, store, _ = library
+    for query, param, code in ((["lava"] * 11, "query", "array_above_max_length"),
+                               ("lava " * 1000, "query", "string_above_max_length"),
+                               (["lava", "x" * 4097], "query[1]", "string_above_max_length")):
+        with pytest.raises(openai.BadRequestError) as err:
+            client.vector_stores.search(store.id, query=query)
+        assert (err.value.param, err.value.code) == (param, code)
+    assert client.vector_stores.search(store.id, query=["lava"] * 10).data  # the bound itself passes
+    for flt, param in (({"type": "eq", "value": 1}, "filters.key"),
+                       ({"type": "and", "filters": [{"type": "eq", "value": 1}]}, "filters.filters[0].key"),
+                       ({"type": "or", "filters": [{"type": "zz", "key": "a", "value": 1}]},
+                        "filters.filters[0].type")):
+        with pytest.raises(openai.BadRequestError) as err:
+            client.vector_stores.search(store.id, query="lava", filters=flt)
+        assert err.value.param == param
+    with pytest.raises(openai.BadRequestError) as err:
+        client.vector_stores.search(store.id, query="lava", ranking_options={"score_threshold": 1.5})
+    assert err.value.param == "ranking_options.score_threshold"
+
+
+def test_create_reply_counts_a_file_that_failed_once(server):
+    """Only the files that indexed show as in progress in the create's reply; one with no text is failed."""
+    with server.client() as client:
+        text = upload(client, "a.txt", "zebra port 4242")
+        binary = client.files.create(file=("b.bin", io.BytesIO(bytes(range(256)))), purpose="assistants")
+        store = client.vector_stores.create(file_ids=[text.id, binary.id])
+        counts = store.file_counts
+        assert (counts.in_progress, counts.completed, counts.failed, counts.total) == (1, 0, 1, 2)
+        again = client.vector_stores.retrieve(store.id).file_counts
+        assert (again.completed, again.failed, again.total) == (1, 1, 2)
 
 
 def test_a_long_file_is_chunked_and_search_returns_the_matching_chunk(server):

@@ -3,12 +3,14 @@ and text by pypdf, a text file decoded, both bounded; counted by the public form
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import pytest
 
+from responses_mock.config import Settings
 from responses_mock.errors import InvalidRequest
-from responses_mock.services import attachments, tokens
+from responses_mock.services import attachments, files, tokens
 from tests.pdfs import make_pdf
 
 
@@ -48,3 +50,33 @@ def test_counts_use_the_documents_read():
     assert attachments.items_tokens(items, "gpt-4o", "o200k_base", documents) == (
         tokens.count("four words of text") + 3 * attachments.PDF_PAGE_TOKENS)
     assert [p for p, _ in attachments.file_parts(items)] == ["input[0].content[0]", "input[0].content[1]"]
+
+
+def test_a_pdf_is_read_to_a_page_bound_and_a_time_budget(monkeypatch):
+    pdf = make_pdf("Page one: apple.", "Page two: banana.", "Page three: cherry.")
+    monkeypatch.setattr(attachments, "MAX_PDF_PAGES", 2)
+    doc = attachments.read_document(pdf, "application/pdf", "r.pdf", 10_000)
+    assert doc.pages == 3 and "banana" in doc.text and "cherry" not in doc.text and doc.truncated
+    monkeypatch.setattr(attachments, "PDF_SECONDS", -1.0)  # the budget gone before the first page
+    doc = attachments.read_document(pdf, "application/pdf", "r.pdf", 10_000)
+    assert doc.pages == 3 and doc.text == "" and doc.truncated and doc.tokens("o200k_base") == 3000
+
+
+def test_extraction_waits_for_a_thread_of_its_own():
+    """At most files.EXTRACTORS extractions at once, whatever the shared thread pool has free."""
+    async def scenario():
+        limiter = files.extraction_limiter()
+        assert limiter.total_tokens == files.EXTRACTORS and limiter is files.extraction_limiter()
+        holders = [object() for _ in range(files.EXTRACTORS)]
+        for holder in holders:
+            await limiter.acquire_on_behalf_of(holder)
+        service = files.FilesService(store=None, settings=Settings())
+        task = asyncio.ensure_future(service.extract(b"hello", "text/plain", "a.txt"))
+        await asyncio.sleep(0.2)
+        assert not task.done()  # every extraction thread is taken
+        limiter.release_on_behalf_of(holders[0])
+        assert (await asyncio.wait_for(task, 5)).text == "hello"
+        for holder in holders[1:]:
+            limiter.release_on_behalf_of(holder)
+
+    asyncio.run(scenario())

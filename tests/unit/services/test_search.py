@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from responses_mock.errors import InvalidRequest
 from responses_mock.services import search, tokens
+from responses_mock.store import search as search_store
 
 
 def test_chunks_are_windows_of_tokens_with_overlap():
@@ -59,3 +61,33 @@ def test_max_num_results_bounds():
     with pytest.raises(Exception) as err:
         search.check_max_results(0, "tools[0].max_num_results")
     assert err.value.param == "tools[0].max_num_results"
+
+
+def test_words_are_read_from_a_bounded_prefix():
+    assert search.words("zebra " + " " * search.SCAN_CHARS + "quokka") == ["zebra"]
+
+
+def test_scores_say_how_much_of_the_query_a_chunk_holds():
+    hits = [search_store.Hit("vs", "f1", "The zebra protocol listens on port 4242.", 1e-6),
+            search_store.Hit("vs", "f2", "A zebra grazes.", 5e-7)]
+    scored = dict((h.file_id, s) for h, s in search._scored([(search.words("zebra protocol ports"), hits)]))
+    assert scored["f1"] == pytest.approx(1.0)  # every word (ports ~ port), the best rank: near-zero bm25 or not
+    assert 0 < scored["f2"] < 0.5 < scored["f1"]
+    assert search.coverage(["running", "dogs"], "The dog runs.") == 0.5  # stems meet half way; "runs" ≠ "running"
+
+
+def test_tool_and_endpoint_bounds():
+    assert search.check_store_ids(["vs_a"] * 40_000, "p") == ["vs_a"]
+    with pytest.raises(InvalidRequest) as err:
+        search.check_store_ids(["vs_a", "vs_b", "vs_c"], "tools[0].vector_store_ids")
+    assert (err.value.param, err.value.code) == ("tools[0].vector_store_ids", "array_above_max_length")
+    with pytest.raises(InvalidRequest) as err:
+        search.check_threshold({"score_threshold": -0.1}, "tools[1].ranking_options")
+    assert err.value.param == "tools[1].ranking_options.score_threshold"
+    assert search.check_queries("a") == ["a"]
+    with pytest.raises(InvalidRequest) as err:
+        search.check_queries(["a"] * (search.MAX_QUERIES + 1))
+    assert err.value.code == "array_above_max_length"
+    with pytest.raises(InvalidRequest) as err:
+        search.check_max_results(51, "max_num_results")
+    assert err.value.code == "integer_above_max_value"

@@ -7,6 +7,7 @@ import pytest
 
 from responses_mock.errors import InvalidRequest
 from responses_mock.wire import files as shapes
+from responses_mock.wire import requests
 from tests import spec_check
 
 
@@ -83,3 +84,50 @@ def test_request_bodies_are_checked_strictly():
     with pytest.raises(InvalidRequest) as err:
         shapes.purpose("nonsense")
     assert err.value.param == "purpose" and "'user_data'" in err.value.message
+
+
+@pytest.mark.parametrize("flt, param", [
+    ({"type": "eq", "value": 1}, "filters.key"),
+    ({"key": "a", "value": 1}, "filters.type"),
+    ({"type": "zz", "key": "a", "value": 1}, "filters.type"),
+    ({"type": "eq", "key": 3, "value": 1}, "filters.key"),
+    ({"type": "and"}, "filters.filters"),
+    ({"type": "or", "filters": [{"type": "eq", "key": "a", "value": 1}, {"type": "in", "key": "b"}]},
+     "filters.filters[1].value"),
+    ({"type": "and", "filters": [{"type": "or", "filters": ["x"]}]}, "filters.filters[0].filters[0]"),
+])
+def test_filters_are_checked_to_the_leaves(flt, param):
+    with pytest.raises(InvalidRequest) as err:
+        shapes.check_filters(flt)
+    assert err.value.param == param
+    shapes.check_filters({"type": "and", "filters": [{"type": "eq", "key": "a", "value": 1},
+                                                     {"type": "or", "filters": [{"type": "nin", "key": "b",
+                                                                                 "value": [1, 2]}]}]})
+    deep = {"type": "eq", "key": "a", "value": 1}
+    for _ in range(shapes.MAX_FILTER_NODES):
+        deep = {"type": "and", "filters": [deep]}
+    with pytest.raises(InvalidRequest):
+        shapes.check_filters(deep)
+
+
+def test_a_tool_filter_is_worded_as_the_endpoints():
+    """A file_search tool's filter is judged by its `type` inside the tool's own union (wire/wording.py)."""
+    for flt, param, message in (
+            ({"type": "eq", "value": 3}, "tools[0].filters.key", "Missing required parameter: 'tools[0].filters.key'."),
+            ({"type": "zz", "key": "a", "value": 1}, "tools[0].filters.type", "Invalid value: 'zz'. Supported values "
+             "are: 'eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin', 'and', and 'or'.")):
+        with pytest.raises(InvalidRequest) as err:
+            requests.create_params({"model": "gpt-4.1", "input": "x", "tools": [
+                {"type": "file_search", "vector_store_ids": ["vs_1"], "filters": flt}]})
+        assert (err.value.param, err.value.message) == (param, message)
+        with pytest.raises(InvalidRequest) as err:
+            shapes.validate(shapes.SEARCH, {"query": "x", "filters": flt})
+        assert err.value.param == param.removeprefix("tools[0].")
+
+
+def test_filenames_lose_control_characters_and_are_bounded():
+    assert shapes.filename("a\r\nb\x00c\x7f.txt") == "abc.txt"
+    assert shapes.filename("résumé.txt") == "résumé.txt"
+    with pytest.raises(InvalidRequest) as err:
+        shapes.filename("x" * (shapes.MAX_FILENAME + 1))
+    assert (err.value.param, err.value.code) == ("filename", "string_above_max_length")
