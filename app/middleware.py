@@ -30,7 +30,7 @@ from responses_mock.routes import api
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
 from responses_mock.services import faults
 from responses_mock.services.endings import SERVER_ERROR
-from responses_mock.services.journal import MAX_BODY, NOTE, RequestNote, entry
+from responses_mock.services.journal import MAX_BODY, MAX_REPLY, NOTE, RequestNote, entry
 from responses_mock.services.tenancy import bearer_key, tenant_of
 
 log = logging.getLogger("responses_mock")
@@ -44,6 +44,8 @@ _STATIC_HEADERS = [
     (b"x-ratelimit-remaining-tokens", b"29999000"),
     (b"x-ratelimit-reset-tokens", b"2ms"),
 ]
+_STATIC_NAMES = frozenset(k for k, _ in _STATIC_HEADERS)
+_TENANTS = 1024  # keys whose tenant (a SHA-256) is remembered; past it the memo starts afresh
 
 
 def _content_length(headers: dict[str, str]) -> int | None:
@@ -64,6 +66,15 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.api = app
         self.hosts: HostPolicy | None = None  # from the settings, on the first request
+        self._tenants: dict[str, str] = {}  # key → tenant: a hash a request is not worth
+
+    def _tenant(self, key: str) -> str:
+        found = self._tenants.get(key)
+        if found is None:
+            if len(self._tenants) >= _TENANTS:
+                self._tenants.clear()
+            found = self._tenants[key] = tenant_of(key)
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -86,40 +97,65 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         key = bearer_key(headers.get("authorization", ""))
-        note = RequestNote(id=ids.request_id(), tenant=tenant_of(key) if key else "")
+        note = RequestNote(id=ids.request_id(), tenant=self._tenant(key) if key else "")
         scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, note.tenant  # for the endpoints (routes/api.py)
         scope[NOTE] = note  # for the journal entry (services/journal.py)
-        body = bytearray()
+        # The first bytes received and answered, for the journal: the chunks themselves (a slice
+        # of a chunk only where one runs past the bound), joined once at the end.
+        body: list[bytes] = []
+        kept = 0
+        reply: list[bytes] = []
+        replied = 0
+        keep = MAX_REPLY if journal.enabled else 0
         status = 0
 
         limit = services.settings.max_body_bytes
         received = 0
 
         async def receive_and_keep() -> Message:
-            nonlocal received
+            nonlocal received, kept
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 received += len(chunk)
                 if received > limit:  # a body without Content-Length, refused as soon as it passes
                     raise too_large(limit)
-                if len(body) < MAX_BODY:
-                    body.extend(chunk[: MAX_BODY - len(body)])
+                if kept < MAX_BODY and chunk:
+                    part = bytes(chunk[: MAX_BODY - kept])  # bytes: a bytearray chunk may be reused
+                    body.append(part)
+                    kept += len(part)
             return message
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status, streaming
+            nonlocal status, streaming, keep, replied
             if message["type"] == "http.response.start":
                 status = message["status"]
-                if any(k.lower() == b"content-type" and v.startswith(b"text/event-stream")
-                       for k, v in message.get("headers", [])):
+                headers_out = list(message.get("headers", []))
+                kind, present = None, set()
+                for k, v in headers_out:  # one pass: the content type (the first) and the names sent
+                    low = k.lower()
+                    present.add(low)
+                    if kind is None and low == b"content-type":
+                        kind = v
+                kind = kind or b""
+                if kind.startswith(b"text/event-stream"):
                     streaming = True
                     metrics.streams.inc()
+                if not kind.startswith((b"application/json", b"text/")):
+                    keep = 0  # a file's bytes (GET /v1/files/{id}/content): not text to journal
                 elapsed = str(round((time.perf_counter() - started) * 1000)).encode()
-                extra = [(b"x-request-id", note.id.encode()), (b"openai-processing-ms", elapsed)]
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
-                message = {**message, "headers": list(message.get("headers", [])) + extra}
+                headers_out += [(b"x-request-id", note.id.encode()), (b"openai-processing-ms", elapsed)]
+                if present.isdisjoint(_STATIC_NAMES):
+                    headers_out += _STATIC_HEADERS
+                else:
+                    headers_out += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
+                message = {**message, "headers": headers_out}
+            elif replied < keep and message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                if chunk:
+                    part = bytes(chunk[: keep - replied])
+                    reply.append(part)
+                    replied += len(part)
             await send(message)
 
         try:
@@ -156,7 +192,8 @@ class RequestContextMiddleware:
                 journal.record(entry(
                     note, method=scope["method"], path=scope["path"],
                     query=scope.get("query_string", b"").decode("latin-1"), headers=headers,
-                    body=bytes(body).decode("utf-8", "replace"), status=status, started=started))
+                    body=b"".join(body).decode("utf-8", "replace"), status=status, started=started,
+                    reply=b"".join(reply).decode("utf-8", "replace")))
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Health, admin, docs, the inspector: a bug answers 500 in the envelope (once, if nothing

@@ -152,6 +152,8 @@ def _from_context(ctx: ModelContext, form: forms.Form, write: _Writer) -> Answer
     """The form filled with the sentences of the context that best match the question; None when
     nothing there does. A file_search's results come first: the answer quotes the best of them, and
     a question about no word in particular ("What does the file say?") gets a file's first lines."""
+    if extractive.nothing_to_read(ctx):
+        return None  # the reading would be empty, and an empty reading answers nothing
     reading = extractive.read(ctx)
     if ctx.file_search_results:
         reading = reading.only("search")
@@ -232,7 +234,8 @@ class DefaultBackend:
 
     async def generate(self, ctx: ModelContext) -> AsyncIterator[Chunk]:
         # Hashing megabytes of context is a few milliseconds the loop need not wait for.
-        seed = await anyio.to_thread.run_sync(seed_of, ctx) if extractive.needs_thread(ctx) else seed_of(ctx)
+        heavy = extractive.needs_thread(ctx)
+        seed = await anyio.to_thread.run_sync(seed_of, ctx) if heavy else seed_of(ctx)
         rng = random.Random(seed)
         # Effort `none` (gpt-5.1 and later by default) thinks not at all: no reasoning item.
         if ctx.reasoning and ctx.effort != "none":
@@ -257,12 +260,12 @@ class DefaultBackend:
             return  # function calls and approval requests: the client answers first
         fmt = (((ctx.request.get("text") or {}).get("format")) or {}).get("type")
         answer = await anyio.to_thread.run_sync(structured_answer, ctx, seed) if fmt == "json_schema" or (
-            fmt == "json_object" and extractive.needs_thread(ctx)) else structured_answer(ctx, seed)
+            fmt == "json_object" and heavy) else structured_answer(ctx, seed)
         if answer is not None:
             yield TextDelta(answer)
             return
         # Reading the context (files, outputs, turns) is bounded, yet megabytes take a moment: in a thread.
-        said = await anyio.to_thread.run_sync(_answer, ctx, rng) if extractive.needs_thread(ctx) else \
+        said = await anyio.to_thread.run_sync(_answer, ctx, rng) if heavy else \
             _answer(ctx, rng)
         if plan.notes:  # what the hosted tools did, before the answer (its citations move along)
             lead = " ".join(plan.notes) + " "

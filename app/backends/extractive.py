@@ -88,16 +88,42 @@ def needs_thread(ctx: ModelContext) -> bool:
     return size > IN_THREAD or len(ctx.items) > 256 or sum(len(m.text) for m in ctx.messages) > IN_THREAD
 
 
+def nothing_to_read(ctx: ModelContext) -> bool:
+    """Whether the context surely holds no source (no file, result, output or earlier turn, and a
+    last message of one sentence, so nothing pasted before its question): then no reading can match,
+    and a prompt alone costs no reading at all. Conservative: False whenever a source may exist."""
+    if ctx.file_search_results or ctx.documents:
+        return False
+    last = _last_user(ctx.items)
+    text = ctx.last_user_text if last is None else _text_of(ctx.items[last])
+    if len(text) > 4096 or "\n" in text or _END.search(text):  # split_question would find a second sentence
+        return False
+    for i in range(len(ctx.items) - 1, max(len(ctx.items) - MAX_ITEMS, 0) - 1, -1):
+        item = ctx.items[i]
+        kind = item.get("type", "message")
+        if i != last and (kind in _OUTPUTS or (kind == "message" and item.get("role") in ("user", "assistant"))):
+            return False
+    return True
+
+
 def read(ctx: ModelContext) -> Reading:
     """The context's sentences scored against the question of the last user message."""
-    return score(*gather(ctx))
+    question, sources, terms = _gather(ctx)
+    return score(question, sources, terms)
 
 
 def gather(ctx: ModelContext) -> tuple[str, list[Source]]:
     """(the question, the sources in the order they are read) — each source's text bounded."""
+    question, sources, _ = _gather(ctx)
+    return question, sources
+
+
+def _gather(ctx: ModelContext) -> tuple[str, list[Source], dict[str, float]]:
+    """gather, and the question's terms (read once: scoring needs them too)."""
     last = _last_user(ctx.items)
     question, pasted = split_question(ctx.last_user_text if last is None else _text_of(ctx.items[last]))
-    budget = _Budget(words.question_terms(forms.without_form(question)))
+    terms = words.question_terms(forms.without_form(question))
+    budget = _Budget(terms)
     out: list[Source] = []
     for i, p in enumerate(ctx.file_search_results):
         budget.add(out, Source(p.text, "search", i, p))
@@ -116,7 +142,7 @@ def gather(ctx: ModelContext) -> tuple[str, list[Source]]:
             budget.add(out, Source(shells.output_text(item.get("output")), "tool", i))
         elif kind == "message" and item.get("role") in ("user", "assistant"):
             budget.add(out, Source(_text_of(item), "turn", i, by_user=item.get("role") == "user"))
-    return question, out
+    return question, out, terms
 
 
 class _Budget:
@@ -277,8 +303,10 @@ def is_request(sentence: str) -> bool:
     return sentence.endswith("?") or (first is not None and first.group().lower() in _ASKING)
 
 
-def score(question: str, sources: list[Source]) -> Reading:
-    terms = words.question_terms(forms.without_form(question))
+def score(question: str, sources: list[Source], terms: dict[str, float] | None = None) -> Reading:
+    """The sources' sentences scored against the question (`terms`: its terms, when already read)."""
+    if terms is None:
+        terms = words.question_terms(forms.without_form(question))
     near = _near(terms)
     candidates: list[Sentence] = []  # the sentences with a question's word in them: only they can match
     seen: set[str] = set()
@@ -358,7 +386,7 @@ def excerpt(text: str, question: str, limit: int = 500) -> str | None:
     """What of a long text (a tool's output) answers the question: its best sentences, in its
     order, within `limit` characters; None when none matches."""
     terms = words.question_terms(forms.without_form(question))
-    reading = score(question, [Source(read_of(text, READ_PER_SOURCE, _near(terms)), "tool")])
+    reading = score(question, [Source(read_of(text, READ_PER_SOURCE, _near(terms)), "tool")], terms)
     out = ""
     for s in reading.best(3, close=0.5):
         if out and len(out) + 1 + len(s.text) > limit:

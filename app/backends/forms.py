@@ -43,30 +43,56 @@ class Form:
     value: str = ""  # the answer of arithmetic
 
 
+def _present(text: str) -> frozenset[str] | None:
+    """Which of the words the patterns need occur in the text, when it is ASCII; None for other text.
+    In ASCII text a case-blind pattern can match only where its words occur in lower case, so a
+    plain `in` (C, no regex) rules most patterns out first; other text may match through Unicode's
+    case folding ("ſ", "K"): all its patterns run."""
+    if not text.isascii():
+        return None
+    low = text.lower()
+    return frozenset(n for n in _NEEDLES if n in low)
+
+
+def _lacks(present: frozenset[str] | None, needles: tuple[str, ...]) -> bool:
+    """Whether a pattern that needs one of these words surely cannot match (see _present)."""
+    return present is not None and present.isdisjoint(needles)
+
+
+_DIGIT = re.compile(r"\d")
+_LIST_WORDS = ("list", "name", "give", "enumerate", "suggest", "top")
+_BULLET_WORDS = ("bullet", "items", "steps", "tips", "reasons", "ideas", "examples", "facts", "ways")
+_ESSAY_WORDS = ("essay", "article", "report", "blog post")
+_LONG_WORDS = ("detailed", "depth", "comprehensive", "thorough", "long")
+_NEEDLES = ("word", "haiku", "paragraph", "sentence", "line", *_LIST_WORDS, *_BULLET_WORDS, *_ESSAY_WORDS, *_LONG_WORDS)
+
+
 def read(text: str) -> Form:
     """The form a prompt asks for (its last user message)."""
-    if _ONE_WORD.search(text):
+    low = _present(text)
+    if not _lacks(low, ("word",)) and _ONE_WORD.search(text):
         return Form("one_word", 1)
-    if _HAIKU.search(text):
+    if not _lacks(low, ("haiku",)) and _HAIKU.search(text):
         return Form("haiku", 3)
-    if m := _ARITHMETIC.search(text):
+    if _DIGIT.search(text) and (m := _ARITHMETIC.search(text)):
         value = _evaluate(m.group(1), m.group(2), m.group(3))
         if value is not None and len(text) < 200:
             return Form("number", value=value)
-    if m := _WORDS.search(text):
+    if not _lacks(low, ("word",)) and (m := _WORDS.search(text)):
         return Form("words", max(1, min(_number(m.group(1)), 5000)))
-    if m := _PARAGRAPHS.search(text):
+    if not _lacks(low, ("paragraph",)) and (m := _PARAGRAPHS.search(text)):
         return Form("paragraphs", max(1, min(_number(m.group(1)), 50)))
-    if m := _SENTENCES.search(text):
+    if not _lacks(low, ("sentence",)) and (m := _SENTENCES.search(text)):
         return Form("sentences", max(1, min(_number(m.group(1)), 200)))
-    if m := _LIST.search(text):
+    if not _lacks(low, _LIST_WORDS) and (m := _LIST.search(text)):
         return Form("list", max(1, min(_number(m.group(1)), 100)), item=m.group(2).strip().lower())
-    if m := _BULLETS.search(text):
+    if not _lacks(low, _BULLET_WORDS) and (m := _BULLETS.search(text)):
         return Form("list", max(1, min(_number(m.group(1)), 100)), item="")
-    if _ESSAY.search(text) or _LONG.search(text):
+    long = not _lacks(low, _LONG_WORDS) and _LONG.search(text) is not None
+    if long or (not _lacks(low, _ESSAY_WORDS) and _ESSAY.search(text)):
         at_least = _AT_LEAST.search(text)
         sections = _number(at_least.group(1)) if at_least else 5
-        if _LONG.search(text):
+        if long:
             sections = max(sections, 8)
         return Form("essay", max(3, min(sections, 40)))
     if len(text) < 40 and _GREETING.match(text):
@@ -76,16 +102,22 @@ def read(text: str) -> Form:
     return Form("free")
 
 
-_FORM_PHRASES = (_ONE_WORD, re.compile(r"\b(?:in|with|using|as)\s+(?:exactly\s+|about\s+|at most\s+)?" + _N +
-                            r"[\s-]+(?:short\s+|brief\s+|simple\s+)?(?:words?|sentences?|paragraphs?|lines?)\b", re.I),
-                 _WORDS, _SENTENCES, _PARAGRAPHS, _BULLETS)
+_FORM_PHRASES = ((_ONE_WORD, ("word",)),
+                 (re.compile(r"\b(?:in|with|using|as)\s+(?:exactly\s+|about\s+|at most\s+)?" + _N +
+                             r"[\s-]+(?:short\s+|brief\s+|simple\s+)?(?:words?|sentences?|paragraphs?|lines?)\b", re.I),
+                  ("word", "sentence", "paragraph", "line")),
+                 (_WORDS, ("word",)), (_SENTENCES, ("sentence",)), (_PARAGRAPHS, ("paragraph",)),
+                 (_BULLETS, _BULLET_WORDS))
 
 
 def without_form(text: str) -> str:
     """The prompt less the phrases that only ask for a form ("in 3 sentences", "in one word"): what
     is left says what it is about."""
-    for pattern in _FORM_PHRASES:
-        text = pattern.sub(" ", text)
+    # A phrase's words can't appear by cutting: each cut leaves a space, and no word holds one.
+    low = _present(text)
+    for pattern, needles in _FORM_PHRASES:
+        if not _lacks(low, needles):
+            text = pattern.sub(" ", text)
     return text
 
 

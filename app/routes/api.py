@@ -200,3 +200,16 @@ class Endpoints:
             app.add_api_route(op.path, endpoint, methods=[op.method], tags=list(op.tags),
                               response_class=self.response_class,
                               openapi_extra={"parameters": parameters} if parameters else None)
+            _ahead_of_docs(app.router.routes)
+
+
+# FastAPI adds its own routes first (the OpenAPI document, the docs pages and their assets): an
+# endpoint's route goes before them, or every request would test five paths it never takes first.
+# None of theirs overlaps an endpoint's, so which route answers a request is unchanged.
+_DOCS = frozenset({"/openapi.json", "/static-offline-docs", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def _ahead_of_docs(routes: list) -> None:
+    at = next((i for i, r in enumerate(routes) if getattr(r, "path", None) in _DOCS), None)
+    if at is not None and at < len(routes) - 1:
+        routes.insert(at, routes.pop())

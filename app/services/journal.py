@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
-from responses_mock.redaction import MASK
+from responses_mock.redaction import MASK, tools_without_credentials
 from responses_mock.services.waiting import wait_for
 from responses_mock.store import journal as journal_store
 from responses_mock.store.handle import Store
@@ -54,28 +54,65 @@ def redact_query(query: str) -> str:
     return urlencode([(name, MASK if _SECRET_PARAM.search(name) else value) for name, value in pairs])
 
 
+def _mask_tools(holder: object) -> bool:
+    """Mask the MCP tools' credentials of a request (or a response echoing it); whether any was there."""
+    masked = tools_without_credentials(holder.get("tools")) if isinstance(holder, dict) else None
+    if masked is not None:
+        holder["tools"] = masked
+    return masked is not None
+
+
+def _may_hold_credentials(text: str) -> bool:
+    return '"mcp"' in text and ('"authorization"' in text or '"headers"' in text)
+
+
 def redact_body(body: str) -> str:
     """A create's MCP tools carry the caller's credentials for the MCP server (`authorization`,
     `headers`): masked like secret headers. Parsed only when the body can hold one."""
-    if '"mcp"' not in body or not ('"authorization"' in body or '"headers"' in body):
+    if not _may_hold_credentials(body):
         return body
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return body
-    tools = data.get("tools") if isinstance(data, dict) else None
-    changed = False
-    for tool in tools if isinstance(tools, list) else []:
-        if not (isinstance(tool, dict) and tool.get("type") == "mcp"):
-            continue
-        if tool.get("authorization") is not None:
-            tool["authorization"], changed = MASK, True
-        if isinstance(tool.get("headers"), dict) and tool["headers"]:
-            tool["headers"], changed = {k: MASK for k in tool["headers"]}, True
+    changed = _mask_tools(data)
     return orjson.dumps(data).decode() if changed else body
 
 
+# A reply cut at MAX_REPLY is no JSON: its credentials are masked by their names instead.
+_CREDENTIAL = re.compile(r'("authorization"\s*:\s*)"(?:[^"\\]|\\.)*"?')
+_HEADERS = re.compile(r'("headers"\s*:\s*)\{[^{}]*\}?')
+
+
+def redact_reply(reply: str) -> str:
+    """A reply echoes the request's MCP tools (a response object, or a stream event's `response`):
+    their credentials are masked as the request's are. Parsed only when it can hold one."""
+    if not _may_hold_credentials(reply):
+        return reply
+    if reply.lstrip().startswith("{"):  # a response object, whole or cut at MAX_REPLY
+        cleaned = redact_body(reply)
+        return cleaned if cleaned is not reply else _by_name(reply)
+    lines = reply.split("\n")  # server-sent events: one JSON event a `data:` line
+    for i, line in enumerate(lines):
+        if line.startswith("data:") and _may_hold_credentials(line):
+            try:
+                event = orjson.loads(line[5:])
+            except orjson.JSONDecodeError:
+                lines[i] = _by_name(line)
+                continue
+            held = event.get("response") if isinstance(event, dict) else None
+            if _mask_tools(held):
+                lines[i] = "data: " + orjson.dumps(event).decode()
+    return "\n".join(lines)
+
+
+def _by_name(text: str) -> str:
+    text = _CREDENTIAL.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+    return _HEADERS.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
+
+
 MAX_BODY = 1 << 20
+MAX_REPLY = 64 << 10  # bytes of a reply's body kept: an answer, an error, a stream's first events
 _MODEL = re.compile(r'"model"\s*:\s*"([^"\\]{1,128})"')
 
 
@@ -108,18 +145,22 @@ def _text(value: str) -> str:
 
 
 def entry(note: RequestNote, *, method: str, path: str, query: str, headers: dict[str, str], body: str,
-          status: int, started: float) -> dict:
-    """One journal entry: an HTTP request, or one client event of a WebSocket (method `WS`)."""
+          status: int, started: float, reply: str | None = None) -> dict:
+    """One journal entry: an HTTP request, or one client event of a WebSocket (method `WS`).
+    `reply`: the first MAX_REPLY bytes of what the server answered (an echoed MCP tool's
+    credentials masked as the request's are)."""
     return {
         "id": note.id, "tenant": note.tenant, "at": time.time(), "method": method, "path": _text(path),
         "query": _text(redact_query(query)), "headers": dumps(redact_headers(headers)),
         "body": _text(redact_body(body)), "status": status, "fixture_id": note.fixture_id,
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "reply": _text(redact_reply(reply)) if reply else None,
     }
 
 
 def _size(entry: dict) -> int:
-    return len(entry.get("body") or "") + len(entry.get("headers") or "") + len(entry.get("path") or "") + 256
+    return (len(entry.get("body") or "") + len(entry.get("reply") or "") + len(entry.get("headers") or "")
+            + len(entry.get("path") or "") + 256)
 
 
 class JournalService:
@@ -295,11 +336,16 @@ class JournalService:
 
 
 def render(row: tuple) -> dict:
-    seq, id_, tenant, at, method, path, query, headers, body, status, fixture_id, duration, model = row
-    try:
-        parsed = orjson.loads(body) if body else None
-    except orjson.JSONDecodeError:
-        parsed = body
+    seq, id_, tenant, at, method, path, query, headers, body, status, fixture_id, duration, model, reply = row
     return {"id": id_, "object": "journal.entry", "cursor": seq, "at": at, "method": method, "path": path,
-            "query": query, "headers": orjson.loads(headers), "body": parsed, "status": status,
-            "fixture_id": fixture_id, "duration_ms": duration, "model": model, "tenant": tenant}
+            "query": query, "headers": orjson.loads(headers), "body": _parsed(body), "status": status,
+            "fixture_id": fixture_id, "duration_ms": duration, "model": model, "tenant": tenant,
+            "reply": _parsed(reply)}
+
+
+def _parsed(text: str | None):
+    """A JSON body as its value; anything else (a stream's events, a reply cut at MAX_REPLY) as text."""
+    try:
+        return orjson.loads(text) if text else None
+    except orjson.JSONDecodeError:
+        return text

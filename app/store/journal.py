@@ -9,11 +9,11 @@ from responses_mock.store import direct
 from responses_mock.store.tables import journal as t
 
 COLUMNS = (t.c.seq, t.c.id, t.c.tenant, t.c.at, t.c.method, t.c.path, t.c.query, t.c.headers, t.c.body,
-           t.c.status, t.c.fixture_id, t.c.duration_ms, t.c.model)
+           t.c.status, t.c.fixture_id, t.c.duration_ms, t.c.model, t.c.reply)
 
 
 _FIELDS = ("id", "tenant", "at", "method", "path", "query", "headers", "body", "status", "fixture_id", "duration_ms",
-           "model")
+           "model", "reply")
 # Every request adds a row: driver SQL (store/direct.py), on a direct transaction or a connection.
 _APPEND = f"INSERT INTO journal ({', '.join(_FIELDS)}) VALUES ({', '.join(f'${i + 1}' for i in range(len(_FIELDS)))})"
 

@@ -114,3 +114,17 @@ def test_scoring_is_deterministic():
     sources = [Source("Alpha beta gamma. Gamma delta alpha. Beta gamma delta.", "document")]
     first = extractive.score("alpha gamma delta?", sources)
     assert [s.text for _, s in first.ranked] == [s.text for _, s in extractive.score("alpha gamma delta?", sources).ranked]
+
+
+def test_nothing_to_read_only_when_no_source_can_exist():
+    assert extractive.nothing_to_read(ctx("Hello there, how are you today?"))
+    assert not extractive.nothing_to_read(ctx("Notes: the code is 42. What is the code?"))  # pasted text
+    assert not extractive.nothing_to_read(ctx("What is it?", [Passage("It is a cat.")]))
+    turns = ({"type": "message", "role": "user", "content": "The code is 42."},
+             {"type": "message", "role": "user", "content": "What is the code?"})
+    assert not extractive.nothing_to_read(ctx("What is the code?", items=turns))
+    output = ({"type": "function_call_output", "call_id": "c", "output": "sunny"},
+              {"type": "message", "role": "user", "content": "And the weather?"})
+    assert not extractive.nothing_to_read(ctx("And the weather?", items=output))
+    # where it says nothing is there, the reading indeed finds nothing
+    assert extractive.read(ctx("Hello there, how are you today?")).ranked == ()

@@ -32,3 +32,14 @@ def test_without_form_leaves_what_the_prompt_is_about():
         "What", "is", "the", "secret", "word?", "."]
     assert forms.without_form("Summarise the plot of Hamlet in 50 words").split() == [
         "Summarise", "the", "plot", "of", "Hamlet"]
+
+
+def test_the_ascii_shortcut_reads_as_the_patterns_do():
+    """ASCII prompts skip the patterns whose words they lack; other text runs them all, since Unicode
+    case folding lets "ſ" match "s" (the same forms either way)."""
+    assert (forms.read("Explain TCP in 3 ſentences.").kind, forms.read("Explain TCP in 3 ſentences.").n) == (
+        "sentences", 3)
+    assert forms.without_form("Describe it in two ſentences").split() == ["Describe", "it"]
+    assert forms.read("Write 3words about it").kind == "words"  # a form word inside a longer token
+    assert forms.read("Give an in-depth answer").kind == "essay"
+    assert forms.read("Hello there, how are you today?").kind == "free"
