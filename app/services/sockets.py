@@ -209,9 +209,13 @@ class Session:
             params, generate = await self._params(event, large=len(text) > requests.LARGE_BODY)
             p = await self._prepare(params, generate)
             if p is None or (p.fixture_id is None and self.upstream is not None):
-                relayed = await self._forward(params, p, event, text, generate)
-                reply, refused = relayed.final or relayed.error, (relayed.error or {}).get("status")
-                status = refused if relayed.final is None and isinstance(refused, int) else 200
+
+                def ended(relayed: Relayed) -> None:  # before its recording, which a client leaving cancels
+                    nonlocal reply, status
+                    reply, refused = relayed.final or relayed.error, (relayed.error or {}).get("status")
+                    status = refused if relayed.final is None and isinstance(refused, int) else 200
+
+                await self._forward(params, p, event, text, generate, ended)
                 return
             note.fixture_id = p.fixture_id
             await faults.enact(p.faults)  # a rule's delay, error or dropped connection, before the run
@@ -266,11 +270,13 @@ class Session:
                 raise
             return None
 
-    async def _forward(self, params: dict, p: Prepared | None, event: dict, text: str, generate: bool) -> Relayed:
+    async def _forward(self, params: dict, p: Prepared | None, event: dict, text: str, generate: bool,
+                       ended: Callable[[Relayed], None]) -> Relayed:
         """A create no rule answers, relayed to the upstream over the connection's own socket to it."""
         if self._upstream_socket is None:
             self._upstream_socket = UpstreamSocket(self.upstream, self.tenant, self.headers)
-        return await self._upstream_socket.forward(params, p, event, text, self._send_raw, generate=generate)
+        return await self._upstream_socket.forward(params, p, event, text, self._send_raw, generate=generate,
+                                                   ended=ended)
 
     async def _params(self, event: dict, large: bool = False) -> tuple[dict, bool]:
         """The create parameters of a `response.create` (validated as over HTTP) and `generate`."""

@@ -264,7 +264,11 @@ class Upstream:
         finally:
             await resp.aclose()
         if isinstance(final, dict) and turn is not None:
-            await self.answered(turn, final, timing, streamed=True)
+            # In a task of its own: a client that closes after the last event cancels this generator.
+            task = asyncio.create_task(self.answered(turn, final, timing, streamed=True))
+            self._follows.add(task)
+            task.add_done_callback(self._follows.discard)
+            await asyncio.shield(task)
 
     async def _save(self, build: Callable[[], Rule], tenant: str) -> None:
         """Save a recording; one that cannot be made a rule is logged (no header, no body) and skipped."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -84,27 +84,41 @@ class UpstreamSocket:
         self.upstream, self.tenant, self.headers = upstream, tenant, headers
         self._conn: ClientConnection | None = None
         self._turn = asyncio.Lock()  # one forwarded create at a time on the socket
+        self._recording: set[asyncio.Task] = set()  # recordings under way (the loop holds tasks only weakly)
 
     async def forward(self, params: dict, p: Prepared | None, event: dict, text: str,
-                      send: Callable[[str], Awaitable[None]], *, generate: bool) -> Relayed:
+                      send: Callable[[str], Awaitable[None]], *, generate: bool,
+                      ended: Callable[[Relayed], None] = lambda relayed: None) -> Relayed:
         """A create no rule answers (`p`: this server's preparation, None when the upstream is to
         decide it), relayed: the frame as the client sent it, or, continuing a chain or conversation
         of this server's, with the whole context as input. A warm-up's answer is not recorded (no
-        output to replay; a replay answers warm-ups itself)."""
+        output to replay; a replay answers warm-ups itself).
+
+        `ended` is told how it ended before the recording: a client that closes its socket once it
+        has its answer cancels the caller (Session.close) there, and the recording goes on."""
         if p is not None and (params.get("previous_response_id") or params.get("conversation")):
             turn, sent = continued(self.tenant, params, p, event)
             text = dumps(sent)
         else:
             turn = Turn(self.tenant, params)
         relayed, timing = await self._relay(text, send)
+        ended(relayed)
         if generate and relayed.final is not None:
-            await self.upstream.answered(turn, relayed.final, timing, streamed=True)
+            await self._owed(self.upstream.answered(turn, relayed.final, timing, streamed=True))
         elif generate and relayed.error is not None and isinstance(relayed.error.get("status"), int):
             inner = relayed.error.get("error")
             headers = inner.get("headers") if isinstance(inner, dict) else None
-            await self.upstream.refused(turn, relayed.error["status"], orjson.dumps(relayed.error),
-                                        headers if isinstance(headers, dict) else {})
+            await self._owed(self.upstream.refused(turn, relayed.error["status"], orjson.dumps(relayed.error),
+                                                   headers if isinstance(headers, dict) else {}))
         return relayed
+
+    async def _owed(self, recording: Coroutine[object, object, None]) -> None:
+        """The recording of an answer the client has whole: run to its end even when the caller is
+        cancelled (it would be lost with no word logged), held here until then."""
+        task = asyncio.create_task(recording)
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+        await asyncio.shield(task)
 
     async def _relay(self, text: str, send: Callable[[str], Awaitable[None]]) -> tuple[Relayed, Timing]:
         async with self._turn:
@@ -166,6 +180,8 @@ class UpstreamSocket:
         return self._conn
 
     async def close(self) -> None:
+        if self._recording:  # the client's socket is gone: its last answers are still saved first
+            await asyncio.wait(list(self._recording), timeout=5)
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
