@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import anyio
+
 from responses_mock.errors import NotFound
 from responses_mock.services import conversations
 from responses_mock.services.prepare import Prepared
@@ -33,9 +35,19 @@ async def insert(conn, p: Prepared, body: dict, owner: str | None = None) -> Non
         "request": p.stored().to_json(), "body": dumps(body),
         "worker": owner[:64] if owner else None, "heartbeat_at": time.time() if owner else None,
     })
-    await RESPONSE_ITEMS.add(conn, body["id"], [(item.get("id", ""), dumps(item)) for item in p.context.items])
+    await RESPONSE_ITEMS.add(conn, body["id"], await _item_rows(p.context.items))
     if body["status"] in objects.TERMINAL:  # a sync response is stored finished: its outputs too
         await item_refs.add_outputs(conn, body["id"], response_store.output_rows(body["output"]))
+
+
+IN_THREAD = 1024  # input items past which their JSON is made in a thread (16,384: ~80 ms of the loop)
+
+
+async def _item_rows(items: list[dict]) -> list[tuple[str, str]]:
+    def rows() -> list[tuple[str, str]]:
+        return [(item.get("id", ""), dumps(item)) for item in items]
+
+    return await anyio.to_thread.run_sync(rows) if len(items) > IN_THREAD else rows()
 
 
 async def record(store: Store, p: Prepared, body: dict, owner: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """Issue 22, invariant 1: no request holds the event loop. Every shape below once froze every
 tenant (a caller's regex, schema sizes, `$ref` breadth, YAML aliases, template fan-out, input
 counts, deep admin bodies); each now ends in bounded time with a 200 or a 4xx naming what is
-wrong, while /health keeps answering within 100 ms. A real server: the loop is what is tested."""
+wrong, while /health keeps answering within HEALTHY (200 ms). A real server: the loop is what is tested."""
 
 from __future__ import annotations
 
@@ -20,19 +20,17 @@ import websockets.sync.client as ws_client
 from responses_mock.testing.server import free_port
 from tests.conftest import new_key
 
-HEALTHY = 0.1  # seconds: every /health while a request runs
+# Seconds: every /health while a request runs. The shapes below once held the loop for 2-60 s; on
+# 2026-11-26's machine they stayed under 100 ms, but today's (the same kind, slower: the tree that
+# passed then gives 101-146 ms now, and so does this one) needs more. 200 ms still fails any shape
+# that holds the loop for the request's length (each takes 0.5-5 s).
+HEALTHY = 0.2
 DEADLINE = 20.0  # seconds: the request itself
 
 
 @pytest.fixture(scope="module")
 def server(make_server):
     return make_server("sqlite")
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def either_store(request, make_server):
-    """Where the store's writes are part of the cost."""
-    return make_server(request.param)
 
 
 def while_polling(server, send) -> httpx.Response:
@@ -266,18 +264,21 @@ def test_too_many_input_items_are_refused_before_they_are_read(server):
                                 "but got an array with length 100000 instead.")
 
 
-def test_the_most_input_items_allowed_do_not_hold_the_loop(either_store):
-    """Parsed and validated in a thread, in chunks; normalised in steps; stored (SQLite) in a thread."""
-    body = encoded({"model": "gpt-4.1", "input": [{"role": "user", "content": f"hi {i}"} for i in range(16_384)]})
-    response = while_polling(either_store, lambda: post(either_store, "/v1/responses", new_key(), **body))
-    assert response.status_code == 200 and response.json()["status"] == "completed"
-
-
 @pytest.fixture
 def own_process(make_server, spawn_server):
     """A server in a process of its own: the test's clients (encoding, reading a megabyte) do not
     share its interpreter, so /health measures the server's loop alone."""
     return spawn_server(make_server.fresh_url("sqlite"), "bounds")
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_the_most_input_items_allowed_do_not_hold_the_loop(store, make_server, spawn_server):
+    """Parsed and validated in a thread, in chunks; normalised in steps; their rows made in a
+    thread; stored. A server process of its own per store (see own_process)."""
+    server = spawn_server(make_server.fresh_url(store), f"items-{store}")
+    body = encoded({"model": "gpt-4.1", "input": [{"role": "user", "content": f"hi {i}"} for i in range(16_384)]})
+    response = while_polling(server, lambda: post(server, "/v1/responses", new_key(), **body))
+    assert response.status_code == 200 and response.json()["status"] == "completed"
 
 
 def test_truncating_the_most_input_items_to_the_window_does_not_hold_the_loop(own_process):
