@@ -125,6 +125,20 @@ def continued(tenant: str, params: dict, p: Prepared, sent: dict) -> tuple[Turn,
     return Turn(tenant, params, p.conversation_id, tuple(p.context.new)), {**body, "input": items}
 
 
+def _streams(resp: httpx.Response) -> bool:
+    return resp.status_code == 200 and resp.headers.get("content-type", "").startswith("text/event-stream")
+
+
+async def _read(resp: httpx.Response) -> bytes:
+    """A whole body; the connection back to the pool either way."""
+    try:
+        return await resp.aread()
+    except httpx.HTTPError as exc:
+        raise unreachable(exc) from None
+    finally:
+        await resp.aclose()
+
+
 class Upstream:
     def __init__(self, base_url: str, *, api_key: str | None, record: bool, fixtures: FixturesService,
                  responses: ResponsesService) -> None:
@@ -158,21 +172,12 @@ class Upstream:
     async def create(self, turn: Turn, body: bytes, headers: Mapping[str, str]) -> Reply:
         sent = self.sent_headers(headers)
         started = time.monotonic()
-        try:
-            resp = await self._client.send(self._client.build_request(
-                "POST", self.base + "/responses", content=body, headers=sent), stream=True)
-        except httpx.HTTPError as exc:
-            raise unreachable(exc) from None
+        resp = await self._send(self._client.build_request("POST", self.base + "/responses", content=body, headers=sent))
         relayed = self._relayed(resp)
         owed = self.record or turn.conversation_id is not None
-        if resp.status_code == 200 and resp.headers.get("content-type", "").startswith("text/event-stream"):
+        if _streams(resp):
             return Reply(200, relayed, events=self._relay(resp, started, turn if owed else None))
-        try:
-            content = await resp.aread()
-        except httpx.HTTPError as exc:
-            raise unreachable(exc) from None
-        finally:
-            await resp.aclose()
+        content = await _read(resp)
         if owed:
             await self._settle(turn, resp, content, time.monotonic() - started, sent)
         return Reply(resp.status_code, relayed, content)
@@ -282,41 +287,36 @@ class Upstream:
 
     async def forward(self, method: str, path: str, query: bytes, headers: Mapping[str, str]) -> Reply:
         """A /v1 request as is (path under /v1, its query); a stream is relayed as it comes."""
-        url = self.base + path.removeprefix("/v1")
-        if query:
-            url += "?" + query.decode("latin-1")
-        try:
-            resp = await self._client.send(self._client.build_request(method, url, headers=self.sent_headers(headers)),
-                                           stream=True)
-        except httpx.HTTPError as exc:
-            raise unreachable(exc) from None
+        url = self._url(path, query)
+        resp = await self._send(self._client.build_request(method, url, headers=self.sent_headers(headers)))
         relayed = self._relayed(resp)
-        if resp.status_code == 200 and resp.headers.get("content-type", "").startswith("text/event-stream"):
+        if _streams(resp):
             return Reply(200, relayed, events=self._relay(resp, time.monotonic(), None))
+        return Reply(resp.status_code, relayed, await _read(resp))
+
+    def _url(self, path: str, query: bytes) -> str:
+        """The upstream's URL of a /v1 path and its query."""
+        return self.base + path.removeprefix("/v1") + ("?" + query.decode("latin-1") if query else "")
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """The request sent, its answer's body left to read (a stream is relayed as it comes)."""
         try:
-            content = await resp.aread()
+            return await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise unreachable(exc) from None
-        finally:
-            await resp.aclose()
-        return Reply(resp.status_code, relayed, content)
 
     async def passthrough(self, method: str, path: str, query: bytes, headers: Mapping[str, str],
                           body: AsyncIterator[bytes] | None) -> Passed:
         """A /v1 request the upstream answers whole (routes/api.py: files, uploads, vector stores,
         which a recorded create names by the upstream's ids): its body sent on as it comes (the
         middleware bounds it), with its own content type (multipart), the reply streamed back."""
-        url = self.base + path.removeprefix("/v1") + ("?" + query.decode("latin-1") if query else "")
+        url = self._url(path, query)
         sent = self.sent_headers(headers)
         for name in ("content-type", "content-length"):
             sent.pop(name, None)
             if body is not None and name in headers:
                 sent[name] = headers[name]
-        try:
-            resp = await self._client.send(self._client.build_request(method, url, headers=sent, content=body),
-                                           stream=True)
-        except httpx.HTTPError as exc:
-            raise unreachable(exc) from None
+        resp = await self._send(self._client.build_request(method, url, headers=sent, content=body))
         return Passed(resp.status_code, self._relayed(resp), _chunks(resp), resp.aclose)
 
     def sent_headers(self, incoming: Mapping[str, str]) -> dict[str, str]:
