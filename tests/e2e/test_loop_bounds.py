@@ -336,3 +336,20 @@ def test_admin_bodies_are_bounded_like_v1_bodies(make_server, path):
     for reply in (declared, streamed):
         assert reply.status_code == 413, reply.text
         assert reply.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_a_large_file_uploaded_and_indexed_does_not_hold_the_loop(own_process):
+    """A 3.6 MB text file: uploaded (text extracted in a thread), then chunked and indexed into a
+    vector store (a few transactions at a time) and searched, with /health polled throughout."""
+    server, key = own_process, new_key()
+    text = " ".join(f"Line {i} of the ledger records cargo number {i * 7} for the harbour." for i in range(50_000))  # ~3.6 MB, under max_file_text_chars
+    text += " The secret cargo is saffron."
+    uploaded = while_polling(server, lambda: post(server, "/v1/files", key, data={"purpose": "assistants"},
+                                                  files={"file": ("ledger.txt", text.encode())}))
+    assert uploaded.status_code == 200, uploaded.text
+    store = while_polling(server, lambda: post(server, "/v1/vector_stores", key,
+                                               json={"name": "ledger", "file_ids": [uploaded.json()["id"]]}))
+    assert store.status_code == 200, store.text
+    found = while_polling(server, lambda: post(server, f"/v1/vector_stores/{store.json()['id']}/search", key,
+                                               json={"query": "secret cargo saffron"}))
+    assert found.status_code == 200 and "saffron" in found.json()["data"][0]["content"][0]["text"]
