@@ -191,10 +191,14 @@ class SQLiteDirect(_GroupCommit):
 
     async def close(self) -> None:
         self._checkpointer.stop()
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                conn.close()
-        self._reader = self._writer = None
+        # A large batch commits in a thread, under the write lock: closing the writer meanwhile
+        # crashes the process (sqlite3 does not guard a close racing a statement). Wait for it;
+        # a caller's bound (shutdown's) leaves the connections open rather than close them under it.
+        async with self._lock:
+            for conn in (self._reader, self._writer):
+                if conn is not None:
+                    conn.close()
+            self._reader = self._writer = None
 
 
 class PostgresDirect(_GroupCommit):

@@ -62,3 +62,32 @@ def test_postgres_batches_send_each_inserts_rows_together():
     assert _merged([(a, (1,)), (b, [(2,), (3,)]), (a, (4,))]) == [(a, [(1,), (4,)]), (b, [(2,), (3,)])]
     mixed = [(a, (1,)), ("UPDATE a SET x = $1", (2,))]
     assert _merged(mixed) == mixed  # order matters once anything but an INSERT is in the batch
+
+
+def test_closing_waits_for_a_commit_in_a_thread(tmp_path, monkeypatch):
+    """A large batch commits in a thread; the store closed meanwhile (shutdown) must wait for it:
+    a sqlite3 connection closed under a running statement crashes the process. The rows land."""
+    monkeypatch.setattr(direct, "_INLINE_ROWS", 0)  # every commit in a thread
+    url = f"sqlite+aiosqlite:///{tmp_path}/s.db"
+    rids = [f"resp_{i:05d}" for i in range(5000)]
+
+    async def scenario():
+        handle = Store(url)
+        await handle.migrate()
+
+        async def write():
+            async with handle.direct.transaction() as tx:
+                await execute(tx, INSERT, [row(r) for r in rids])
+
+        writing = asyncio.create_task(write())
+        for _ in range(4):  # the flush has taken the lock and handed the batch to its thread
+            await asyncio.sleep(0)
+        await handle.dispose()
+        await writing
+        again = Store(url)
+        try:
+            assert await direct.rows(again.direct, "SELECT count(*) FROM responses WHERE tenant = $1", "t") == [(5000,)]
+        finally:
+            await again.dispose()
+
+    asyncio.run(scenario())
