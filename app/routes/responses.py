@@ -50,7 +50,7 @@ async def create_response(request: Request) -> Response:
     journal.answered_by(request.scope, p.fixture_id)
     await faults.enact(p.faults)
     if p.mode is Mode.SYNC:
-        return json(await responses.run_sync(p))
+        return raw_json(await responses.run_sync(p))
     if p.mode is Mode.STREAM:
         return event_stream(faults.cut(await responses.start_stream(p), p.faults), services.drain)
     queued = await responses.enqueue(p)

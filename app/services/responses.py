@@ -14,6 +14,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 
+import orjson
+
 from responses_mock.config import Settings
 from responses_mock.services import catalog, context, prepare, rows
 from responses_mock.services.fixtures import FixturesService
@@ -53,12 +55,14 @@ class ResponsesService:
         return await prepare.prepare(tenant, params, headers, store=self.store, settings=self.settings,
                                      fixtures=self.fixtures, local=local, generate=generate)
 
-    async def run_sync(self, p: Prepared) -> dict:
-        """Run it here, to its end; the final response, stored once (group-committed)."""
+    async def run_sync(self, p: Prepared) -> bytes:
+        """Run it here, to its end; the final response's JSON, stored once (group-committed):
+        the reply's bytes are the row's, encoded once."""
         assert p.mode is Mode.SYNC
         final = await prepare.lifecycle_for(p).run()
-        await rows.record(self.store, p, final)
-        return final
+        body = orjson.dumps(final)
+        await rows.record(self.store, p, final, text=body.decode())
+        return body
 
     async def start_stream(self, p: Prepared, *,
                            watch: Callable[[Lifecycle], None] | None = None) -> AsyncIterator[LiveEvent]:

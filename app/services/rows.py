@@ -24,15 +24,16 @@ def not_found(response_id: str) -> NotFound:
     return NotFound(f"Response with id '{response_id}' not found.")
 
 
-async def insert(conn, p: Prepared, body: dict, owner: str | None = None) -> None:
+async def insert(conn, p: Prepared, body: dict, owner: str | None = None, text: str | None = None) -> None:
     """The response row and all its input items, in the caller's transaction (a SQLAlchemy
     connection or a group-commit `Tx`: both take these statements). `owner`: the process whose
-    streamed run this is; it heartbeats the row (a sweeper fails it if the process stops)."""
+    streamed run this is; it heartbeats the row (a sweeper fails it if the process stops).
+    `text`: the body's JSON, when the caller has it already."""
     await response_store.insert(conn, {
         "id": body["id"], "tenant": p.tenant, "created_at": body["created_at"],
         "status": body["status"], "model": body["model"], "background": body["background"],
         "previous_response_id": body["previous_response_id"],
-        "request": p.stored().to_json(), "body": dumps(body),
+        "request": p.stored().to_json(), "body": dumps(body) if text is None else text,
         "worker": owner[:64] if owner else None, "heartbeat_at": time.time() if owner else None,
     })
     await RESPONSE_ITEMS.add(conn, body["id"], await _item_rows(p.context.items))
@@ -50,7 +51,7 @@ async def _item_rows(items: list[dict]) -> list[tuple[str, str]]:
     return await anyio.to_thread.run_sync(rows) if len(items) > IN_THREAD else rows()
 
 
-async def record(store: Store, p: Prepared, body: dict, owner: str | None = None) -> None:
+async def record(store: Store, p: Prepared, body: dict, owner: str | None = None, text: str | None = None) -> None:
     """A sync response once it ended, or a streamed one as it starts: its row (if stored) and its
     conversation turn — the input, and the output it has so far (none, when it starts).
 
@@ -61,11 +62,11 @@ async def record(store: Store, p: Prepared, body: dict, owner: str | None = None
     if p.conversation_id:
         async with store.begin() as conn:
             if body["store"]:
-                await insert(conn, p, body, owner)
+                await insert(conn, p, body, owner, text)
             await append_turn(conn, p.tenant, p.conversation_id, input=p.context.new, output=body["output"])
     elif body["store"]:
         async with store.direct.transaction() as tx:
-            await insert(tx, p, body, owner)
+            await insert(tx, p, body, owner, text)
 
 
 async def append_turn(conn, tenant: str, conversation_id: str | None, *, input: list[dict] = (),

@@ -70,11 +70,37 @@ def _encode_len(enc: tiktoken.Encoding, text: str) -> int:
     return total + (len(enc.encode_ordinary(text[start:])) if start < len(text) else 0)
 
 
+# Counts of shorter texts by the text itself: an agent's loop sends its whole history again each
+# turn, a load test the same prompt, and the default model's answer to it is the same: each is
+# counted once. Bounded by entries and by characters held (~8 MB of ASCII at most).
+_SMALL_ENTRIES, _SMALL_CHARS = 65536, 8_000_000
+_small: dict[tuple[str, str], int] = {}
+_small_chars = 0
+
+
+def _remember(key: tuple[str, str], n: int) -> None:
+    global _small_chars
+    with _counted_lock:
+        if key in _small:
+            return
+        _small[key] = n
+        _small_chars += len(key[1])
+        while len(_small) > _SMALL_ENTRIES or _small_chars > _SMALL_CHARS:  # the oldest first
+            oldest = next(iter(_small))
+            _small_chars -= len(oldest[1])
+            del _small[oldest]
+
+
 def count(text: str, encoding_name: str = "o200k_base") -> int:
     if not text:
         return 0
     if len(text) < BIG:
-        return len(encoding(encoding_name).encode_ordinary(text))
+        key = (encoding_name, text)
+        found = _small.get(key)  # lock-free: a dict read is atomic; misses are written under the lock
+        if found is None:
+            found = len(encoding(encoding_name).encode_ordinary(text))
+            _remember(key, found)
+        return found
     key = (encoding_name, len(text), hash(text))
     with _counted_lock:
         found = _counted.get(key)

@@ -41,3 +41,24 @@ def test_split_tokens_keeps_characters_whole():
     assert len(pieces) <= tokens.count(text)
 
 
+
+
+def test_short_texts_are_counted_once_and_the_memory_is_bounded(monkeypatch):
+    """A short text's count is remembered by the text (an agent resends its history each turn):
+    the same counts as counting afresh, per encoding, within the entry and character bounds."""
+    monkeypatch.setattr(tokens, "_small", {})
+    monkeypatch.setattr(tokens, "_small_chars", 0)
+    monkeypatch.setattr(tokens, "_SMALL_ENTRIES", 50)
+    monkeypatch.setattr(tokens, "_SMALL_CHARS", 2000)
+    texts = [f"turn {i}: the weather in Paris is {'sunny ' * (i % 7)}today" for i in range(200)]
+    for name in ("o200k_base", "cl100k_base"):
+        enc = tokens.encoding(name)
+        for _ in range(2):
+            assert [tokens.count(t, name) for t in texts] == [len(enc.encode_ordinary(t)) for t in texts]
+    assert 0 < len(tokens._small) <= 50
+    assert tokens._small_chars == sum(len(text) for _, text in tokens._small) <= 2000
+    calls = []
+    real = tokens.encoding
+    monkeypatch.setattr(tokens, "encoding", lambda name: calls.append(name) or real(name))
+    kept = next(iter(tokens._small))
+    assert tokens.count(kept[1], kept[0]) == tokens._small[kept] and calls == []  # a hit: no encoding
