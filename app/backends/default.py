@@ -12,14 +12,16 @@ The same context always yields the same text (the seed is a hash of model, instr
 from __future__ import annotations
 
 import hashlib
-import random
-from collections.abc import AsyncIterator
+import re
+import struct
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import orjson
 
 from responses_mock.backends import extractive, forms, tools, words
 from responses_mock.backends.base import Chunk, ModelContext, SummaryDelta, TextDelta, Thinking
+from responses_mock.backends.draws import Draws
 from responses_mock.backends.extractive import Answer
 from responses_mock.backends.schema_values import SchemaValues
 
@@ -48,6 +50,25 @@ _CLOSERS = [
     "If you need more depth, the next step is to look at how {t} is measured.",
     "In summary, {t} rewards a careful, step-by-step approach.",
 ]
+_FIELD = re.compile(r"\{([tTu])\}")
+
+
+# A template as its texts around its fields: (text, capitalised, text, paired, text) — the first
+# field is the topic ({t}, or {T} when `capitalised`), the second, when `paired`, another ({u}).
+# A fill joins them, several times quicker than str.format with keywords, and filling templates
+# is most of writing prose.
+_Template = tuple[str, bool, str, bool, str]
+
+
+def _template(text: str) -> _Template:
+    parts = _FIELD.split(text)  # text, field, text[, field, text]
+    assert len(parts) in (3, 5) and parts[1] in "tT" and parts[3:4] in ([], ["u"]), text
+    return parts[0], parts[1] == "T", parts[2], len(parts) == 5, parts[4] if len(parts) == 5 else ""
+
+
+_OPENERS = [_template(t) for t in _OPENERS]
+_BODY = [_template(t) for t in _BODY]
+_CLOSERS = [_template(t) for t in _CLOSERS]
 _SUMMARY = [
     "**Considering {t}**\n\nI'm working out what the question about {t} really asks and which "
     "points matter most for a clear answer.",
@@ -59,12 +80,16 @@ _EFFORT_TOKENS = {"none": (0, 0), "minimal": (0, 16), "low": (48, 96), "medium":
                   "high": (384, 768), "xhigh": (768, 1536), "max": (1536, 3072)}
 
 
+_FIRST_8 = struct.Struct(">Q").unpack_from  # int.from_bytes(digest[:8], "big"), without the slice
+
+
 def seed_of(ctx: ModelContext) -> int:
     h = hashlib.sha256(ctx.model.encode())
-    h.update((ctx.instructions or "").encode())
+    if ctx.instructions:  # (none hashes as "": nothing)
+        h.update(ctx.instructions.encode())
     for m in ctx.messages:
         h.update(b"\x00" + m.role.encode() + b"\x01" + m.text.encode())
-    return int.from_bytes(h.digest()[:8], "big")
+    return _FIRST_8(h.digest())[0]
 
 
 _GIST = 8192  # characters read from each end of a long message
@@ -76,40 +101,125 @@ def _gist(text: str) -> str:
     return text if len(text) <= 2 * _GIST else text[:_GIST] + "\n" + text[-_GIST:]
 
 
-def _topics(ctx: ModelContext) -> list[str]:
-    """What the prompt is about, in its own case for names and acronyms ("TCP", "Paris"); a prompt
-    about nothing in particular ("And then?") is about what the user last asked about."""
-    said = [m.text for m in ctx.messages if m.role == "user"][::-1][:8]
-    for text in said:
-        found = words.topics(forms.without_form(_gist(text)))
-        if found:
-            return found
-    return ["the subject"]
+class _Said:
+    """The last user message as read for its form and topics (each read once a request): its gist,
+    the form words it holds (forms.needles), when it holds none its words (the form patterns and
+    the topics read them; without_form leaves such a text as it is), and what it is about."""
+
+    __slots__ = ("_topics", "ctx", "present", "text", "words")
+
+    def __init__(self, ctx: ModelContext) -> None:
+        self.ctx = ctx
+        text = ctx.last_user_text
+        self.text = text = text if len(text) <= 2 * _GIST else _gist(text)
+        self.present = forms.needles(text)
+        self.words = words.short_tokens(text) if not self.present and len(text) <= words.SHORT else None
+        self._topics: list[str] | None = None
+
+    def topics(self) -> list[str]:
+        """What the prompt is about, in its own case for names and acronyms ("TCP", "Paris"); a prompt
+        about nothing in particular ("And then?") is about what the user asked about last."""
+        if self._topics is None:
+            about = forms.without_form(self.text, self.present) if self.present else self.text  # (no form to cut)
+            found = words.topics(about, said=self.words)
+            self._topics = found or self._earlier_topics()
+        return self._topics
+
+    def _earlier_topics(self) -> list[str]:
+        # The user's earlier messages, newest first (the newest is the one read above), eight in all.
+        asked = 0
+        for m in reversed(self.ctx.messages):
+            if m.role != "user":
+                continue
+            asked += 1
+            if asked == 1:
+                continue
+            found = words.topics(forms.without_form(_gist(m.text)))
+            if found:
+                return found
+            if asked == 8:
+                break
+        return ["the subject"]
 
 
 class _Writer:
-    """Sentences on the prompt's topics, drawn from the templates by the seeded generator."""
+    """Sentences on the prompt's topics, drawn from the templates by the seeded generator. Its
+    draws are rng.choice's, inlined: filling templates is most of writing prose."""
 
-    def __init__(self, topics: list[str], rng: random.Random) -> None:
+    def __init__(self, topics: list[str], rng: Draws) -> None:
         self.topics, self.rng = topics, rng
+        self._bits: Callable[[int], int] | None = None  # the generator's getrandbits, from the first fill
 
-    def fill(self, template: str) -> str:
-        t = self.rng.choice(self.topics)
-        u = self.rng.choice([x for x in self.topics if x != t] or ["its context"])
-        return template.format(t=t, T=t[:1].upper() + t[1:], u=u)
+    def _start(self) -> Callable[[int], int]:
+        """At the first fill (many answers fill none): how many topics there are and how many
+        others a topic pairs with (the topics but it, distinct as words.topics makes them; for one
+        alone "its context"), each with the bits a choice among them draws."""
+        n = len(self.topics)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        self._n, self._k = n, n.bit_length()
+        self._others = max(n - 1, 1)
+        self._others_k = self._others.bit_length()
+        self._bits = self.rng.bits()
+        return self._bits
+
+    def fill(self, template: _Template) -> str:
+        """The template with a topic (t, T) and another (u)."""
+        bits = self._bits or self._start()
+        n, k = self._n, self._k
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        n, k = self._others, self._others_k
+        o = bits(k)
+        while o >= n:
+            o = bits(k)
+        a, capitalised, b, paired, c = template
+        t = self.topics[r]
+        if capitalised:
+            t = t[:1].upper() + t[1:]
+        if not paired:
+            return a + t + b
+        return a + t + b + (self.topics[o if o < r else o + 1] if self._n > 1 else "its context") + c
+
+    def fill_any(self, group: list[_Template]) -> str:
+        """fill(rng.choice(group)), in one frame."""
+        bits = self._bits or self._start()
+        n = len(group)
+        k = n.bit_length()
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        a, capitalised, b, paired, c = group[r]
+        n, k = self._n, self._k
+        r = bits(k)
+        while r >= n:
+            r = bits(k)
+        n, k = self._others, self._others_k
+        o = bits(k)
+        while o >= n:
+            o = bits(k)
+        t = self.topics[r]
+        if capitalised:
+            t = t[:1].upper() + t[1:]
+        if not paired:
+            return a + t + b
+        return a + t + b + (self.topics[o if o < r else o + 1] if self._n > 1 else "its context") + c
 
     def sentences(self, n: int) -> list[str]:
         """n sentences: an opener, a body without repeats while they last, a closer."""
         if n <= 0:
             return []
-        out = [self.fill(self.rng.choice(_OPENERS))]
-        body = self.rng.sample(_BODY, k=min(max(n - 2, 0), len(_BODY)))
+        out = [self.fill_any(_OPENERS)]
+        body = self.rng.sample(_BODY, min(n - 2, len(_BODY)) if n > 2 else 0)
         while len(body) < n - 2:
             body.append(self.rng.choice(_BODY))
-        out += [self.fill(b) for b in body]
+        fill = self.fill
+        for template in body:
+            out.append(fill(template))
         if n > 1:
-            out.append(self.fill(self.rng.choice(_CLOSERS)))
-        return out[:n]
+            out.append(self.fill_any(_CLOSERS))
+        return out  # n of them: 1, or an opener, n - 2 and a closer
 
     def paragraphs(self, n: int, low: int = 4, high: int = 6) -> str:
         return "\n\n".join(" ".join(self.sentences(self.rng.randint(low, high))) for _ in range(n))
@@ -121,29 +231,31 @@ class _Writer:
         return " ".join(text[:n]).rstrip(".,;:") + "."
 
 
-def compose_answer(ctx: ModelContext, rng: random.Random) -> str:
+def compose_answer(ctx: ModelContext, rng: Draws) -> str:
     return compose(ctx, rng).text
 
 
-def compose(ctx: ModelContext, rng: random.Random) -> Answer:
+def compose(ctx: ModelContext, rng: Draws, said: _Said | None = None) -> Answer:
     """An answer in the form and length the prompt asks for (backends/forms.py): from the context
-    when something in it matches the question (backends/extractive.py), else prose on its topics."""
-    text = _gist(ctx.last_user_text)
-    form = forms.read(text)
-    if form.kind == "number":
+    when something in it matches the question (backends/extractive.py), else prose on its topics.
+    `said`: the last user message, if read already."""
+    said = said or _Said(ctx)
+    form = forms.read(said.text, said.present, said.words)
+    kind = form.kind
+    if kind == "number":
         return Answer(form.value)
-    if form.kind == "greeting":
+    if kind == "greeting":
         return Answer(_GREETINGS[rng.randrange(len(_GREETINGS))])
-    topics = _topics(ctx)
+    topics = said.topics()
     write = _Writer(topics, rng)
-    if form.kind in _EXTRACTIVE:
+    if kind in _EXTRACTIVE:
         found = _from_context(ctx, form, write)
         if found is not None:
             return found
     return Answer(_prose(form, topics, write, rng))
 
 
-_EXTRACTIVE = ("one_word", "sentences", "words", "list", "short", "free")
+_EXTRACTIVE = frozenset(("one_word", "sentences", "words", "list", "short", "free"))
 _GREETINGS = ["Hello! How can I help you today?", "Hi there! What can I do for you?",
               "Hello! What would you like to know?"]
 
@@ -174,7 +286,7 @@ def _from_context(ctx: ModelContext, form: forms.Form, write: _Writer) -> Answer
         return None if word is None else Answer(word[:1].upper() + word[1:] + ".")
     if form.kind == "list":
         found = extractive.quote(picked, joiner="\n", numbered=True)
-        more = [write.fill(write.rng.choice(_BODY)) for _ in range(form.n - len(picked))]
+        more = [write.fill_any(_BODY) for _ in range(form.n - len(picked))]
         return Answer("\n".join([found.text] + [f"{len(picked) + i + 1}. {s}" for i, s in enumerate(more)]),
                       found.annotations)
     found = extractive.quote(picked)
@@ -201,7 +313,10 @@ def _enough_words(reading: extractive.Reading, n: int) -> list[extractive.Senten
     return sorted(picked, key=lambda s: s.order)
 
 
-def _prose(form: forms.Form, topics: list[str], write: _Writer, rng: random.Random) -> str:
+def _prose(form: forms.Form, topics: list[str], write: _Writer, rng: Draws) -> str:
+    kind = form.kind
+    if kind == "free" or kind == "sentences":  # the commonest first
+        return " ".join(write.sentences(form.n if kind == "sentences" else rng.randint(3, 6)))
     if form.kind == "one_word":
         return topics[0][:1].upper() + topics[0][1:] + "."
     if form.kind == "words":
@@ -215,16 +330,15 @@ def _prose(form: forms.Form, topics: list[str], write: _Writer, rng: random.Rand
         if names:
             start = rng.randrange(len(names))
             picked = [(names * 2)[start + i] for i in range(min(form.n, len(names)))]
-            picked += [write.fill(rng.choice(_BODY)) for _ in range(form.n - len(picked))]
+            picked += [write.fill_any(_BODY) for _ in range(form.n - len(picked))]
             return "\n".join(f"{i + 1}. {name[:1].upper() + name[1:]}" for i, name in enumerate(picked))
         return "\n".join(f"{i + 1}. {s}" for i, s in enumerate(write.sentences(form.n)))
     if form.kind == "haiku":
         t = topics[0]
         return "\n".join([f"Quiet {t} at dawn", f"the {t} settles into light", "and the day begins"])
     if form.kind == "short":
-        return write.fill(rng.choice(_OPENERS))
-    n = form.n if form.kind == "sentences" else rng.randint(3, 6)
-    return " ".join(write.sentences(n))
+        return write.fill_any(_OPENERS)
+    return " ".join(write.sentences(rng.randint(3, 6)))
 
 
 class DefaultBackend:
@@ -236,46 +350,75 @@ class DefaultBackend:
         # Hashing megabytes of context is a few milliseconds the loop need not wait for.
         heavy = extractive.needs_thread(ctx)
         seed = await anyio.to_thread.run_sync(seed_of, ctx) if heavy else seed_of(ctx)
-        rng = random.Random(seed)
+        rng = Draws(seed)
+        said = None
         # Effort `none` (gpt-5.1 and later by default) thinks not at all: no reasoning item.
         if ctx.reasoning and ctx.effort != "none":
             low, high = _EFFORT_TOKENS.get(ctx.effort or "medium", _EFFORT_TOKENS["medium"])
             thinking = rng.randint(low, high)
             summary = _SUMMARY[rng.randrange(len(_SUMMARY))]
-            topics = _topics(ctx)
+            said = _Said(ctx)
+            topics = said.topics()
             summary = summary.format(t=topics[0], u=topics[-1] if len(topics) > 1 else "the context")
             yield SummaryDelta(summary)
             # Hidden thinking arrives in slices so the lifecycle can pace and cancel between them.
-            while thinking > 0:
-                step = min(32, thinking)
-                thinking -= step
-                yield Thinking(step)
-        # Arguments and structured output follow the caller's schemas: bounded work (schema_values.py),
-        # yet up to ~0.1 s for the largest, so in a thread: the loop serves everyone meanwhile.
-        plan = await anyio.to_thread.run_sync(tools.plan, ctx, seed) if ctx.tools else \
-            tools.plan(ctx, seed)
-        for call in plan.calls:
-            yield call
-        if plan.ends_turn:
-            return  # function calls and approval requests: the client answers first
-        fmt = (((ctx.request.get("text") or {}).get("format")) or {}).get("type")
-        answer = await anyio.to_thread.run_sync(structured_answer, ctx, seed) if fmt == "json_schema" or (
-            fmt == "json_object" and heavy) else structured_answer(ctx, seed)
-        if answer is not None:
-            yield TextDelta(answer)
-            return
+            while thinking > 32:
+                thinking -= 32
+                yield _SLICE
+            if thinking > 0:
+                yield _SLICE if thinking == 32 else Thinking(thinking)
+        notes: list[str] = []
+        request = ctx.request
+        # With no tool and no tool_choice there is nothing to plan (tools.plan: no tools in play).
+        if request.get("tool_choice") or _offers_tools(ctx):
+            # Arguments and structured output follow the caller's schemas: bounded work (schema_values.py),
+            # yet up to ~0.1 s for the largest, so in a thread: the loop serves everyone meanwhile.
+            plan = await anyio.to_thread.run_sync(tools.plan, ctx, seed) if ctx.tools else \
+                tools.plan(ctx, seed)
+            for call in plan.calls:
+                yield call
+            if plan.ends_turn:
+                return  # function calls and approval requests: the client answers first
+            notes = plan.notes
+        fmt = request.get("text")
+        fmt = fmt and fmt.get("format")
+        fmt = fmt and fmt.get("type")  # text.format.type, if any
+        if fmt == "json_schema" or fmt == "json_object":
+            answer = await anyio.to_thread.run_sync(structured_answer, ctx, seed) if fmt == "json_schema" or \
+                heavy else structured_answer(ctx, seed)
+            if answer is not None:
+                yield TextDelta(answer)
+                return
         # Reading the context (files, outputs, turns) is bounded, yet megabytes take a moment: in a thread.
-        said = await anyio.to_thread.run_sync(_answer, ctx, rng) if heavy else \
-            _answer(ctx, rng)
-        if plan.notes:  # what the hosted tools did, before the answer (its citations move along)
-            lead = " ".join(plan.notes) + " "
-            said = Answer(lead + said.text, tuple({**a, "index": a["index"] + len(lead)} for a in said.annotations))
-        yield TextDelta(said.text, annotations=said.annotations)
+        answered = await anyio.to_thread.run_sync(_answer, ctx, rng, said) if heavy else \
+            _answer(ctx, rng, said)
+        if notes:  # what the hosted tools did, before the answer (its citations move along)
+            lead = " ".join(notes) + " "
+            answered = Answer(lead + answered.text,
+                              tuple({**a, "index": a["index"] + len(lead)} for a in answered.annotations))
+        yield TextDelta(answered.text, annotations=answered.annotations)
 
 
-def _answer(ctx: ModelContext, rng: random.Random) -> Answer:
+def _offers_tools(ctx: ModelContext) -> bool:
+    """bool(ctx.tools), without making it when surely empty (no `tools`, no additional_tools item):
+    a cached_property costs more than this test of a prompt alone."""
+    if ctx.request.get("tools"):
+        return bool(ctx.tools)
+    for item in ctx.items:
+        if isinstance(item, dict) and item.get("type") == "additional_tools":
+            return bool(ctx.tools)
+    return False
+
+
+_SLICE = Thinking(32)  # a full slice of hidden thinking (frozen: one serves every response)
+
+
+def _answer(ctx: ModelContext, rng: Draws, said: _Said | None = None) -> Answer:
+    last = ctx.items[-1] if ctx.items else None
+    if last is not None and last.get("type", "message") == "message" and last.get("role") == "user":
+        return compose(ctx, rng, said)  # a user message last: no tool output this turn to answer from
     after_tools = tools.answer_from_outputs(ctx)
-    return Answer(after_tools) if after_tools is not None else compose(ctx, rng)
+    return Answer(after_tools) if after_tools is not None else compose(ctx, rng, said)
 
 
 def structured_answer(ctx: ModelContext, seed: int) -> str | None:
@@ -285,6 +428,5 @@ def structured_answer(ctx: ModelContext, seed: int) -> str | None:
         value = SchemaValues(fmt.get("schema") or {}, seed=seed, hint_text=ctx.last_user_text).value()
         return orjson.dumps(value).decode()
     if fmt.get("type") == "json_object":
-        rng = random.Random(seed)
-        return orjson.dumps({"answer": compose_answer(ctx, rng)}).decode()
+        return orjson.dumps({"answer": compose_answer(ctx, Draws(seed))}).decode()
     return None

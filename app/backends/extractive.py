@@ -15,6 +15,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from responses_mock.backends import forms, shells, words
 from responses_mock.backends.base import ModelContext, Passage
@@ -33,6 +34,8 @@ _OUTPUTS = ("function_call_output", "custom_tool_call_output", "local_shell_call
 # tool outputs, then what was said before.
 _RANK = {"search": 0, "document": 1, "pasted": 2, "tool": 3, "turn": 4}
 _END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")  # a sentence's end: its stop, closing quotes, a space
+# Whether a text holds _END: the same test, twice as quick to search (the stop leads, no lookbehind).
+_ANY_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
 _COPULA = frozenset("is are was were be called named means equals".split())
 
 
@@ -76,16 +79,26 @@ class Reading:
         return Reading(self.question, self.terms, kept, self.leading) if kept else self
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):  # a tuple: made for every answer, at a third of a frozen dataclass's cost
     text: str
     annotations: tuple[dict, ...] = ()
 
 
 def needs_thread(ctx: ModelContext) -> bool:
     """Whether reading this context is more than a moment's work for the loop."""
-    size = sum(len(p.text) for p in ctx.documents) + sum(len(p.text) for p in ctx.file_search_results)
-    return size > IN_THREAD or len(ctx.items) > 256 or sum(len(m.text) for m in ctx.messages) > IN_THREAD
+    if len(ctx.items) > 256:
+        return True
+    size = 0  # plain loops: a generator each would cost more than the sums for a prompt or two
+    for p in ctx.documents:
+        size += len(p.text)
+    for p in ctx.file_search_results:
+        size += len(p.text)
+    if size > IN_THREAD:
+        return True
+    size = 0
+    for m in ctx.messages:
+        size += len(m.text)
+    return size > IN_THREAD
 
 
 def nothing_to_read(ctx: ModelContext) -> bool:
@@ -94,16 +107,29 @@ def nothing_to_read(ctx: ModelContext) -> bool:
     and a prompt alone costs no reading at all. Conservative: False whenever a source may exist."""
     if ctx.file_search_results or ctx.documents:
         return False
-    last = _last_user(ctx.items)
-    text = ctx.last_user_text if last is None else _text_of(ctx.items[last])
-    if len(text) > 4096 or "\n" in text or _END.search(text):  # split_question would find a second sentence
-        return False
-    for i in range(len(ctx.items) - 1, max(len(ctx.items) - MAX_ITEMS, 0) - 1, -1):
-        item = ctx.items[i]
+    # One pass, newest first: the first user message met is the last (its text is the question);
+    # any output, or another user or assistant message, among the items read is a source.
+    items, last = ctx.items, None
+    for i in range(len(items) - 1, max(len(items) - MAX_ITEMS, 0) - 1, -1):
+        item = items[i]
         kind = item.get("type", "message")
-        if i != last and (kind in _OUTPUTS or (kind == "message" and item.get("role") in ("user", "assistant"))):
+        if kind == "message":
+            role = item.get("role")
+            if role == "user" and last is None:
+                last = i
+            elif role in ("user", "assistant"):
+                return False
+        elif kind in _OUTPUTS:
             return False
-    return True
+    if last is None:  # none among the newest MAX_ITEMS: the last is older, if there is one
+        last = _last_user(items)
+    if last is None:
+        text = ctx.last_user_text
+    else:
+        text = items[last].get("content")
+        text = text if isinstance(text, str) else _text_of(items[last])
+    # split_question would find a second sentence
+    return not (len(text) > 4096 or "\n" in text or _ANY_END.search(text))
 
 
 def read(ctx: ModelContext) -> Reading:

@@ -43,20 +43,16 @@ class Form:
     value: str = ""  # the answer of arithmetic
 
 
-def _present(text: str) -> frozenset[str] | None:
-    """Which of the words the patterns need occur in the text, when it is ASCII; None for other text.
+def needles(text: str) -> frozenset[str]:
+    """Which of the words the patterns need occur in the text (all of them, for text not ASCII).
     In ASCII text a case-blind pattern can match only where its words occur in lower case, so a
     plain `in` (C, no regex) rules most patterns out first; other text may match through Unicode's
-    case folding ("ſ", "K"): all its patterns run."""
+    case folding ("ſ", "K"): all its patterns run. Read it once and pass it to read and
+    without_form, which both need it for the same text."""
     if not text.isascii():
-        return None
+        return _ALL
     low = text.lower()
     return frozenset(n for n in _NEEDLES if n in low)
-
-
-def _lacks(present: frozenset[str] | None, needles: tuple[str, ...]) -> bool:
-    """Whether a pattern that needs one of these words surely cannot match (see _present)."""
-    return present is not None and present.isdisjoint(needles)
 
 
 _DIGIT = re.compile(r"\d")
@@ -65,41 +61,77 @@ _BULLET_WORDS = ("bullet", "items", "steps", "tips", "reasons", "ideas", "exampl
 _ESSAY_WORDS = ("essay", "article", "report", "blog post")
 _LONG_WORDS = ("detailed", "depth", "comprehensive", "thorough", "long")
 _NEEDLES = ("word", "haiku", "paragraph", "sentence", "line", *_LIST_WORDS, *_BULLET_WORDS, *_ESSAY_WORDS, *_LONG_WORDS)
+_ALL = frozenset(_NEEDLES)
+# The forms that take no number from the text, made once (Form is frozen).
+_ONE, _THREE_LINES = Form("one_word", 1), Form("haiku", 3)
+_GREETED, _SHORT, _FREE = Form("greeting"), Form("short", 1), Form("free")
 
 
-def read(text: str) -> Form:
-    """The form a prompt asks for (its last user message)."""
-    low = _present(text)
-    if not _lacks(low, ("word",)) and _ONE_WORD.search(text):
-        return Form("one_word", 1)
-    if not _lacks(low, ("haiku",)) and _HAIKU.search(text):
-        return Form("haiku", 3)
+def read(text: str, present: frozenset[str] | None = None, said: list[str] | None = None) -> Form:
+    """The form a prompt asks for (its last user message); `present`: its needles(), if read;
+    `said`: its words (words.tokens), if read."""
+    if present is None:
+        present = needles(text)
+    if not present and said is not None:
+        return _unasked(text, said)
+    if present:  # else no pattern that needs a word can match: only arithmetic, a greeting or a question
+        if "word" in present and _ONE_WORD.search(text):
+            return _ONE
+        if "haiku" in present and _HAIKU.search(text):
+            return _THREE_LINES
     if _DIGIT.search(text) and (m := _ARITHMETIC.search(text)):
         value = _evaluate(m.group(1), m.group(2), m.group(3))
         if value is not None and len(text) < 200:
             return Form("number", value=value)
-    if not _lacks(low, ("word",)) and (m := _WORDS.search(text)):
+    if present and (form := _counted(text, present)) is not None:
+        return form
+    if len(text) < 40 and _GREETING.match(text):
+        return _GREETED
+    if _QUESTION.search(text) and len(text.split()) <= 14 and text.rstrip().endswith("?"):
+        return _SHORT
+    return _FREE
+
+
+_ASKS = ("what", "who", "when", "where", "which", "how", "is", "are", "does", "did", "can", "capital")
+
+
+def _unasked(text: str, said: list[str]) -> Form:
+    """read() of ASCII text holding no form word, its words known: arithmetic, a greeting, a short
+    question or free. Its words rule patterns out as cheaply as needles() do: a text whose words
+    are letters holds no digit (every letter or digit is in a word); a greeting is three words at
+    most; a question's first word starts with the word _QUESTION starts it with."""
+    if not "".join(said).isalpha() and _DIGIT.search(text) and (m := _ARITHMETIC.search(text)):
+        value = _evaluate(m.group(1), m.group(2), m.group(3))
+        if value is not None and len(text) < 200:
+            return Form("number", value=value)
+    if len(text) < 40 and len(said) <= 3 and _GREETING.match(text):
+        return _GREETED
+    if said and said[0].lower().startswith(_ASKS) and _QUESTION.search(text) and len(text.split()) <= 14 and \
+            text.rstrip().endswith("?"):
+        return _SHORT
+    return _FREE
+
+
+def _counted(text: str, present: frozenset[str]) -> Form | None:
+    """N words, paragraphs or sentences, a list, an essay: the forms whose words the text holds."""
+    if "word" in present and (m := _WORDS.search(text)):
         return Form("words", max(1, min(_number(m.group(1)), 5000)))
-    if not _lacks(low, ("paragraph",)) and (m := _PARAGRAPHS.search(text)):
+    if "paragraph" in present and (m := _PARAGRAPHS.search(text)):
         return Form("paragraphs", max(1, min(_number(m.group(1)), 50)))
-    if not _lacks(low, ("sentence",)) and (m := _SENTENCES.search(text)):
+    if "sentence" in present and (m := _SENTENCES.search(text)):
         return Form("sentences", max(1, min(_number(m.group(1)), 200)))
-    if not _lacks(low, _LIST_WORDS) and (m := _LIST.search(text)):
+    if not present.isdisjoint(_LIST_WORDS) and (m := _LIST.search(text)):
         return Form("list", max(1, min(_number(m.group(1)), 100)), item=m.group(2).strip().lower())
-    if not _lacks(low, _BULLET_WORDS) and (m := _BULLETS.search(text)):
+    if not present.isdisjoint(_BULLET_WORDS) and (m := _BULLETS.search(text)):
         return Form("list", max(1, min(_number(m.group(1)), 100)), item="")
-    long = not _lacks(low, _LONG_WORDS) and _LONG.search(text) is not None
-    if long or (not _lacks(low, _ESSAY_WORDS) and _ESSAY.search(text)):
+    long = not present.isdisjoint(_LONG_WORDS) and _LONG.search(text) is not None
+    if long or (not present.isdisjoint(_ESSAY_WORDS) and _ESSAY.search(text)):
         at_least = _AT_LEAST.search(text)
         sections = _number(at_least.group(1)) if at_least else 5
         if long:
             sections = max(sections, 8)
         return Form("essay", max(3, min(sections, 40)))
-    if len(text) < 40 and _GREETING.match(text):
-        return Form("greeting")
-    if _QUESTION.search(text) and len(text.split()) <= 14 and text.rstrip().endswith("?"):
-        return Form("short", 1)
-    return Form("free")
+    return None
 
 
 _FORM_PHRASES = ((_ONE_WORD, ("word",)),
@@ -110,13 +142,16 @@ _FORM_PHRASES = ((_ONE_WORD, ("word",)),
                  (_BULLETS, _BULLET_WORDS))
 
 
-def without_form(text: str) -> str:
+def without_form(text: str, present: frozenset[str] | None = None) -> str:
     """The prompt less the phrases that only ask for a form ("in 3 sentences", "in one word"): what
-    is left says what it is about."""
+    is left says what it is about. `present`: its needles(), if read."""
     # A phrase's words can't appear by cutting: each cut leaves a space, and no word holds one.
-    low = _present(text)
-    for pattern, needles in _FORM_PHRASES:
-        if not _lacks(low, needles):
+    if present is None:
+        present = needles(text)
+    if not present:
+        return text
+    for pattern, cues in _FORM_PHRASES:
+        if not present.isdisjoint(cues):
             text = pattern.sub(" ", text)
     return text
 

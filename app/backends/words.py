@@ -5,6 +5,7 @@ and the topics of a prompt with their case kept where it means something ("TCP",
 from __future__ import annotations
 
 import re
+import string
 
 from responses_mock.backends import intent
 
@@ -36,6 +37,30 @@ TOKEN = re.compile(r"[^\W_](?:[\w'’\-]{0,38}[^\W_])?")
 
 def tokens(text: str) -> list[str]:
     return TOKEN.findall(text)
+
+
+SHORT = 256  # characters of a prompt its words are read of by str methods (short_tokens), not TOKEN
+
+
+def short_tokens(text: str) -> list[str]:
+    r"""TOKEN.findall(text) at a fraction of the regex's cost a word, for a short text: a chunk
+    between spaces is one token when it is letters and digits (TOKEN's [^\W_] is str.isalnum) but
+    for ASCII punctuation at its ends (which no token starts or ends with) and at most 40 long;
+    other chunks ("don't", "e.g.", "a/b") are read by TOKEN. No token holds a space."""
+    out = []
+    for chunk in text.split():
+        if chunk.isalnum() and len(chunk) <= 40:  # most words: nothing at their ends to strip
+            out.append(chunk)
+            continue
+        core = chunk.strip(_EDGES)
+        if core.isalnum() and len(core) <= 40:
+            out.append(core)
+        elif core:
+            out += TOKEN.findall(chunk)
+    return out
+
+
+_EDGES = string.punctuation
 
 
 _STEMS: dict[str, str] = {}
@@ -101,20 +126,61 @@ def question_terms(question: str) -> dict[str, float]:
     return out
 
 
-def topics(text: str, limit: int = 4) -> list[str]:
-    """The first content words of a prompt, in its own case for names and acronyms, else lower case."""
+def topics(text: str, limit: int = 4, said: list[str] | None = None) -> list[str]:
+    """The first content words of a prompt, in its own case for names and acronyms, else lower case
+    (`said`: its short_tokens, if read)."""
+    if len(text) > SHORT:
+        return _topics_of_long(text, limit)
+    seen: list[str] = []
+    stems: set[str] = set()
+    shouting = text.isupper()
+    # is_content, stem and is_name inlined: a prompt's every word passes here. A token starts and
+    # ends with a letter or digit (TOKEN), so it has no quote or dash to strip, and one whose first
+    # character is a letter is no number.
+    if said is None:
+        said = short_tokens(text)
+    known = at = start = 0  # where said[:known] start is found as needed: said[known] is the first
+    for i, word in enumerate(said):  # place past said[known - 1] its text occurs (no letter between)
+        low = word.lower()
+        if low in STOP or not word[0].isalpha() or len(word) > 30 or (len(low) == 1 and not low.isdigit()):
+            continue
+        s = _STEMS.get(word) or stem(word)
+        if s in stems:
+            continue
+        stems.add(s)
+        named = False
+        if not shouting:
+            if len(word) >= 2 and word.isupper():
+                named = True
+            elif word[0].isupper():
+                while known <= i:
+                    start = text.find(said[known], at)
+                    at = start + len(said[known])
+                    known += 1
+                named = start != 0 and not _starts_sentence(text, start)  # a text's start starts a sentence
+        seen.append(word if named else low)
+        if len(seen) == limit:
+            break
+    return seen
+
+
+def _topics_of_long(text: str, limit: int) -> list[str]:
+    """topics() of a long text: TOKEN's matches, as far as the limit (its first words)."""
     seen: list[str] = []
     stems: set[str] = set()
     shouting = text.isupper()
     for m in TOKEN.finditer(text):
-        word = m.group().strip("'’-")
-        if not is_content(word) or word.isdigit() or not word[:1].isalpha() or len(word) > 30:
+        word = m.group()
+        low = word.lower()
+        if low in STOP or not word[0].isalpha() or len(word) > 30 or (len(low) == 1 and not low.isdigit()):
             continue
-        s = stem(word)
+        s = _STEMS.get(word) or stem(word)
         if s in stems:
             continue
         stems.add(s)
-        seen.append(word if is_name(word, text, m.start(), shouting) else word.lower())
+        named = not shouting and ((len(word) >= 2 and word.isupper()) or
+                                  (word[0].isupper() and not _starts_sentence(text, m.start())))
+        seen.append(word if named else low)
         if len(seen) == limit:
             break
     return seen
