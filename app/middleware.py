@@ -30,7 +30,7 @@ from responses_mock.routes import api
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
 from responses_mock.services import faults
 from responses_mock.services.endings import SERVER_ERROR
-from responses_mock.services.journal import MAX_BODY, MAX_REPLY, NOTE, RequestNote, entry
+from responses_mock.services.journal import MAX_BODY, MAX_REPLY, NOTE, RequestNote, journal_headers
 from responses_mock.services.tenancy import bearer_key, tenant_of
 
 log = logging.getLogger("responses_mock")
@@ -46,6 +46,8 @@ _STATIC_HEADERS = [
 ]
 _STATIC_NAMES = frozenset(k for k, _ in _STATIC_HEADERS)
 _TENANTS = 1024  # keys whose tenant (a SHA-256) is remembered; past it the memo starts afresh
+_HEADER_SETS = 256  # sets of request headers remembered (_Known); past it the memo starts afresh
+_V1 = PREFIX + "/"
 
 
 def _content_length(headers: dict[str, str]) -> int | None:
@@ -62,11 +64,28 @@ def _host(scope: Scope) -> str | None:
     return None
 
 
+class _Known:
+    """What one set of request headers says, worked out once: a client sends the same headers
+    request after request (decoding them, the tenant's hash and their journal form cost ~20k
+    instructions a request)."""
+
+    __slots__ = ("headers", "host", "journal", "key", "size", "tenant")
+
+    def __init__(self, raw, tenant_of_key) -> None:
+        self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}
+        self.host = next((v.decode("latin-1") for k, v in raw if k == b"host"), None)
+        self.key = bearer_key(self.headers.get("authorization", ""))
+        self.tenant = tenant_of_key(self.key) if self.key else ""
+        self.size = _content_length(self.headers)
+        self.journal = journal_headers(self.headers)  # JSON, secrets masked: what an entry holds
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.api = app
         self.hosts: HostPolicy | None = None  # from the settings, on the first request
         self._tenants: dict[str, str] = {}  # key → tenant: a hash a request is not worth
+        self._known: dict[tuple, _Known] = {}  # the raw headers → what they say
 
     def _tenant(self, key: str) -> str:
         found = self._tenants.get(key)
@@ -76,32 +95,50 @@ class RequestContextMiddleware:
             found = self._tenants[key] = tenant_of(key)
         return found
 
+    def _headers(self, raw) -> _Known:
+        try:
+            found = self._known.get(seen := tuple(raw))
+        except TypeError:  # headers as lists (the ASGI spec allows them): worked out every time
+            return _Known(raw, self._tenant)
+        if found is None:
+            if len(self._known) >= _HEADER_SETS:
+                self._known.clear()
+            found = self._known[seen] = _Known(raw, self._tenant)
+        return found
+
+    def _policy(self, scope: Scope) -> HostPolicy:
+        if self.hosts is None:
+            settings = api.services(scope).settings
+            self.hosts = HostPolicy(settings.host, settings.allowed_hosts)
+        return self.hosts
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            if self.hosts is None:
-                settings = api.services(scope).settings
-                self.hosts = HostPolicy(settings.host, settings.allowed_hosts)
-            host = _host(scope)
-            if not self.hosts.allows(host):
-                await _refuse_host(host, scope, receive, send)
-                return
-        if scope["type"] != "http":  # a WebSocket journals, meters and faults each client event itself
-            await self.api(scope, receive, send)
+        if scope["type"] != "http" or not scope["path"].startswith(_V1):
+            if scope["type"] in ("http", "websocket"):
+                host = _host(scope)
+                if not self._policy(scope).allows(host):
+                    await _refuse_host(host, scope, receive, send)
+                    return
+            if scope["type"] != "http":  # a WebSocket journals, meters and faults each client event itself
+                await self.api(scope, receive, send)
+            else:
+                await self._guarded(scope, receive, send)
             return
-        if not scope["path"].startswith(PREFIX + "/"):
-            await self._guarded(scope, receive, send)
+        known = self._headers(scope["headers"])
+        if not self._policy(scope).allows(known.host):
+            await _refuse_host(known.host, scope, receive, send)
             return
         services = api.services(scope)  # built in the lifespan, before the first request
         journal, fixtures, metrics = services.journal, services.fixtures, services.metrics
         streaming = False
         started = time.perf_counter()
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        key = bearer_key(headers.get("authorization", ""))
-        note = RequestNote(id=ids.request_id(), tenant=self._tenant(key) if key else "")
+        headers = dict(known.headers)  # the request's own: what a route does with it stays there
+        key = known.key
+        note = RequestNote(ids.request_id(), known.tenant)
         scope[HEADERS], scope[KEY], scope[TENANT] = headers, key, note.tenant  # for the endpoints (routes/api.py)
         scope[NOTE] = note  # for the journal entry (services/journal.py)
         # The first bytes received and answered, for the journal: the chunks themselves (a slice
-        # of a chunk only where one runs past the bound), joined once at the end.
+        # of a chunk only where one runs past the bound), joined once, when the entry is made.
         body: list[bytes] = []
         kept = 0
         reply: list[bytes] = []
@@ -130,26 +167,29 @@ class RequestContextMiddleware:
             nonlocal status, streaming, keep, replied
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers_out = list(message.get("headers", []))
-                kind, present = None, set()
-                for k, v in headers_out:  # one pass: the content type (the first) and the names sent
+                sent = message.get("headers", ())
+                kind, clash = None, False
+                for k, v in sent:  # one pass: the content type (the first), and any static name sent
                     low = k.lower()
-                    present.add(low)
-                    if kind is None and low == b"content-type":
-                        kind = v
+                    if low == b"content-type":
+                        if kind is None:
+                            kind = v
+                    elif low in _STATIC_NAMES:
+                        clash = True
                 kind = kind or b""
                 if kind.startswith(b"text/event-stream"):
                     streaming = True
                     metrics.streams.inc()
                 if not kind.startswith((b"application/json", b"text/")):
                     keep = 0  # a file's bytes (GET /v1/files/{id}/content): not text to journal
-                elapsed = str(round((time.perf_counter() - started) * 1000)).encode()
-                headers_out += [(b"x-request-id", note.id.encode()), (b"openai-processing-ms", elapsed)]
-                if present.isdisjoint(_STATIC_NAMES):
-                    headers_out += _STATIC_HEADERS
+                ours = [(b"x-request-id", note.id.encode()),
+                        (b"openai-processing-ms", b"%d" % round((time.perf_counter() - started) * 1000))]
+                if clash:  # the endpoint's own value wins
+                    present = {k.lower() for k, _ in sent}
+                    ours += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
                 else:
-                    headers_out += [(k, v) for k, v in _STATIC_HEADERS if k not in present]
-                message = {**message, "headers": headers_out}
+                    ours += _STATIC_HEADERS
+                message = {**message, "headers": [*sent, *ours]}
             elif replied < keep and message["type"] == "http.response.body":
                 chunk = message.get("body", b"")
                 if chunk:
@@ -163,7 +203,7 @@ class RequestContextMiddleware:
                 await error_response(APIError("Invalid URL: the path or query string contains a null character.",
                                               status=400, code="invalid_url"))(scope, receive, send_with_headers)
                 return
-            size = _content_length(headers)
+            size = known.size
             if size is not None and size > limit:  # refused before a byte of it is read
                 await error_response(too_large(limit, size))(scope, receive, send_with_headers)
                 return
@@ -188,12 +228,9 @@ class RequestContextMiddleware:
             route = scope.get("route")  # its template keeps label values few
             template = route.path if route is not None else "unmatched"
             metrics.observe(scope["method"], template, status, time.perf_counter() - started)
-            if journal.enabled:
-                journal.record(entry(
-                    note, method=scope["method"], path=scope["path"],
-                    query=scope.get("query_string", b"").decode("latin-1"), headers=headers,
-                    body=b"".join(body).decode("utf-8", "replace"), status=status, started=started,
-                    reply=b"".join(reply).decode("utf-8", "replace")))
+            # The entry is made (decoded, redacted) by the journal's writer, off the request path.
+            journal.record_request(note, scope["method"], scope["path"], scope.get("query_string", b""),
+                                   known.journal, body, kept, status, started, reply, replied)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Health, admin, docs, the inspector: a bug answers 500 in the envelope (once, if nothing

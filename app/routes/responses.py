@@ -98,7 +98,7 @@ async def retrieve_response(request: Request) -> Response:
     """Retrieve a response, or replay its stream (`stream=true`, from `starting_after`)."""
     response_id = request.path_params["response_id"]
     tenant, services = api.tenant(request), api.services(request)
-    query = RETRIEVE(request)
+    query = RETRIEVE(request) if request.scope.get("query_string") else {}  # none sent: nothing to validate
     try:
         if query.get("stream"):
             followed = await services.streams.follow(tenant, response_id, query.get("starting_after"),

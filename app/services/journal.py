@@ -149,18 +149,66 @@ def entry(note: RequestNote, *, method: str, path: str, query: str, headers: dic
     """One journal entry: an HTTP request, or one client event of a WebSocket (method `WS`).
     `reply`: the first MAX_REPLY bytes of what the server answered (an echoed MCP tool's
     credentials masked as the request's are)."""
+    return _entry(note, method, path, query, journal_headers(headers), body, status, time.time(),
+                  time.perf_counter() - started, reply)
+
+
+def journal_headers(headers: dict[str, str]) -> str:
+    """The headers as an entry holds them: JSON, secrets masked."""
+    return dumps(redact_headers(headers))
+
+
+def _entry(note: RequestNote, method: str, path: str, query: str, headers: str, body: str, status: int,
+           at: float, seconds: float, reply: str | None) -> dict:
     return {
-        "id": note.id, "tenant": note.tenant, "at": time.time(), "method": method, "path": _text(path),
-        "query": _text(redact_query(query)), "headers": dumps(redact_headers(headers)),
+        "id": note.id, "tenant": note.tenant, "at": at, "method": method, "path": _text(path),
+        "query": _text(redact_query(query)), "headers": headers,
         "body": _text(redact_body(body)), "status": status, "fixture_id": note.fixture_id,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "duration_ms": round(seconds * 1000, 3),
         "reply": _text(redact_reply(reply)) if reply else None,
     }
 
 
-def _size(entry: dict) -> int:
+# An HTTP request as the middleware left it (`JournalService.record_request`): the bytes as
+# received and sent, made into its entry (decoded, redacted) only when the writer takes it,
+# before it is stored or read. Fields by position; the last one is its size in the backlog.
+_AT, _SIZE = 7, 10
+
+
+def _made(raw: tuple) -> dict:
+    """What `_entry` makes of it (tests/unit/services/test_journal.py holds them equal), with the
+    steps an empty part needs skipped: every request's entry is made here."""
+    note, method, path, query, headers, body, status, at, seconds, reply, _ = raw
+    body = _text(redact_body(_joined(body))) if body else ""
+    reply = _joined(reply) if reply else ""
+    return {
+        "id": note.id, "tenant": note.tenant, "at": at, "method": method,
+        "path": _text(path) if "\x00" in path else path,
+        "query": _text(redact_query(query.decode("latin-1"))) if query else "", "headers": headers,
+        "body": body, "status": status, "fixture_id": note.fixture_id, "duration_ms": round(seconds * 1000, 3),
+        "reply": _text(redact_reply(reply)) if reply else None, "model": _model(body),
+    }
+
+
+def _joined(chunks: list[bytes]) -> str:
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)).decode("utf-8", "replace")
+
+
+def _model(body: str) -> str | None:
+    """The model a body names, to filter by."""
+    found = _MODEL.search(body, 0, 4096) if body else None
+    return found.group(1) if found else None
+
+
+def _size(entry: dict | tuple) -> int:
+    if type(entry) is tuple:
+        return entry[_SIZE]
     return (len(entry.get("body") or "") + len(entry.get("reply") or "") + len(entry.get("headers") or "")
             + len(entry.get("path") or "") + 256)
+
+
+def _at(entry: dict | tuple, missing: float) -> float:
+    return entry[_AT] if type(entry) is tuple else entry.get("at", missing)
 
 
 class JournalService:
@@ -188,12 +236,30 @@ class JournalService:
 
     def record(self, entry: dict) -> None:
         if self.enabled:
-            self._pending.append(entry)
-            self._bytes += _size(entry)
+            self._add(entry, _size(entry))
+
+    def record_request(self, note: RequestNote, method: str, path: str, query: bytes, headers: str,
+                       body: list[bytes], body_size: int, status: int, started: float, reply: list[bytes],
+                       reply_size: int) -> None:
+        """An HTTP request, answered: `headers` as `journal_headers` made them, the first bytes of
+        its body and of the reply as chunks. What `entry` would make of it, made at the flush."""
+        if self.enabled:  # what _add does, inline: every request comes here
+            size = body_size + reply_size + len(headers) + len(path) + 256
+            self._pending.append((note, method, path, query, headers, body, status, time.time(),
+                                  time.perf_counter() - started, reply, size))
+            self._bytes += size
             if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
                 self._drop_oldest()
-            if self._followers:  # somebody follows the journal live (the inspector): wake them
+            if self._followers:
                 self._tick.set()
+
+    def _add(self, entry: dict | tuple, size: int) -> None:
+        self._pending.append(entry)
+        self._bytes += size
+        if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
+            self._drop_oldest()
+        if self._followers:  # somebody follows the journal live (the inspector): wake them
+            self._tick.set()
 
     def _drop(self, n: int) -> None:
         if n:
@@ -202,16 +268,17 @@ class JournalService:
 
     def _drop_oldest(self) -> None:
         """The backlog is full (the store is away): its oldest entries go."""
-        n = 0
-        while self._pending and (len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES):
-            self._bytes -= _size(self._pending.pop(0))
+        pending, n = self._pending, 0
+        while n < len(pending) and (len(pending) - n > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES):
+            self._bytes -= _size(pending[n])
             n += 1
+        del pending[:n]  # at once: one move of the rest, not one a dropped entry
         self._drop(n)
 
     def _expire(self) -> None:
         """Entries that waited HOLD seconds for a store that is still away are dropped."""
         cutoff = time.time() - HOLD
-        kept = [e for e in self._pending if e.get("at", cutoff + 1) >= cutoff]
+        kept = [e for e in self._pending if _at(e, cutoff + 1) >= cutoff]
         self._drop(len(self._pending) - len(kept))
         self._pending = kept
         self._bytes = sum(_size(e) for e in kept)
@@ -262,6 +329,7 @@ class JournalService:
             batch, self._pending = self._pending, []
             if not batch:
                 return 0
+            batch = [_made(e) if type(e) is tuple else e for e in batch]  # redacted here, before it is stored
             size = len(batch)
             try:
                 await self._append(batch)  # takes out of `batch` what it stores (or drops)
@@ -281,8 +349,7 @@ class JournalService:
     async def _append(self, batch: list[dict]) -> None:
         for e in batch:  # here, off the request path: the model a body names, to filter by
             if "model" not in e:
-                found = _MODEL.search(e.get("body") or "", 0, 4096)
-                e["model"] = found.group(1) if found else None
+                e["model"] = _model(e.get("body") or "")
         await self._store(batch)
 
     async def _store(self, batch: list[dict]) -> None:

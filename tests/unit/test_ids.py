@@ -40,3 +40,12 @@ def test_ids_look_real_and_differ():
     in_order = [ids.response_id() for _ in range(100)]
     assert in_order == sorted(in_order)  # a process's ids append to the indexes
     assert ids.request_id().startswith("req_") and len(ids.request_id()) == 36
+
+
+def test_request_ids_are_made_ahead_unique_and_never_shared_with_a_forked_child():
+    made = [ids.request_id() for _ in range(3 * ids._BLOCK)]  # past a block: a refill
+    assert len(set(made)) == len(made)
+    assert all(len(r) == 36 and r.startswith("req_") and int(r[4:], 16) >= 0 for r in made)
+    assert ids._request_ids  # some made ahead…
+    ids._reseed()  # …which a forked child (os.register_at_fork) does not inherit
+    assert ids._request_ids == [] and ids.request_id() not in made

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from types import SimpleNamespace
 
 import pytest
 
 from responses_mock.services import journal as journal_module
-from responses_mock.services.journal import MASK, JournalService, redact_body, redact_reply
+from responses_mock.services.journal import (
+    MASK,
+    JournalService,
+    RequestNote,
+    entry,
+    journal_headers,
+    redact_body,
+    redact_reply,
+)
 
 
 class DataError(Exception):
@@ -48,8 +57,8 @@ def fake(monkeypatch):
 
 def test_a_refused_entry_is_dropped_alone(fake):
     service = JournalService(HANDLE, keep=10_000)
-    for entry in ({"id": 1}, {"id": 2, "bad": True}, {"id": 3}):
-        service.record(entry)
+    for given in ({"id": 1}, {"id": 2, "bad": True}, {"id": 3}):
+        service.record(given)
     asyncio.run(service.flush())
     assert [e["id"] for e in fake.rows] == [1, 3]
     service.record({"id": 4, "bad": True})  # alone in its batch: dropped too, not retried for ever
@@ -91,3 +100,75 @@ def test_mcp_credentials_echoed_in_a_reply_are_masked_whole_streamed_or_cut():
         assert '"server_label":"s"' in cleaned
     plain = '{"id":"resp_1","output":[]}'
     assert redact_reply(plain) is plain
+
+
+def test_a_request_recorded_as_sent_is_the_entry_entry_makes_redacted_and_in_order(fake):
+    service = JournalService(HANDLE, keep=10_000)
+    note = RequestNote("req_1", "tenant-1")
+    note.fixture_id = "fx_1"  # a route learns it while answering
+    headers = {"authorization": "Bearer sk-secret", "x-api-key": "k-secret", "content-type": "application/json"}
+    tool = '{"type":"mcp","server_label":"s","server_url":"https://m","authorization":"tok-secret"}'
+    body = '{"model": "gpt-4.1", "input": "h\u00e9", "tools": [' + tool + ']}'
+    reply = '{"id":"resp_1","object":"response","tools":[' + tool + ']}'
+    raw = body.encode()
+    started = time.perf_counter()
+    service.record({"id": "before"})
+    service.record_request(note, "POST", "/v1/responses", b"api_key=q-secret&x=1", journal_headers(headers),
+                           [raw[:7], raw[7:]], len(raw), 201, started, [reply.encode()], len(reply))
+    service.record({"id": "after"})
+    assert service._bytes == sum(journal_module._size(e) for e in service._pending)
+    asyncio.run(service.flush())
+    assert [e["id"] for e in fake.rows] == ["before", "req_1", "after"]
+    got = fake.rows[1]
+    want = entry(note, method="POST", path="/v1/responses", query="api_key=q-secret&x=1", headers=headers, body=body,
+                 status=201, started=started, reply=reply)
+    assert {k: v for k, v in got.items() if k not in ("at", "duration_ms", "model")} == {
+        k: v for k, v in want.items() if k not in ("at", "duration_ms")}
+    assert got["at"] <= want["at"] and 0 <= got["duration_ms"] <= want["duration_ms"] and got["model"] == "gpt-4.1"
+    stored = " ".join(str(v) for v in got.values())
+    assert not any(s in stored for s in ("sk-secret", "k-secret", "q-secret", "tok-secret")) and MASK in stored
+
+
+def test_requests_recorded_as_sent_keep_the_backlog_bounds_and_expire(away_store, monkeypatch):
+    monkeypatch.setattr(journal_module, "MAX_BACKLOG", 3)
+    service = JournalService(HANDLE, keep=10_000)
+    for i in range(5):
+        service.record_request(RequestNote(f"req_{i}", ""), "GET", "/v1/models", b"", "{}", [], 0, 200,
+                               time.perf_counter(), [b"{}"], 2)
+    assert [e[0].id for e in service._pending] == ["req_2", "req_3", "req_4"] and service.dropped == 2
+    assert service._bytes == sum(journal_module._size(e) for e in service._pending)
+    later = time.time() + journal_module.HOLD + 1
+    monkeypatch.setattr(journal_module.time, "time", lambda: later)
+    service._expire()
+    assert service._pending == [] and service.dropped == 5
+
+
+@pytest.fixture
+def away_store(monkeypatch):
+    async def append(tx, entries):
+        raise ConnectionRefusedError("[Errno 111] Connect call failed")
+
+    monkeypatch.setattr(journal_module.journal_store, "append", append)
+
+
+@pytest.mark.parametrize("path, query, body, reply", [
+    ("/v1/models", b"", b"", b""),  # nothing sent, nothing answered
+    ("/v1/x\x00y", b"a=\x00&token=t", b'{"input": "\x00", "model": "m"}', b'{"a": "\x00"}'),  # NULs escaped
+    ("/v1/responses", b"", b'{"model": "gpt-\xff"}', b"event: x\ndata: {}\n\n"),  # not UTF-8: replaced
+    ("/v1/responses", b"", b'{"input": "' + b"x" * 5000 + b'", "model": "late"}', b"{}"),  # named too late
+    ("/v1/responses", b"", b'{"tools": [{"type": "mcp", "server_label": "s", "server_url": "u", "headers": {"k": '
+     b'"v"}}], "input": "' + b"y" * 3980 + b'", "model": "m"}', b"{}"),  # redacted, "model" is found sooner
+])
+def test_an_entry_made_at_the_flush_is_the_one_made_at_once(fake, path, query, body, reply):
+    service = JournalService(HANDLE, keep=10_000)
+    note = RequestNote("req_1", "t")
+    headers = journal_headers({"host": "h"})
+    started = time.perf_counter()
+    service.record_request(note, "POST", path, query, headers, [body[:3], body[3:]] if body else [], len(body), 200,
+                           started, [reply] if reply else [], len(reply))
+    service.record(entry(note, method="POST", path=path, query=query.decode("latin-1"), headers={"host": "h"},
+                         body=body.decode("utf-8", "replace"), status=200, started=started,
+                         reply=reply.decode("utf-8", "replace")))
+    asyncio.run(service.flush())
+    deferred, at_once = ({k: v for k, v in e.items() if k not in ("at", "duration_ms")} for e in fake.rows)
+    assert deferred == at_once
