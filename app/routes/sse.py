@@ -48,7 +48,8 @@ async def _frames(events: AsyncIterator[LiveEvent], drain: Drain) -> AsyncIterat
         async for event in events:
             batch = [event, *ready()]
             last = batch[-1][0]
-            yield b"".join([_frame(type_, data) for _, type_, data in batch])
+            # _frame's bytes, the batch encoded at once: this runs for every event of every stream
+            yield "".join([f"event: {type_}\ndata: {data}\n\n" for _, type_, data in batch]).encode()
     except (Disconnect, StreamCut):
         raise  # an injected fault: the stream stops without its end, as the rule says
     except Exception:  # a fault under the stream (a bug): it still ends with an event

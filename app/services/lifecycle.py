@@ -2,7 +2,8 @@
 
 Every mode runs this one code path; they differ only in who drives it and who watches. A watcher
 is an `EventSink`: it receives each stream event as it happens and must serialise it at once
-(events may reference the live response object). With no sink, no events are built at all.
+(events may reference the live response object), or a `TextSink`, which takes each event's JSON
+text, made once (a token's without a dict). With no sink, no events are built at all.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from responses_mock.services.waiting import wait_for
 from responses_mock.store.health import is_fault
 from responses_mock.wire import encrypted, objects
 from responses_mock.wire.events import CANCELLED, EventNumberer
+from responses_mock.wire.stored import dumps
 
 
 class _Cancelled(Exception):
@@ -50,6 +52,16 @@ class _Aborted(Exception):
 class EventSink(Protocol):
     def __call__(self, event: dict) -> Awaitable[None]: ...
 
+
+class TextSink(EventSink, Protocol):
+    """A sink that also takes an event as (sequence_number, type, JSON text): `put` says whether
+    `drain()` is due before the next event (services/recorder.py: a write of its log)."""
+
+    def put(self, seq: int, type: str, data: str) -> bool: ...
+
+    def drain(self) -> Awaitable[None]: ...
+
+
 _PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _PAD_BYTES = bytes(ord(_PAD[b % len(_PAD)]) for b in range(256))  # byte -> its letter, in one C call
 
@@ -57,8 +69,12 @@ _PAD_BYTES = bytes(ord(_PAD[b % len(_PAD)]) for b in range(256))  # byte -> its 
 def obfuscation(response_id: str, seq: int, delta: object) -> str:
     """Padding that evens out a delta event's size (a side-channel mitigation of the real API):
     random-looking, but the same for the same response and event."""
-    size = 16 - len(delta if isinstance(delta, str) else str(delta or "")) % 16
-    return hashlib.sha256(f"{response_id}:{seq}".encode()).digest()[:size].translate(_PAD_BYTES).decode()
+    return _padding(f"{response_id}:".encode(), seq, delta if isinstance(delta, str) else str(delta or ""))
+
+
+def _padding(key: bytes, seq: int, delta: str) -> str:
+    """obfuscation() with the response's part of the hashed text encoded once (every token)."""
+    return hashlib.sha256(key + b"%d" % seq).digest()[:16 - len(delta) % 16].translate(_PAD_BYTES).decode()
 
 
 # Alternatives a top_logprobs list offers beside the token chosen: common tokens, none of them it.
@@ -87,6 +103,8 @@ def event_logprob(lp: dict) -> dict:
             "top_logprobs": [{"token": t["token"], "logprob": t["logprob"]} for t in lp["top_logprobs"]]}
 
 
+_TEXT_DELTA = "response.output_text.delta"
+
 THINKING_SHARE = 0.6  # of a caller's max_output_tokens, at most, spent reasoning
 THINKING_FLOOR = 48  # below this limit the reasoning may take it all
 
@@ -102,7 +120,9 @@ class Lifecycle:
         self.cached_tokens = min(cached_tokens, input_tokens)  # of the input, served from the prompt cache
         self.limit = output_limit
         self.sink = sink
+        self._put = getattr(sink, "put", None)  # a TextSink's: events go to it as JSON text
         self.pace = pace
+        self._paced = pace.paced
         self.cancel = cancel or asyncio.Event()
         self.events = EventNumberer(first_seq)  # background runs continue after created/queued
         self._started = 0.0
@@ -114,6 +134,7 @@ class Lifecycle:
         self._usage_override: UsageOverride | None = None
         # Delta events carry padding by default, as the real API's do (stream_options.include_obfuscation).
         self._obfuscate = (ctx.request.get("stream_options") or {}).get("include_obfuscation") is not False
+        self._key = f"{response['id']}:".encode()  # what obfuscation() hashes, before the number
         self._seal_reasoning = "reasoning.encrypted_content" in (ctx.request.get("include") or [])
         # include=["message.output_text.logprobs"]: a logprob for every token (top_logprobs alternatives).
         self._logprobs = "message.output_text.logprobs" in (ctx.request.get("include") or [])
@@ -136,12 +157,16 @@ class Lifecycle:
     async def _emit(self, type: str, **fields) -> None:
         if self.sink is not None:
             numbers = self.events
+            seq = numbers.next
             if self._obfuscate and type.endswith(".delta"):
-                fields["obfuscation"] = obfuscation(self.response["id"], numbers.next, fields.get("delta"))
-            # EventNumberer.make's shape, built here once: this runs for every token of a stream.
-            event = {"type": type, **fields, "sequence_number": numbers.next}
-            numbers.next += 1
-            await self.sink(event)
+                fields["obfuscation"] = obfuscation(self.response["id"], seq, fields.get("delta"))
+            # EventNumberer.make's shape, built here once.
+            event = {"type": type, **fields, "sequence_number": seq}
+            numbers.next = seq + 1
+            if self._put is None:
+                await self.sink(event)
+            elif self._put(seq, type, dumps(event)):
+                await self.sink.drain()
 
     @property
     def _index(self) -> int:
@@ -240,17 +265,52 @@ class Lifecycle:
                 await self._message_delta(text, kind)
                 return True
         fits = given is not None and given <= room
-        spent = 0
-        for piece, n in tokens.token_pieces(text, self.ctx.encoding):
-            if not fits and spent + n > room:
+        pieces = tokens.token_pieces(text, self.ctx.encoding)
+        if kind == "output_text" and self._put is not None and not self._logprobs:
+            spent = await self._stream_text(pieces, fits, room)
+            if spent is None:
                 return False
-            await self._checkpoint()
-            spent += n
-            self.output_tokens += n
-            await self._message_delta(piece, kind)
+        else:
+            spent = 0
+            for piece, n in pieces:
+                if not fits and spent + n > room:
+                    return False
+                await self._checkpoint()
+                spent += n
+                self.output_tokens += n
+                await self._message_delta(piece, kind)
         if fits:
             self.output_tokens += given - spent
         return True
+
+    async def _stream_text(self, pieces: list[tuple[str, int]], fits: bool, room: int) -> int | None:
+        """_text's loop for output text to a TextSink without logprobs — every token of a stream:
+        the part opened once, each delta's JSON written here (`head`, the fields before the delta,
+        made by dumps() once), byte for byte what dumps() makes of _message_delta's event. The
+        tokens spent; None when max_output_tokens cut it."""
+        put, numbers, key, obfuscate = self._put, self.events, self._key, self._obfuscate
+        spent, part, head = 0, None, ""
+        for piece, n in pieces:
+            if not fits and spent + n > room:
+                return None
+            if self._paced or self._abort is not None or self.steered or self.cancel.is_set():
+                await self._checkpoint()  # (unpaced and not stopped, it has nothing to do)
+            spent += n
+            self.output_tokens += n
+            if part is None:  # nothing but these deltas changes the message until the loop ends
+                part, item_id, content_index = await self._open_part("output_text")
+                head = dumps({"type": _TEXT_DELTA, "item_id": item_id, "output_index": self._index,
+                              "content_index": content_index})[:-1] + ',"delta":'
+            part["text"] += piece
+            seq = numbers.next
+            numbers.next = seq + 1
+            if obfuscate:
+                tail = f',"logprobs":[],"obfuscation":"{_padding(key, seq, piece)}","sequence_number":{seq}}}'
+            else:
+                tail = f',"logprobs":[],"sequence_number":{seq}}}'
+            if put(seq, _TEXT_DELTA, head + dumps(piece) + tail):
+                await self.sink.drain()
+        return spent
 
     async def _close_open(self) -> None:
         await self._close_reasoning()
@@ -296,7 +356,9 @@ class Lifecycle:
 
     # -- message item: output_text and refusal parts ----------------------------------------
 
-    async def _message_delta(self, text: str, kind: str) -> None:
+    async def _open_part(self, kind: str) -> tuple[dict, str, int]:
+        """The message's last part, of `kind`, opened (with its events) if it is not; the part, the
+        message's id and the part's index."""
         if self._message is None:
             await self._close_reasoning()
             self._message = objects.output_message(ids.message_id())
@@ -310,18 +372,21 @@ class Lifecycle:
             content.append(part)
             await self._emit("response.content_part.added", item_id=item["id"], output_index=self._index,
                              content_index=len(content) - 1, part=dict(part))
-        part, index = content[-1], len(content) - 1
+        return content[-1], item["id"], len(content) - 1
+
+    async def _message_delta(self, text: str, kind: str) -> None:
+        part, item_id, index = await self._open_part(kind)
         if kind == "output_text":
             part["text"] += text
             scored = []
             if self._logprobs:
                 scored = [logprob(self.ctx.model, len(part["logprobs"]), text, self._top_logprobs)]
                 part["logprobs"] += scored
-            await self._emit("response.output_text.delta", item_id=item["id"], output_index=self._index,
+            await self._emit(_TEXT_DELTA, item_id=item_id, output_index=self._index,
                              content_index=index, delta=text, logprobs=[event_logprob(lp) for lp in scored])
         else:
             part["refusal"] += text
-            await self._emit("response.refusal.delta", item_id=item["id"], output_index=self._index,
+            await self._emit("response.refusal.delta", item_id=item_id, output_index=self._index,
                              content_index=index, delta=text)
 
     async def _annotate(self, annotations: tuple[dict, ...]) -> None:

@@ -8,11 +8,10 @@ and its end writes them all, or fails it (services/stream_runs.py, services/back
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
-from responses_mock.services.feed import Feed, queued
+from responses_mock.services.feed import Feed, Live
 from responses_mock.store import events as event_store
 from responses_mock.store import responses as response_store
 from responses_mock.store.handle import Store
@@ -32,7 +31,7 @@ class Recorder:
     """Serialises each event at once (events reference the live response object)."""
 
     def __init__(self, store: Store | None, response_id: str, notifier: Notifier,
-                 live: asyncio.Queue | None = None, flush_interval: float = 0.05,
+                 live: Live | None = None, flush_interval: float = 0.05,
                  outage: Outage | None = None) -> None:
         self.store = store  # None: store=false, nothing is persisted
         self.response_id = response_id
@@ -48,29 +47,37 @@ class Recorder:
         self._unsure = False  # a write failed: it may have landed all the same (its reply was lost)
 
     async def __call__(self, event: dict) -> None:
-        data = dumps(event)
+        if self.put(event["sequence_number"], event["type"], dumps(event)):
+            await self.drain()
+
+    def put(self, seq: int, type_: str, data: str) -> bool:
+        """An event as its JSON text, made once for the log and the live watcher alike (the
+        lifecycle builds a token's text without a dict); True when a write is due: `drain()`."""
         if self.live is not None:
             # The terminal event waits for close_live(): a client that retrieves the response the
             # moment it sees `response.completed` must find it committed.
-            row = (event["sequence_number"], event["type"], data)
-            if event["type"] in TERMINAL_EVENTS:
-                self._held.append(row)
+            if type_ in TERMINAL_EVENTS:
+                self._held.append((seq, type_, data))
             else:
-                self.live.put_nowait(row)
+                self.live.put((seq, type_, data))
         if self.store is None:
-            return
-        self.pending.append((event["sequence_number"], event["type"], data, time.time()))
+            return False
+        self.pending.append((seq, type_, data, time.time()))
         now = time.monotonic()
-        if now - self._last_flush >= self.flush_interval and now >= self._retry_at:
-            try:
-                await self.flush()
-            except Exception as exc:  # the store is away: keep them, the run goes on
-                self.outage.failed(exc)
-                self._backoff = min(max(self._backoff * 2, 0.1), RETRY_MAX)
-                self._retry_at = time.monotonic() + self._backoff
-            else:
-                self.outage.ok()
-                self._backoff = 0.0
+        return now - self._last_flush >= self.flush_interval and now >= self._retry_at
+
+    async def drain(self) -> None:
+        """The write put() said is due; a store that is away keeps the events pending (the run
+        goes on) and is tried again after a backoff."""
+        try:
+            await self.flush()
+        except Exception as exc:
+            self.outage.failed(exc)
+            self._backoff = min(max(self._backoff * 2, 0.1), RETRY_MAX)
+            self._retry_at = time.monotonic() + self._backoff
+        else:
+            self.outage.ok()
+            self._backoff = 0.0
 
     async def flush(self) -> None:
         """Write what is pending (kept pending if it fails), in the driver's group commit: the
@@ -143,11 +150,11 @@ class Recorder:
     def feed(self) -> Feed:
         """The live events, for the one watcher of this run (events queued together come together)."""
         assert self.live is not None
-        return Feed(queued(self.live))
+        return self.live.feed()
 
     def close_live(self) -> None:
         """Call after the final state is committed: release the terminal event, end the stream."""
         if self.live is not None:
             for row in self._held:
-                self.live.put_nowait(row)
-            self.live.put_nowait(None)
+                self.live.put(row)
+            self.live.end()

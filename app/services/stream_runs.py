@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from responses_mock.services.endings import SERVER_ERROR, SHUTDOWN, STORE_WAIT, failed, failure_events
+from responses_mock.services.feed import Live
 from responses_mock.services.lifecycle import Lifecycle
 from responses_mock.services.recorder import Recorder
 from responses_mock.services.rows import append_turn
@@ -64,7 +65,7 @@ class StreamRuns:
         """The sink of a streamed run: its live events, and its log if it is stored. The driver
         builds the run's lifecycle with it, then hands both to start()."""
         return Recorder(self.store if response["store"] else None, response["id"], self.notifier,
-                        live=asyncio.Queue(), outage=self._events)
+                        live=Live(), outage=self._events)
 
     def start(self, lifecycle: Lifecycle, recorder: Recorder, tenant: str,
               conversation_id: str | None) -> AsyncIterator[LiveEvent]:

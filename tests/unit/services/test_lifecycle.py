@@ -4,13 +4,17 @@ evens out their size unless the request turns it off."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from responses_mock.backends.base import Message, ModelContext, TextDelta
-from responses_mock.services import catalog, tokens
+from responses_mock import ids
+from responses_mock.backends.base import Message, ModelContext, Refusal, TextDelta, ToolCall
+from responses_mock.services import catalog, lifecycle, tokens
 from responses_mock.services.lifecycle import Lifecycle, obfuscation
 from responses_mock.services.pacing import Pace
 from responses_mock.wire import objects
+from responses_mock.wire.stored import dumps
 
 TEXT = "Rain 🌧️ over 東京 tonight: naïve cafés close early, and the river rises."
 
@@ -82,3 +86,59 @@ async def test_deltas_carry_obfuscation_unless_the_request_turns_it_off():
     _, bare = await run(Says(TextDelta("Hello there, friend.")), watched=True,
                         stream_options={"include_obfuscation": False})
     assert not any("obfuscation" in e for e in bare)
+
+
+class TextCollector:
+    """A TextSink: each event as (sequence_number, type, JSON text); a drain asked for every third."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[int, str, str]] = []
+        self.drains = 0
+
+    async def __call__(self, event: dict) -> None:  # pragma: no cover - a TextSink is put to
+        raise AssertionError("a TextSink gets text")
+
+    def put(self, seq: int, type_: str, data: str) -> bool:
+        self.events.append((seq, type_, data))
+        return len(self.events) % 3 == 0
+
+    async def drain(self) -> None:
+        self.drains += 1
+
+
+ODD = 'Quotes " and \\ back, \n new line, \t tab, \x01 control, \u2028 separator, é, 東京, 🌧️, </script>'
+
+
+@pytest.mark.parametrize(("chunks", "request_"), [
+    ((TextDelta(TEXT),), {}),
+    ((TextDelta(ODD), TextDelta(" and more."), Refusal("No."), TextDelta("Yes.")), {}),
+    ((TextDelta(ODD),), {"stream_options": {"include_obfuscation": False}}),
+    ((TextDelta(TEXT),), {"include": ["message.output_text.logprobs"], "top_logprobs": 2}),
+    ((TextDelta("Calling."), ToolCall("get_weather", '{"city": "Paris"}'), TextDelta("Done.", 3)), {}),
+    ((TextDelta(TEXT),), {"max_output_tokens": 7}),
+])
+async def test_a_text_sink_gets_byte_for_byte_the_json_of_the_events_a_dict_sink_gets(monkeypatch, chunks, request_):
+    monkeypatch.setattr(ids, "new_id", lambda prefix, now=None: f"{prefix}_fixed")  # both runs make the same items
+    monkeypatch.setattr(lifecycle, "time", SimpleNamespace(time=lambda: 1764600000.0))
+    model = catalog.resolve("gpt-4.1")
+    params = {"model": "gpt-4.1", "input": "hi", **request_}
+
+    async def one(sink) -> dict:
+        response = objects.response(id="resp_x", created_at=0, params=params, model=model, status="in_progress",
+                                    background=False)
+        ctx = ModelContext(model=model.snapshot, reasoning=False, encoding=model.encoding, instructions=None,
+                           messages=(Message("user", "hi"),), items=(), request=params)
+        return await Lifecycle(response, ctx, Says(*chunks), input_tokens=9, output_limit=params.get("max_output_tokens", 1000),
+                               sink=sink, pace=Pace()).run()
+
+    wanted: list[tuple[int, str, str]] = []
+
+    async def dict_sink(event: dict) -> None:  # serialised at once: events reference the live response
+        wanted.append((event["sequence_number"], event["type"], dumps(event)))
+
+    as_dicts = await one(dict_sink)
+    text_sink = TextCollector()
+    as_text = await one(text_sink)
+    assert text_sink.events == wanted and len(wanted) > 10
+    assert as_text == as_dicts
+    assert text_sink.drains == len(wanted) // 3  # every drain the sink asked for, before the next event
