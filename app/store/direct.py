@@ -114,7 +114,7 @@ class _GroupCommit:
         async with self._lock:
             batch, self._pending = self._pending, []
             try:
-                await self._commit(_merged([s for statements, _ in batch for s in statements]))
+                await self._commit(_merged([s for statements, _ in batch for s in statements]), shared=len(batch) > 1)
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
@@ -130,8 +130,8 @@ class _GroupCommit:
             for _, done in batch:
                 _settle(done, None)
 
-    async def _commit(self, statements: list[tuple[str, Any]]) -> None:
-        """Run the statements in one transaction of the driver's."""
+    async def _commit(self, statements: list[tuple[str, Any]], shared: bool = False) -> None:
+        """Run the statements in one transaction of the driver's (`shared`: several callers')."""
         raise NotImplementedError
 
 
@@ -149,6 +149,8 @@ class SQLiteDirect(_GroupCommit):
         self._path = path
         self._pragmas = tuple(pragmas)
         self._reader: sqlite3.Connection | None = None
+        self._reads: sqlite3.Cursor | None = None  # the reader's
+        self._sql: dict[str, str] = {}  # `$n` SQL → the driver's
         self._writer: sqlite3.Connection | None = None
         self._checkpointer = wal.Checkpointer(path)
 
@@ -158,17 +160,29 @@ class SQLiteDirect(_GroupCommit):
             conn.execute(pragma)
         return conn
 
-    def _read(self, sql: str, args: tuple) -> sqlite3.Cursor:
-        if self._reader is None:
+    def _read(self, sql: str, args: tuple) -> list[tuple]:
+        if self._reads is None:
             self._reader = self._connect()
-        return self._reader.execute(driver_sql(sql, "sqlite"), args)
+            self._reads = self._reader.cursor()
+        # One cursor for every read: each runs to its end (fetchall), so none holds a snapshot open.
+        return self._reads.execute(self._sql.get(sql) or self._translated(sql), args).fetchall()
+
+    def _translated(self, sql: str) -> str:
+        if len(self._sql) >= 256:  # bounded: the statements are a few constants
+            self._sql.clear()
+        found = self._sql[sql] = driver_sql(sql, "sqlite")
+        return found
 
     async def all(self, sql: str, *args: Any) -> list[tuple]:
-        return self._read(sql, args).fetchall()
+        return self._read(sql, args)
 
-    async def _commit(self, statements: list[tuple[str, Any]]) -> None:
-        rows = sum(len(args) if isinstance(args, list) else 1 for _, args in statements)
-        if rows > _INLINE_ROWS:  # thousands of items (a 16,384-item input): not on the loop
+    async def _commit(self, statements: list[tuple[str, Any]], shared: bool = False) -> None:
+        rows = sum((len(args) if isinstance(args, list) else 1) * (sql.count("), (") + 1) for sql, args in statements)
+        # Thousands of items (a 16,384-item input) must not hold the loop; and a batch of several
+        # callers' transactions (load) commits in a thread too: sqlite3 lets go of the GIL while
+        # SQLite works, so the loop serves the next requests on the other core meanwhile. A lone
+        # transaction (no load) stays inline: a thread's hand-off would only add to its latency.
+        if rows > _INLINE_ROWS or shared:
             await asyncio.to_thread(self._commit_now, statements)
         else:
             self._commit_now(statements)
@@ -198,7 +212,7 @@ class SQLiteDirect(_GroupCommit):
             for conn in (self._reader, self._writer):
                 if conn is not None:
                     conn.close()
-            self._reader = self._writer = None
+            self._reader = self._writer = self._reads = None
 
 
 class PostgresDirect(_GroupCommit):
@@ -225,7 +239,7 @@ class PostgresDirect(_GroupCommit):
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]
 
-    async def _commit(self, statements: list[tuple[str, Any]]) -> None:
+    async def _commit(self, statements: list[tuple[str, Any]], shared: bool = False) -> None:
         async with (await self._get_pool()).acquire() as conn, conn.transaction():
             for sql, args in statements:
                 await (conn.executemany(sql, args) if isinstance(args, list) else conn.execute(sql, *args))

@@ -4,6 +4,7 @@ group commits that keep each transaction all-or-nothing, Postgres batches that k
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -91,3 +92,29 @@ def test_closing_waits_for_a_commit_in_a_thread(tmp_path, monkeypatch):
             await again.dispose()
 
     asyncio.run(scenario())
+
+
+def test_a_shared_batch_commits_in_a_thread_and_a_lone_one_inline(tmp_path, monkeypatch):
+    """Under load (several callers in one batch) SQLite works in a thread, the loop serves the
+    others meanwhile; a lone transaction commits inline (no hand-off added to its latency)."""
+    where: list[bool] = []
+    real = direct.SQLiteDirect._commit_now
+    monkeypatch.setattr(direct.SQLiteDirect, "_commit_now", lambda self, statements: (
+        where.append(threading.current_thread() is threading.main_thread()), real(self, statements))[1])
+
+    async def scenario():
+        handle = Store(f"sqlite+aiosqlite:///{tmp_path}/s.db")
+        await handle.migrate()
+
+        async def write(rid: str) -> None:
+            async with handle.direct.transaction() as tx:
+                await execute(tx, INSERT, row(rid))
+
+        try:
+            await write("resp_alone")
+            await asyncio.gather(*(write(f"resp_{i}") for i in range(10)))
+        finally:
+            await handle.dispose()
+
+    asyncio.run(scenario())
+    assert where == [True, False]
