@@ -52,7 +52,20 @@ def needles(text: str) -> frozenset[str]:
     if not text.isascii():
         return _ALL
     low = text.lower()
-    return frozenset(n for n in _NEEDLES if n in low)
+    if len(low) > _BY_WORD:
+        return frozenset(n for n in _NEEDLES if n in low)
+    # A prompt's: word by word, each word's needles remembered (a prompt's words are mostly words
+    # met before). No needle but "blog post" holds a space, so none spans two words.
+    found = _NONE
+    for word in low.split():
+        held = _HELD.get(word)
+        if held is None:
+            held = frozenset(n for n in _NEEDLES if n in word) or _NONE
+            if len(_HELD) < _HELD_CACHE:
+                _HELD[word] = held
+        if held:
+            found = found | held
+    return found | _BLOG_POST if "blog post" in low else found
 
 
 _DIGIT = re.compile(r"\d")
@@ -62,6 +75,10 @@ _ESSAY_WORDS = ("essay", "article", "report", "blog post")
 _LONG_WORDS = ("detailed", "depth", "comprehensive", "thorough", "long")
 _NEEDLES = ("word", "haiku", "paragraph", "sentence", "line", *_LIST_WORDS, *_BULLET_WORDS, *_ESSAY_WORDS, *_LONG_WORDS)
 _ALL = frozenset(_NEEDLES)
+_NONE, _BLOG_POST = frozenset(), frozenset(("blog post",))
+_BY_WORD = 256  # characters of ASCII text read for needles word by word
+_HELD: dict[str, frozenset[str]] = {}  # a word's needles (lower case)
+_HELD_CACHE = 65_536  # words remembered; past it their needles are found afresh
 # The forms that take no number from the text, made once (Form is frozen).
 _ONE, _THREE_LINES = Form("one_word", 1), Form("haiku", 3)
 _GREETED, _SHORT, _FREE = Form("greeting"), Form("short", 1), Form("free")

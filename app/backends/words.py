@@ -139,8 +139,11 @@ def topics(text: str, limit: int = 4, said: list[str] | None = None) -> list[str
     # character is a letter is no number.
     if said is None:
         said = short_tokens(text)
-    known = at = start = 0  # where said[:known] start is found as needed: said[known] is the first
-    for i, word in enumerate(said):  # place past said[known - 1] its text occurs (no letter between)
+    # Where a word starts (is_name asks of a capitalised one) is found when asked, word by word:
+    # said[j] starts where its text first occurs past the end of said[j - 1], as no letter or
+    # digit lies between two tokens. `known` words are placed; `at` is where the last one ends.
+    known = at = start = 0
+    for i, word in enumerate(said):
         low = word.lower()
         if low in STOP or not word[0].isalpha() or len(word) > 30 or (len(low) == 1 and not low.isdigit()):
             continue

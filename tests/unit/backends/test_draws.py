@@ -39,3 +39,23 @@ def test_empty_choices_fail_as_randoms_do():
         Draws(1).choice([])
     with pytest.raises(ValueError):
         Draws(1).randrange(0)
+
+
+def test_the_generator_is_made_at_the_first_draw():
+    draws = Draws(42)
+    assert draws._bits is None  # nothing drawn, nothing seeded
+    bits = draws.bits()
+    assert draws.bits() is bits
+    theirs = random.Random(42)
+    assert [bits(5) for _ in range(10)] == [theirs.getrandbits(5) for _ in range(10)]
+    assert draws.choice("abcdefg") == theirs.choice("abcdefg")  # bits() and the methods draw in step
+
+
+@pytest.mark.parametrize("k", [0, 1, 5, 6, 9, 10])
+def test_samples_of_every_size_are_randoms(k):
+    body = list(range(10))
+    for seed in range(50):
+        ours, theirs = Draws(seed), random.Random(seed)
+        assert ours.sample(body, k) == theirs.sample(body, k) and ours.below(1000) == theirs.randrange(1000)
+    with pytest.raises(ValueError):
+        Draws(1).sample(body, 11)

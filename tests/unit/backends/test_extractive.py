@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 from responses_mock.backends import extractive
@@ -128,3 +129,30 @@ def test_nothing_to_read_only_when_no_source_can_exist():
     assert not extractive.nothing_to_read(ctx("And the weather?", items=output))
     # where it says nothing is there, the reading indeed finds nothing
     assert extractive.read(ctx("Hello there, how are you today?")).ranked == ()
+
+
+def test_the_quick_sentence_end_test_finds_what_the_splitter_would():
+    rnd = random.Random(7)
+    chars = "ab .!?…\"'”’)] \n\t\u00a0x"
+    for _ in range(20_000):
+        text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 12)))
+        assert (extractive._ANY_END.search(text) is None) == (extractive._END.search(text) is None), repr(text)
+
+
+def test_nothing_to_read_looks_at_every_item_it_reads_once():
+    said = {"type": "message", "role": "user", "content": "What is it?"}
+    parts = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "What is it?"}]}
+    assert extractive.nothing_to_read(ctx("What is it?", items=(said,)))
+    assert extractive.nothing_to_read(ctx("What is it?", items=(parts,)))
+    assert extractive.nothing_to_read(ctx("What is it?", items=({"type": "reasoning"}, said)))
+    answer = {"type": "message", "role": "assistant", "content": "It is a cat."}
+    assert not extractive.nothing_to_read(ctx("What is it?", items=(said, answer)))  # after the question, too
+    assert not extractive.nothing_to_read(ctx("What is it?", items=(answer, said)))
+    shell = {"type": "shell_call_output", "call_id": "c", "output": []}
+    assert not extractive.nothing_to_read(ctx("What is it?", items=(said, shell)))
+    # The last user message older than the items read: those read hold no source, its text decides.
+    old = (said,) + ({"type": "reasoning"},) * extractive.MAX_ITEMS
+    assert extractive.nothing_to_read(ctx("What is it?", items=old))
+    assert not extractive.nothing_to_read(ctx("It is. What is it?", items=(
+        {"type": "message", "role": "user", "content": "It is. What is it?"},) + old[1:]))
+    assert extractive.nothing_to_read(ctx("What is it?", items=()))  # no items: the messages' text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from responses_mock.backends import forms
+from responses_mock.backends import forms, words
 
 
 @pytest.mark.parametrize("prompt, kind, n", [
@@ -43,3 +45,45 @@ def test_the_ascii_shortcut_reads_as_the_patterns_do():
     assert forms.read("Write 3words about it").kind == "words"  # a form word inside a longer token
     assert forms.read("Give an in-depth answer").kind == "essay"
     assert forms.read("Hello there, how are you today?").kind == "free"
+
+
+_PIECES = ["Hello", "hi", "Hey", "good morning", "there", "everyone", "What", "what's", "how many", "Is", "isn't",
+           "capital of", "France", "3", "12", "+", "*", "x", "divided by", "-", "words", "word", "3words", "keywords",
+           "sentences", "sentence", "paragraphs", "lines", "list", "List 5", "fruits", "top", "stop", "bullet points",
+           "tips", "steps", "essay", "blog post", "blog  post", "BLOG POST", "detailed", "in-depth", "how long",
+           "at least 10", "haiku", "in one word", "one-word answer", "a few", "Explain", "TCP", "ſentences", "K",
+           "é", "?", "!", ".", ",", "  ", "\n", "\t"]
+
+
+_ASKED = ["What is 2+2?", "what is 12 * 7", "3 minus 10", "17 divided by 4", "5/0", "What is the capital of France?",
+          "How many legs does a spider have?", "Is water wet?", "isn't it?", "  who is he?", "\twhat now?",
+          "What's up?", "Whatever?", "How old is Rome, really, in years, or in centuries, or in ages, or what?",
+          "Hi!", "hello there", "Good morning everyone!", "good  morning", "hey again...", "Hiya", "Hello there, how?",
+          "hi hi hi", "¿What?", "Ķ", "1", "x 2", "a1 + b2", "Hello 2 you", "", " ", "?"]
+
+
+def _prompts(n: int):
+    yield from _ASKED
+    rnd = random.Random(5)
+    for _ in range(n):
+        yield " ".join(rnd.choice(_PIECES) for _ in range(rnd.randint(0, 9)))
+
+
+def test_needles_are_the_form_words_the_text_holds():
+    for text in _prompts(4_000):
+        low = text.lower()
+        expected = forms._ALL if not text.isascii() else frozenset(n for n in forms._NEEDLES if n in low)
+        assert forms.needles(text) == expected, text
+    assert forms.needles("a blog post") == {"blog post"} and forms.needles("a blog  post") == set()
+
+
+def test_the_shortcuts_read_as_all_the_patterns_do():
+    """needles() and a text's words only rule patterns out: the forms are those all the patterns
+    find (forms._ALL: every pattern runs), for ASCII prompts and others."""
+    for text in _prompts(4_000):
+        everything = forms.read(text, forms._ALL)
+        present = forms.needles(text)
+        assert forms.read(text) == everything, text
+        said = words.tokens(text) if not present else None
+        assert forms.read(text, present, said) == everything, text
+        assert forms.without_form(text, present) == forms.without_form(text, forms._ALL), text

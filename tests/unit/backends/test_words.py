@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from responses_mock.backends import words
 
 
@@ -25,3 +27,46 @@ def test_topics_keep_acronyms_and_names_and_read_short_words():
     assert words.topics("Describe Paris in one word") == ["Paris"]
     assert words.topics("Tell me about glaciers and Glaciers") == ["glaciers"]
     assert words.topics("the and of") == []
+
+
+def _topics_by_the_regex(text: str, limit: int = 4) -> list[str]:
+    """topics() as it was first written: TOKEN's matches, is_content, stem and is_name called."""
+    seen, stems, shouting = [], set(), text.isupper()
+    for m in words.TOKEN.finditer(text):
+        word = m.group().strip("'’-")
+        if not words.is_content(word) or word.isdigit() or not word[:1].isalpha() or len(word) > 30:
+            continue
+        s = words.stem(word)
+        if s in stems:
+            continue
+        stems.add(s)
+        seen.append(word if words.is_name(word, text, m.start(), shouting) else word.lower())
+        if len(seen) == limit:
+            break
+    return seen
+
+
+_PIECES = ["Hello", "there", "TCP", "Paris", "paris", "the", "and", "a", "I", "3", "42x", "x42", "don't", "O'Reilly",
+           "self-driving", "__init__", "e.g.", "a/b", "(Note)", "\"Quoted\"", "Straße", "café", "日本", "İstanbul",
+           "K", "ſo", "’tis", "x" * 45, "Y" * 41 + "-z", ".", ",", "!", "?", ":", ";", "-", "'", "_", "…", " ", "  ",
+           "\n", "\t", "\x1c", "ALL CAPS", "Mr.", "U.S.A."]
+
+
+def _texts(n: int, seed: int = 1):
+    rnd = random.Random(seed)
+    for _ in range(n):
+        yield "".join(rnd.choice(_PIECES) + rnd.choice(["", " ", " ", "\n"]) for _ in range(rnd.randint(0, 14)))
+
+
+def test_short_tokens_are_the_regexs_tokens():
+    for text in _texts(5_000):
+        assert words.short_tokens(text) == words.tokens(text), text
+
+
+def test_topics_read_by_str_methods_are_the_regexs():
+    for text in _texts(5_000, seed=2):
+        expected = _topics_by_the_regex(text)
+        assert words.topics(text) == expected, text
+        assert words.topics(text, said=words.short_tokens(text)) == expected, text
+    long = "Please read this and tell me about Paris. " * 10 + "And TCP?"
+    assert len(long) > words.SHORT and words.topics(long) == _topics_by_the_regex(long) == ["read", "Paris", "TCP"]
