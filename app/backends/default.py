@@ -183,28 +183,8 @@ class _Writer:
         return a + t + b + (self.topics[o if o < r else o + 1] if self._n > 1 else "its context") + c
 
     def fill_any(self, group: list[_Template]) -> str:
-        """fill(rng.choice(group)), in one frame."""
-        bits = self._bits or self._start()
-        n = len(group)
-        k = n.bit_length()
-        r = bits(k)
-        while r >= n:
-            r = bits(k)
-        a, capitalised, b, paired, c = group[r]
-        n, k = self._n, self._k
-        r = bits(k)
-        while r >= n:
-            r = bits(k)
-        n, k = self._others, self._others_k
-        o = bits(k)
-        while o >= n:
-            o = bits(k)
-        t = self.topics[r]
-        if capitalised:
-            t = t[:1].upper() + t[1:]
-        if not paired:
-            return a + t + b
-        return a + t + b + (self.topics[o if o < r else o + 1] if self._n > 1 else "its context") + c
+        """fill(rng.choice(group)): the same draws, from the same generator."""
+        return self.fill(group[self.rng.below(len(group))])
 
     def sentences(self, n: int) -> list[str]:
         """n sentences: an opener, a body without repeats while they last, a closer."""
