@@ -125,7 +125,7 @@ class RequestContextMiddleware:
                 await self._guarded(scope, receive, send)
             return
         known = self._headers(scope["headers"])
-        if not self._policy(scope).allows(known.host):
+        if not (self.hosts or self._policy(scope)).allows(known.host):
             await _refuse_host(known.host, scope, receive, send)
             return
         services = api.services(scope)  # built in the lifespan, before the first request

@@ -56,16 +56,25 @@ def needles(text: str) -> frozenset[str]:
         return frozenset(n for n in _NEEDLES if n in low)
     # A prompt's: word by word, each word's needles remembered (a prompt's words are mostly words
     # met before). No needle but "blog post" holds a space, so none spans two words.
+    said = low.split()
     found = _NONE
-    for word in low.split():
+    for word in said:
         held = _HELD.get(word)
         if held is None:
-            held = frozenset(n for n in _NEEDLES if n in word) or _NONE
-            if len(_HELD) < _HELD_CACHE:
-                _HELD[word] = held
+            return _learn(low, said)
         if held:
             found = found | held
     return found | _BLOG_POST if "blog post" in low else found
+
+
+def _learn(low: str, said: list[str]) -> frozenset[str]:
+    """needles() of a text with a word not met before: of the whole text, as for a long one; then
+    of its words, remembered (a word's are among the text's: few, mostly none to look for)."""
+    found = frozenset(n for n in _NEEDLES if n in low)
+    for word in said:
+        if word not in _HELD and len(_HELD) < _HELD_CACHE:
+            _HELD[word] = frozenset(n for n in found if n in word) or _NONE
+    return found
 
 
 _DIGIT = re.compile(r"\d")

@@ -335,8 +335,8 @@ class JournalService:
                 await self._append(batch)  # takes out of `batch` what it stores (or drops)
                 self._written += size
                 if self._written >= max(self.keep // 10, 100):
-                    async with self.store.begin() as conn:
-                        await journal_store.trim(conn, self.keep)
+                    async with self.store.direct.transaction() as tx:  # a commit of its own, after the rows'
+                        await journal_store.trim(tx, self.keep)
                     self._written = 0
             except Exception:
                 self._pending[:0] = batch  # what is left of it

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
@@ -46,12 +46,17 @@ async def execute(conn, sql: str, args: Sequence[Any] | list[Sequence[Any]]) -> 
     await conn.exec_driver_sql(driver_sql(sql, conn.dialect.name), args)
 
 
-async def rows(source, sql: str, *args: Any) -> list[tuple]:
+def rows(source, sql: str, *args: Any) -> Awaitable[list[tuple]]:
     """The rows of `$n`-style SQL, read from a `Direct` (outside any transaction) or within a
-    SQLAlchemy connection's transaction."""
+    SQLAlchemy connection's transaction. Not a coroutine itself: a `Direct`'s read is awaited
+    directly, one frame less on every hot read."""
     if isinstance(source, (SQLiteDirect, PostgresDirect)):
-        return await source.all(sql, *args)
-    return [tuple(r) for r in await source.exec_driver_sql(driver_sql(sql, source.dialect.name), args)]
+        return source.all(sql, *args)
+    return _connection_rows(source, sql, args)
+
+
+async def _connection_rows(conn, sql: str, args: tuple) -> list[tuple]:
+    return [tuple(r) for r in await conn.exec_driver_sql(driver_sql(sql, conn.dialect.name), args)]
 
 
 class _Dialect:

@@ -88,8 +88,10 @@ async def clear(conn: AsyncConnection, tenant: str | None) -> int:
     return (await conn.execute(query)).rowcount
 
 
-async def trim(conn: AsyncConnection, keep: int) -> None:
-    """Drop the oldest entries beyond the newest `keep`."""
-    newest = (await conn.execute(select(func.max(t.c.seq)))).scalar()
-    if newest is not None and newest > keep:
-        await conn.execute(delete(t).where(t.c.seq <= newest - keep))
+_TRIM = "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - $1"
+
+
+async def trim(conn, keep: int) -> None:
+    """Drop the oldest entries beyond the newest `keep`: driver SQL, on a direct transaction (the
+    writer's connection, whose cache holds the journal's pages) or a connection."""
+    await direct.execute(conn, _TRIM, (keep,))

@@ -87,3 +87,11 @@ def test_the_shortcuts_read_as_all_the_patterns_do():
         said = words.tokens(text) if not present else None
         assert forms.read(text, present, said) == everything, text
         assert forms.without_form(text, present) == forms.without_form(text, forms._ALL), text
+
+
+def test_needles_are_the_same_whether_a_texts_words_were_met_before_or_not():
+    forms._HELD.clear()
+    for text in ["Write a blog post", "write a blog about lists", "Listen, list 3 words", "nothing here"] * 2:
+        low = text.lower()
+        assert forms.needles(text) == frozenset(n for n in forms._NEEDLES if n in low), text
+    assert forms._HELD["listen,"] == {"list"} and forms._HELD["here"] == set()

@@ -41,3 +41,28 @@ def test_a_batch_of_any_size_reads_back_whole_and_in_order(make_server, engine_n
             await handle.dispose()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])
+def test_trim_keeps_the_newest_entries(make_server, engine_name):
+    url = make_server.fresh_url(engine_name)
+
+    async def scenario():
+        handle = Store(url)
+        await handle.migrate()
+        try:
+            async with handle.direct.transaction() as tx:
+                await journal_store.trim(tx, 3)  # an empty journal: nothing to do
+            async with handle.direct.transaction() as tx:
+                await journal_store.append(tx, [entry(i) for i in range(10)])
+            for _ in range(2):  # again: nothing more goes
+                async with handle.direct.transaction() as tx:
+                    await journal_store.trim(tx, 3)
+                async with handle.connect() as conn:
+                    rows = await journal_store.read(conn, tenant=None, method=None, path=None, status=None,
+                                                    fixture_id=None, after=None, limit=100, descending=False)
+                assert [r[1] for r in rows] == ["req_0007", "req_0008", "req_0009"]
+        finally:
+            await handle.dispose()
+
+    asyncio.run(scenario())
