@@ -2,6 +2,9 @@
 reported as a ratio of them:
 
 - create / retrieve: parse the JSON body, return a Response-sized JSON body;
+- create / retrieve, stored: the same through SQLAlchemy 2 (async, aiosqlite) the plain way — one
+  transaction a create inserting the body, one select a retrieve, WAL and synchronous=NORMAL as
+  this server's SQLite — what a stored write costs on this stack before any of this server's work;
 - the stream: a bare sse-starlette EventSourceResponse sending a recorded 65-event stream (~20 KB,
   bench/sample_stream.jsonl) one send per event — what a plain SSE endpoint on this stack costs —
   and the same events in one send (the stack's floor for a whole stream).
@@ -11,9 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import secrets
+import tempfile
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from sqlalchemy import Column, MetaData, String, Table, Text, event, insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
 from sse_starlette.sse import EventSourceResponse
 from starlette.responses import Response
 
@@ -21,7 +30,28 @@ BODY = (Path(__file__).parent / "sample_response.json").read_bytes()
 # (type, json) of each event of a 65-event stream of this server, as recorded.
 EVENTS = [tuple(json.loads(line)) for line in (Path(__file__).parent / "sample_stream.jsonl").read_text().splitlines()]
 
-app = FastAPI()
+SAMPLE_ID = json.loads(BODY)["id"].encode()
+rows = Table("responses", MetaData(), Column("id", String, primary_key=True), Column("body", Text, nullable=False))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    folder = tempfile.mkdtemp(prefix="bench-baseline-")
+    engine = create_async_engine(os.environ.get("BENCH_BASELINE_DB", f"sqlite+aiosqlite:///{folder}/baseline.db"))
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi, _record):
+        for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"):
+            dbapi.cursor().execute(pragma)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(rows.metadata.create_all)
+    app.state.engine = engine
+    yield
+    await engine.dispose()
+
+
+app = FastAPI(lifespan=lifespan)
 
 
 @app.get("/health")
@@ -38,6 +68,25 @@ async def create(request: Request) -> Response:
 @app.get("/v1/responses/{response_id}")
 async def retrieve(response_id: str) -> Response:
     return Response(BODY, media_type="application/json")
+
+
+@app.post("/v1/stored/responses")
+async def create_stored(request: Request) -> Response:
+    json.loads(await request.body())
+    rid = b"resp_" + secrets.token_hex(24).encode()
+    body = BODY.replace(SAMPLE_ID, rid, 1)
+    async with request.app.state.engine.begin() as conn:
+        await conn.execute(insert(rows).values(id=rid.decode(), body=body.decode()))
+    return Response(body, media_type="application/json")
+
+
+@app.get("/v1/stored/responses/{response_id}")
+async def retrieve_stored(request: Request, response_id: str) -> Response:
+    async with request.app.state.engine.connect() as conn:
+        body = (await conn.execute(select(rows.c.body).where(rows.c.id == response_id))).scalar()
+    if body is None:
+        raise HTTPException(404)
+    return Response(body.encode(), media_type="application/json")
 
 
 @app.get("/v1/idle-stream")

@@ -23,13 +23,22 @@ STREAM = json.dumps({"model": "gpt-4.1", "input": "Hello there, how are you toda
 FAST = {"x-mock-queue-delay": "0", "x-mock-time-to-first-token": "0", "x-mock-tokens-per-second": "0"}
 
 
+def _created(server, path: str) -> str:
+    return httpx.post(server.url + path, content=CREATE, headers={**AUTH, "content-type": "application/json"}).json()["id"]
+
+
 def measures(server, bare: bool) -> dict[str, tuple]:
-    rid = "x" if bare else httpx.post(server.url + "/v1/responses", content=CREATE, headers={
-        **AUTH, "content-type": "application/json"}).json()["id"]
-    return {"create": ("POST", "/v1/responses", CREATE, {}),
-            "retrieve": ("GET", f"/v1/responses/{rid}", b"", {}),
-            "stream": ("POST", "/v1/stream/per-event" if bare else "/v1/responses", STREAM, FAST),
-            "stream c=1": ("POST", "/v1/stream/per-event" if bare else "/v1/responses", STREAM, FAST)}
+    """What is measured of each; the bare side's stored routes (SQLAlchemy, one transaction a
+    create) stand beside ours as the stack's own price of a stored write."""
+    rid = "x" if bare else _created(server, "/v1/responses")
+    out = {"create": ("POST", "/v1/responses", CREATE, {}),
+           "retrieve": ("GET", f"/v1/responses/{rid}", b"", {}),
+           "stream": ("POST", "/v1/stream/per-event" if bare else "/v1/responses", STREAM, FAST),
+           "stream c=1": ("POST", "/v1/stream/per-event" if bare else "/v1/responses", STREAM, FAST)}
+    if bare:
+        out["stored create"] = ("POST", "/v1/stored/responses", CREATE, {})
+        out["stored retrieve"] = ("GET", f"/v1/stored/responses/{_created(server, '/v1/stored/responses')}", b"", {})
+    return out
 
 
 def main() -> None:
@@ -51,7 +60,7 @@ def main() -> None:
                         r = wrk.load(server.url, path, method=method, body=body, headers={**AUTH, **headers},
                                      connections=c, duration=args.duration)
                         value = r.p50_ms if c == 1 else r.rps
-                        print(f"{who:5} {name:11} {value:9.2f} {'ms p50' if c == 1 else 'req/s'}  errors {r.errors}",
+                        print(f"{who:5} {name:15} {value:9.2f} {'ms p50' if c == 1 else 'req/s'}  errors {r.errors}",
                               flush=True)
                         key = (who, name)
                         best[key] = (min if c == 1 else max)(best.get(key, value), value)
@@ -60,6 +69,8 @@ def main() -> None:
     for name in ("create", "retrieve", "stream"):
         if ("ours", name) in best:
             print(f"{name:9} ours ÷ bare {best['ours', name] / best['bare', name]:.2f}×")
+        if ("ours", name) in best and ("bare", f"stored {name}") in best:
+            print(f"{name:9} ours ÷ bare stored (SQLAlchemy) {best['ours', name] / best['bare', f'stored {name}']:.2f}×")
     if ("ours", "stream c=1") in best:
         print(f"stream alone: ours {best['ours', 'stream c=1']:.2f} ms, bare {best['bare', 'stream c=1']:.2f} ms")
 

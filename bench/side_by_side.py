@@ -1,7 +1,8 @@
 """The servers side by side in one run (issue 24's table): wrk, one thread, 32 connections (and 1,
 for a request alone), each server in turn, every round.
 
-- the baseline: FastAPI routes with no store, and a bare sse-starlette stream endpoint sending a
+- the baseline: FastAPI routes with no store, the same routes storing through SQLAlchemy the plain
+  way (one transaction a create: the stack's own price of a stored write), and a bare sse-starlette stream endpoint sending a
   65-event stream (~20 KB) one send per event, and the same events in one send;
 - the peers, where installed: aimock (npm) and llmock (PyPI), each answering in memory;
 - this server on SQLite (one process), on Postgres with one worker, and with two workers (the
@@ -61,6 +62,8 @@ def _ours(kind: str, workers: int = 1) -> Callable[[Path], Proc]:
 def targets(stores: list[str], peers: bool) -> list[Target]:
     out = [Target("bare FastAPI / sse-starlette per event", lambda tmp: servers.start_baseline(),
                   retrieve=True, stream="/v1/stream/per-event"),
+           Target("bare FastAPI + SQLAlchemy, stored", lambda tmp: servers.start_baseline(),
+                  create="/v1/stored/responses", retrieve=True, stream=None, measures=("create", "retrieve")),
            Target("bare sse-starlette, one send", lambda tmp: servers.start_baseline(), create=None,
                   stream="/v1/stream/one-send", measures=("stream",))]
     if peers:
@@ -79,10 +82,10 @@ def targets(stores: list[str], peers: bool) -> list[Target]:
 
 
 def _retrieve_path(server: Proc, target: Target) -> str:
-    if target.name.startswith("bare"):
+    if target.name.startswith("bare FastAPI /"):
         return "/v1/responses/resp_x"
-    created = httpx.post(server.url + "/v1/responses", content=CREATE, headers={**AUTH, "Content-Type": "application/json"})
-    return f"/v1/responses/{created.json()['id']}"
+    created = httpx.post(server.url + target.create, content=CREATE, headers={**AUTH, "Content-Type": "application/json"})
+    return f"{target.create}/{created.json()['id']}"
 
 
 def _count_events(server: Proc, target: Target) -> None:
@@ -158,7 +161,8 @@ def _best(values: list[float]) -> float | None:
 
 def table(all_targets: list[Target]) -> str:
     measured = [t for t in all_targets if t.results]
-    bare = next((t for t in measured if t.name.startswith("bare FastAPI")), None)
+    bare = next((t for t in measured if t.name.startswith("bare FastAPI /")), None)
+    stored = next((t for t in measured if t.name.startswith("bare FastAPI + SQLAlchemy")), None)
     floor = next((t for t in measured if t.name.startswith("bare sse-starlette, one")), None)
     ours = next((t for t in measured if t.name == "this server, SQLite"), None)
     rows = [
@@ -183,6 +187,8 @@ def table(all_targets: list[Target]) -> str:
             continue
         parts = []
         for key, base, what in (("create@32", bare, "create ÷ bare route"), ("retrieve@32", bare, "retrieve ÷ bare route"),
+                                ("create@32", stored, "create ÷ bare stored route"),
+                                ("retrieve@32", stored, "retrieve ÷ bare stored route"),
                                 ("stream@32", bare, "stream ÷ bare sse-starlette per event"),
                                 ("stream@32", floor, "stream ÷ the one-send floor")):
             mine, theirs = _best(_rps(t, key)), base and _best(_rps(base, key))
