@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -169,13 +170,25 @@ def _entry(note: RequestNote, method: str, path: str, query: str, headers: str, 
     }
 
 
-# An HTTP request as the middleware left it (`JournalService.record_request`): the bytes as
-# received and sent, made into its entry (decoded, redacted) only when the writer takes it,
-# before it is stored or read. Fields by position; the last one is its size in the backlog.
-_AT, _SIZE = 7, 10
+class Received(NamedTuple):
+    """An HTTP request as the middleware left it (`JournalService.record_request`): the bytes as
+    received and sent, made into its entry (decoded, redacted) only when the writer takes it,
+    before it is stored or read. A tuple: every request makes one."""
+
+    note: RequestNote
+    method: str
+    path: str
+    query: bytes
+    headers: str  # as `journal_headers` made them
+    body: list[bytes]  # its first bytes, as chunks
+    status: int
+    at: float
+    seconds: float
+    reply: list[bytes]
+    size: int  # in the backlog
 
 
-def _made(raw: tuple) -> dict:
+def _made(raw: Received) -> dict:
     """What `_entry` makes of it (tests/unit/services/test_journal.py holds them equal), with the
     steps an empty part needs skipped: every request's entry is made here."""
     note, method, path, query, headers, body, status, at, seconds, reply, _ = raw
@@ -200,15 +213,15 @@ def _model(body: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _size(entry: dict | tuple) -> int:
-    if type(entry) is tuple:
-        return entry[_SIZE]
+def _size(entry: dict | Received) -> int:
+    if type(entry) is Received:
+        return entry.size
     return (len(entry.get("body") or "") + len(entry.get("reply") or "") + len(entry.get("headers") or "")
             + len(entry.get("path") or "") + 256)
 
 
-def _at(entry: dict | tuple, missing: float) -> float:
-    return entry[_AT] if type(entry) is tuple else entry.get("at", missing)
+def _at(entry: dict | Received, missing: float) -> float:
+    return entry.at if type(entry) is Received else entry.get("at", missing)
 
 
 class JournalService:
@@ -220,7 +233,7 @@ class JournalService:
         self.interval = interval
         self.on_drop = on_drop  # counts dropped entries (/metrics)
         self.dropped = 0
-        self._pending: list[dict] = []
+        self._pending: list[dict | Received] = []
         self._bytes = 0
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
@@ -245,15 +258,15 @@ class JournalService:
         its body and of the reply as chunks. What `entry` would make of it, made at the flush."""
         if self.enabled:  # what _add does, inline: every request comes here
             size = body_size + reply_size + len(headers) + len(path) + 256
-            self._pending.append((note, method, path, query, headers, body, status, time.time(),
-                                  time.perf_counter() - started, reply, size))
+            self._pending.append(Received(note, method, path, query, headers, body, status, time.time(),
+                                          time.perf_counter() - started, reply, size))
             self._bytes += size
             if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
                 self._drop_oldest()
             if self._followers:
                 self._tick.set()
 
-    def _add(self, entry: dict | tuple, size: int) -> None:
+    def _add(self, entry: dict | Received, size: int) -> None:
         self._pending.append(entry)
         self._bytes += size
         if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
@@ -329,7 +342,7 @@ class JournalService:
             batch, self._pending = self._pending, []
             if not batch:
                 return 0
-            batch = [_made(e) if type(e) is tuple else e for e in batch]  # redacted here, before it is stored
+            batch = [_made(e) if type(e) is Received else e for e in batch]  # redacted here, before it is stored
             size = len(batch)
             try:
                 await self._append(batch)  # takes out of `batch` what it stores (or drops)
