@@ -14,8 +14,8 @@ from responses_mock.errors import NotFound
 from responses_mock.services import attachments, context, files, prepare
 from responses_mock.services.fixtures import FixturesService
 from responses_mock.store import files as file_store
-from responses_mock.store.handle import Store
 from responses_mock.wire import requests
+from tests.stores import migrated
 
 
 def message(*parts: dict) -> dict:
@@ -28,9 +28,7 @@ def test_read_documents(make_server):
               "file_data": "data:text/plain;base64," + base64.b64encode(b"inline text").decode()}
 
     async def scenario():
-        store = Store(url)
-        await store.migrate()
-        try:
+        async with migrated(url) as store:
             row = file_store.FileRow(id="file-1", created_at=1, expires_at=None, filename="kept.txt", purpose="user_data",
                                      mime_type="text/plain", bytes=4, text="kept", pages=None)
             async with store.begin() as conn:
@@ -49,8 +47,6 @@ def test_read_documents(make_server):
             docs = prepare.documents_of(ctx)
             assert [(d.file_id, d.filename, d.text) for d in docs] == [
                 (None, "a.txt", "inline text"), ("file-1", "kept.txt", "kept")]
-        finally:
-            await store.dispose()
 
     asyncio.run(scenario())
 
@@ -60,9 +56,7 @@ def test_a_background_run_reads_its_files_again(make_server):
     url = make_server.fresh_url("sqlite")
 
     async def scenario():
-        store = Store(url)
-        await store.migrate()
-        try:
+        async with migrated(url) as store:
             row = file_store.FileRow(id="file-9", created_at=1, expires_at=None, filename="n.txt", purpose="user_data",
                                      mime_type="text/plain", bytes=9, text="the notes", pages=None)
             async with store.begin() as conn:
@@ -75,7 +69,5 @@ def test_a_background_run_reads_its_files_again(make_server):
             assert again.view.documents == ()
             reread = await prepare.reread(store, again)
             assert [(d.file_id, d.text) for d in reread.view.documents] == [("file-9", "the notes")]
-        finally:
-            await store.dispose()
 
     asyncio.run(scenario())

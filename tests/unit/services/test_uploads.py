@@ -13,7 +13,7 @@ from responses_mock.errors import InvalidRequest
 from responses_mock.services.files import FilesService
 from responses_mock.services.uploads import UploadsService
 from responses_mock.store import files as file_store
-from responses_mock.store.handle import Store
+from tests.stores import migrated
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])
@@ -21,9 +21,7 @@ def test_racing_completes_and_cancels_have_one_winner(make_server, engine_name):
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        store = Store(url)
-        await store.migrate()
-        try:
+        async with migrated(url) as store:
             uploads = UploadsService(store, FilesService(store, Settings()))
             for rivals in (("complete", "complete"), ("complete", "cancel"), ("cancel", "complete")):
                 up = await uploads.create("t", {"bytes": 3, "filename": "a.txt", "mime_type": "text/plain",
@@ -45,7 +43,5 @@ def test_racing_completes_and_cancels_have_one_winner(make_server, engine_name):
                     made = await file_store.get_files(conn, "t", [row.file_id] if row.file_id else [], 0)
                 assert row.status == won[0]["status"]
                 assert len(made) == (1 if row.status == "completed" else 0)  # one file, never two
-        finally:
-            await store.dispose()
 
     asyncio.run(scenario())

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from responses_mock.store import journal as journal_store
-from responses_mock.store.handle import Store
+from tests.stores import migrated
 
 
 def entry(i: int) -> dict:
@@ -23,9 +23,7 @@ def test_a_batch_of_any_size_reads_back_whole_and_in_order(make_server, engine_n
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        handle = Store(url)
-        await handle.migrate()
-        try:
+        async with migrated(url) as handle:
             written = []
             for size in (1, 3, 63, 64, 65, 200):  # under, at and past a statement's 64 rows
                 batch = [entry(len(written) + i) for i in range(size)]
@@ -37,8 +35,6 @@ def test_a_batch_of_any_size_reads_back_whole_and_in_order(make_server, engine_n
                                                 fixture_id=None, after=None, limit=1000, descending=False)
             assert [r[1:] for r in rows] == [tuple(e[f] for f in journal_store._FIELDS) for e in written]
             assert [r[0] for r in rows] == sorted(r[0] for r in rows)
-        finally:
-            await handle.dispose()
 
     asyncio.run(scenario())
 
@@ -48,9 +44,7 @@ def test_trim_keeps_the_newest_entries(make_server, engine_name):
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        handle = Store(url)
-        await handle.migrate()
-        try:
+        async with migrated(url) as handle:
             async with handle.direct.transaction() as tx:
                 await journal_store.trim(tx, 3)  # an empty journal: nothing to do
             async with handle.direct.transaction() as tx:
@@ -62,7 +56,5 @@ def test_trim_keeps_the_newest_entries(make_server, engine_name):
                     rows = await journal_store.read(conn, tenant=None, method=None, path=None, status=None,
                                                     fixture_id=None, after=None, limit=100, descending=False)
                 assert [r[1] for r in rows] == ["req_0007", "req_0008", "req_0009"]
-        finally:
-            await handle.dispose()
 
     asyncio.run(scenario())

@@ -11,7 +11,7 @@ import pytest
 
 from responses_mock.store import files as file_store
 from responses_mock.store import search
-from responses_mock.store.handle import Store
+from tests.stores import migrated
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgres"])
@@ -19,9 +19,7 @@ def test_the_engine_ranks_matching_chunks(make_server, engine_name):
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        store = Store(url)
-        await store.migrate()
-        try:
+        async with migrated(url) as store:
             async with store.begin() as conn:
                 await search.add_chunks(conn, "vs_a", "file-1", ["The cat sat on the mat.",
                                                                  "Dogs are running in the park with other dogs."])
@@ -42,8 +40,6 @@ def test_the_engine_ranks_matching_chunks(make_server, engine_name):
                 await search.remove_chunks(conn, "vs_a", "file-1")
             async with store.connect() as conn:
                 assert [h.file_id for h in await search.search(conn, ["vs_a"], ["dogs"], 10)] == ["file-2"]
-        finally:
-            await store.dispose()
 
     asyncio.run(scenario())
 
@@ -54,15 +50,11 @@ def test_bytes_in_pieces_come_back_whole(make_server, engine_name):
     data = bytes(range(256)) * ((2 * file_store.PIECE + 1000) // 256)
 
     async def scenario():
-        store = Store(url)
-        await store.migrate()
-        try:
+        async with migrated(url) as store:
             async with store.begin() as conn:
                 assert await file_store.write_blob(conn, "file-x", data) == 3
             pieces = [p async for p in file_store.blob_pieces(store.connect, "file-x")]
             assert [len(p) for p in pieces] == [file_store.PIECE, file_store.PIECE, len(data) - 2 * file_store.PIECE]
             assert b"".join(pieces) == data
-        finally:
-            await store.dispose()
 
     asyncio.run(scenario())
