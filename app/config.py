@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     header_timeout: float = Field(
         10.0, gt=0, description="Seconds a connection may take to send a request's headers (from connecting, or "
         "from the next request's first byte) before it is closed.")
+    body_timeout: float = Field(
+        60.0, gt=0, description="Seconds a request's body may go without a byte (from its headers' end, or from "
+        "its last byte) before it is answered 408 and its connection closed.")
     keep_alive_timeout: float = Field(5.0, gt=0, description="Seconds an idle keep-alive connection stays open.")
     max_connections: int | None = Field(
         None, ge=1, description="Open connections at most; at the cap the longest-idle one is closed for a new "

@@ -1,6 +1,7 @@
 """uvicorn's HTTP protocol with what it lacks against idle and slow clients: a deadline and a size
-bound for a request's headers, and a cap on open connections that closes the longest-idle one
-for a newcomer (or refuses the newcomer when none is idle), so descriptors never run out."""
+bound for a request's headers, an idle deadline for its body, and a cap on open connections that
+closes the longest-idle one for a newcomer (or refuses the newcomer when none is idle), so
+descriptors never run out."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import time
 import weakref
 from dataclasses import dataclass
 
+import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from responses_mock.config import Settings
+from responses_mock.errors import APIError
 
 try:
     import resource
@@ -33,6 +36,17 @@ DESCRIPTOR_HEADROOM = 128
 class Limits:
     header_timeout: float
     max_connections: int
+    body_timeout: float = 60.0
+
+
+def _timed_out(seconds: float) -> bytes:
+    """The 408 a body that stopped arriving gets: the error envelope, and the connection closes
+    (what is still on its way belongs to no request)."""
+    err = APIError(f"The request body was not received in time: no byte of it arrived for {seconds:g} second{'' if seconds == 1 else 's'}.",
+                   status=408, code="request_timeout")
+    body = orjson.dumps(err.body())
+    return (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (len(body), body))
 
 
 def default_max_connections() -> int:
@@ -58,7 +72,8 @@ def limits_for(config) -> Limits:
         if not isinstance(settings, Settings):
             settings = Settings()
         found = _limits[config] = Limits(settings.header_timeout,
-                                         settings.max_connections or default_max_connections())
+                                         settings.max_connections or default_max_connections(),
+                                         settings.body_timeout)
     return found
 
 
@@ -76,6 +91,9 @@ class HttpProtocol(HttpToolsProtocol):
         self._header_timer = None
         self._header_bytes = 0
         self._oversized = False
+        self._body_timer = None
+        self._body_pending = False  # between a request's headers and its body's end
+        self._body_at = 0.0  # when its last bytes came
 
     # -- the connection cap ------------------------------------------------------------------
 
@@ -153,12 +171,55 @@ class HttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm()
         self.idle_ones.pop(self, None)  # busy until its response is complete (or a WebSocket now)
+        self._body_pending = True
         super().on_headers_complete()
 
     def connection_lost(self, exc) -> None:
         self._disarm()
+        self._disarm_body()
         self.idle_ones.pop(self, None)
         super().connection_lost(exc)
+
+    # -- the body's idle deadline ----------------------------------------------------------------
+    # Armed only when a read ends with a body still to come: a body that came with its headers
+    # (nearly every request) costs no timer. Its bytes only stamp the time; the timer, when it
+    # fires early, waits out the rest.
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._body_pending and self._body_timer is None and not self.transport.is_closing():
+            self._body_at = self.loop.time()
+            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timeout)
+
+    def on_body(self, body: bytes) -> None:
+        self._body_at = self.loop.time() if self._body_timer is not None else 0.0
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._body_pending = False
+        self._disarm_body()
+        super().on_message_complete()
+
+    def _disarm_body(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timeout(self) -> None:
+        self._body_timer = None
+        if not self._body_pending or self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if self.flow.read_paused or (cycle is not None and cycle.waiting_for_100_continue):
+            self._body_at = self.loop.time()  # the app is behind reading it (or to ask for it): not the client
+        left = self._body_at + self.limits.body_timeout - self.loop.time()
+        if left > 0:
+            self._body_timer = self.loop.call_later(left, self._body_timeout)
+            return
+        if cycle is not None and not cycle.response_started:
+            cycle.response_started = True  # the app's own reply, if it still tries, goes nowhere
+            self.transport.write(_timed_out(self.limits.body_timeout))
+        self.transport.close()
 
 
 _last_warning = 0.0

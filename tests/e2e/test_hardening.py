@@ -16,6 +16,7 @@ import shutil
 import socket
 import struct
 import sys
+import time
 import uuid
 import zlib
 from pathlib import Path
@@ -122,6 +123,53 @@ def test_the_default_cap_leaves_descriptors_for_the_rest():
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     expected = (1 << 20 if soft == resource.RLIM_INFINITY else soft) - DESCRIPTOR_HEADROOM
     assert default_max_connections() == max(expected, 16)
+
+
+def _post_head(length: int) -> bytes:
+    return (b"POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-body\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % length)
+
+
+def _reply(sock: socket.socket) -> tuple[bytes, dict]:
+    """The status line and the JSON body of one reply (content-length framed), read to its end."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(1 << 16) or b"EOF"
+        assert not data.endswith(b"EOF"), data
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))
+    while len(body) < length:
+        chunk = sock.recv(1 << 16)
+        assert chunk, (head, body)
+        body += chunk
+    return head.split(b"\r\n")[0], json.loads(body[:length])
+
+
+@pytest.mark.slow
+def test_a_stalled_body_gets_a_408_and_a_trickling_one_is_served(make_server, spawn_server):
+    """The body's deadline is an idle one: a body that stops arriving is answered 408 in the error
+    envelope and its connection closed; one that keeps coming, however slowly, is served whole."""
+    proc = spawn_server(make_server.fresh_url("sqlite"), "body", body_timeout=1)
+    body = json.dumps({"model": "gpt-4.1", "input": "Say hi in one word."}).encode()
+    with socket.create_connection(_address(proc.url), timeout=10) as stalled, \
+            socket.create_connection(_address(proc.url), timeout=10) as trickle:
+        stalled.sendall(_post_head(len(body)) + body[:10])  # and nothing more
+        trickle.sendall(_post_head(len(body)))
+        started = time.monotonic()
+        for i in range(0, len(body), 8):  # ~2.5 s in all, never 1 s without a byte
+            time.sleep(0.35)
+            trickle.sendall(body[i:i + 8])
+            assert _health(proc.url) == 200  # the loop serves everyone meanwhile
+        status, served = _reply(trickle)
+        assert time.monotonic() - started > 2 and status == b"HTTP/1.1 200 OK", (status, served)
+        assert served["status"] == "completed" and served["output"][0]["content"][0]["text"]
+        status, refused = _reply(stalled)
+        assert status == b"HTTP/1.1 408 Request Timeout"
+        assert refused == {"error": {"message": "The request body was not received in time: no byte of it arrived "
+                                                "for 1 second.", "type": "invalid_request_error", "param": None,
+                                     "code": "request_timeout"}}
+        assert stalled.recv(1 << 16) == b""  # closed: the rest of that body belongs to no request
+    assert _health(proc.url) == 200
 
 
 @pytest.mark.slow
