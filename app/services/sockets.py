@@ -31,6 +31,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import anyio
 import orjson
@@ -73,6 +74,17 @@ class Steer:
 
     def wire(self) -> dict:
         return {"id": self.id, "previous_response_id": self.previous_response_id}
+
+
+class Create(NamedTuple):
+    """A response.create to run on a lane: the client's, or the successor steering asks for (the
+    steers it commits: told of its failure if it is refused)."""
+
+    event: dict
+    text: str
+    note: RequestNote
+    started: float
+    steers: list[Steer]
 
 
 @dataclass
@@ -198,9 +210,16 @@ class Session:
 
     # -- creating ----------------------------------------------------------------------------
 
-    async def _create(self, event: dict, text: str, note: RequestNote, started: float,
-                      steers: list[Steer] = ()) -> None:
-        """Run one response.create to its end on this lane; then what its steering asks."""
+    async def _create(self, event: dict, text: str, note: RequestNote, started: float) -> None:
+        """Run one response.create to its end on this lane; then, in turn, the successors its
+        steering asks (a loop, not a call within a call: a session may steer without end)."""
+        follow: Create | None = Create(event, text, note, started, [])
+        while follow is not None:
+            follow = await self._create_one(follow)
+
+    async def _create_one(self, create: Create) -> Create | None:
+        """One response.create to its end; the successor its steering asks, if any."""
+        event, text, note, started, steers = create
         stream_id = event.get("stream_id")
         run: Run | None = None
         final: dict | None = None
@@ -248,16 +267,18 @@ class Session:
             raise Dropped from None
         finally:
             self._record(note, text, status, started, reply)
-        if run is not None and final is not None:
-            if final["status"] == "failed":
-                self._evict(event.get("previous_response_id"))
-            self._remember(run, final)
-            run.lifecycle = None  # ended: its context is kept in `local` (the lane's latest) or not at all
-            await self._after(run, final)
-            if len(self.runs) > MAX_RUNS:  # a long session: forget the oldest ended runs
-                ended = [rid for rid, r in self.runs.items() if r.status is not None]
-                for rid in ended[: len(self.runs) - MAX_RUNS]:
-                    del self.runs[rid]
+        if run is None or final is None:
+            return None
+        if final["status"] == "failed":
+            self._evict(event.get("previous_response_id"))
+        self._remember(run, final)
+        run.lifecycle = None  # ended: its context is kept in `local` (the lane's latest) or not at all
+        successor = await self._after(run, final)
+        if len(self.runs) > MAX_RUNS:  # a long session: forget the oldest ended runs
+            ended = [rid for rid, r in self.runs.items() if r.status is not None]
+            for rid in ended[: len(self.runs) - MAX_RUNS]:
+                del self.runs[rid]
+        return successor
 
     async def _prepare(self, params: dict, generate: bool) -> Prepared | None:
         """This server's preparation of a create; None when an upstream is to decide it instead
@@ -323,24 +344,24 @@ class Session:
         if run.lifecycle is not None:
             self.local[run.id] = list(run.lifecycle.ctx.items) + list(final["output"])
 
-    async def _after(self, run: Run, final: dict) -> None:
-        """A steered response's end: its successor, a wait for tool outputs, or the failure."""
+    async def _after(self, run: Run, final: dict) -> Create | None:
+        """A steered response's end: its successor (to create), a wait for tool outputs, or the failure."""
         steers, run.steers = run.steers, []
         if not steers:
-            return
+            return None
         owed = socket_events.required_input(final["output"]) if final["status"] == "completed" else []
         if owed:
             self.waiting.setdefault(run.id, []).extend(steers)
             for steer in steers:
                 await self._send(self.numbers.make("response.steer.pending", reason="waiting_for_required_input",
                                                    required_input=owed, steer=steer.wire()), run.stream_id)
-            return
+            return None
         if final["status"] not in ("completed", "incomplete"):
             for steer in steers:
                 await self._steer_failed(steer, "response_not_active",
                                          f"Response '{run.id}' ended {final['status']}; its steering input was "
                                          "not applied.", run.stream_id)
-            return
+            return None
         inherited = {k: v for k, v in run.params.items()
                      if k not in ("input", "previous_response_id", "stream", "prompt")}
         if run.params.get("prompt") and inherited.get("instructions") is None and isinstance(final.get("instructions"), str):
@@ -350,8 +371,8 @@ class Session:
                      "input": [m for steer in steers for m in socket_events.steer_messages(steer.input)]}
         if run.stream_id is not None:
             successor["stream_id"] = run.stream_id
-        note = RequestNote(id=ids.request_id(), tenant=self.tenant)
-        await self._create(successor, dumps(successor), note, time.perf_counter(), steers)
+        return Create(successor, dumps(successor), RequestNote(id=ids.request_id(), tenant=self.tenant),
+                      time.perf_counter(), steers)
 
     # -- steering ----------------------------------------------------------------------------
 

@@ -6,12 +6,13 @@ reply it got (the final response, or the error event)."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from types import SimpleNamespace
 
 import orjson
 
 from responses_mock.services import faults
-from responses_mock.services.sockets import Session
+from responses_mock.services.sockets import Session, Steer
 from responses_mock.wire.fixtures import HttpError
 
 CREATE = orjson.dumps({"type": "response.create", "model": "gpt-4.1", "input": "hi"}).decode()
@@ -93,3 +94,48 @@ async def test_an_unknown_event_is_answered_and_recorded():
     s, _, sent, recorded = await session(faults.NONE)
     await s.receive(orjson.dumps({"type": "response.cancel"}).decode())
     assert sent[0]["type"] == "error" and sent[0]["error"]["param"] == "type" and recorded == [(None, 400, "invalid_value")]
+
+
+class Steered(Responses):
+    """Every run but the last is steered before it ends: each one's successor is created in turn."""
+
+    def __init__(self, runs: int) -> None:
+        super().__init__(faults.NONE)
+        self.runs = runs
+        self.session: Session | None = None
+        self.previous: list[str | None] = []
+
+    async def prepare(self, tenant, params, headers, *, local, generate):
+        self.previous.append(params.get("previous_response_id"))
+        return await super().prepare(tenant, params, headers, local=local, generate=generate)
+
+    async def start_stream(self, p, *, watch):
+        n = self.started
+        self.started += 1
+        final = {"id": f"resp_{n}", "status": "completed", "output": []}
+        watch(SimpleNamespace(response=final, ctx=SimpleNamespace(items=())))
+        if n + 1 < self.runs:
+            self.session.runs[final["id"]].steers.append(Steer(f"steer_{n}", final["id"], "and then?"))
+
+        async def events():
+            yield 0, "response.completed", orjson.dumps({"type": "response.completed", "response": final}).decode()
+
+        return events()
+
+
+async def test_a_session_steered_without_end_runs_its_successors_in_a_loop_not_a_call_chain():
+    """Each successor ran within its predecessor's call, so a long steered session met Python's
+    recursion limit; they run one after another now, each after the one it continues."""
+    runs = 3 * sys.getrecursionlimit()
+    responses = Steered(runs)
+    sent: list[dict] = []
+
+    async def send(text: str) -> None:
+        sent.append(orjson.loads(text))
+
+    s = responses.session = Session("tenant", {}, responses=responses, send=send, max_lanes=4,
+                                    record=lambda *_: None)
+    await s.receive(CREATE)
+    await finished(s)
+    assert responses.started == runs and len(sent) == runs
+    assert responses.previous == [None] + [f"resp_{n}" for n in range(runs - 1)]
