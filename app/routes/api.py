@@ -161,6 +161,7 @@ class Operation:
     tags: tuple[str, ...]
     query: Query | None = None
     body: TypeAdapter | None = None  # the request body's shape, for the OpenAPI document
+    form: dict | None = None  # or a multipart body's (a JSON schema of its fields)
     reply: type | None = None  # the 200 reply's SDK model, for the OpenAPI document
 
 
@@ -175,9 +176,10 @@ class Endpoints:
         self.operations: list[Operation] = []
 
     def route(self, method: str, path: str, *, query: Query | None = None, body: TypeAdapter | None = None,
-              reply: type | None = None):
+              form: dict | None = None, reply: type | None = None):
         def register(endpoint: Callable) -> Callable:
-            self.operations.append(Operation(method, self.prefix + path, endpoint, self.tags, query, body, reply))
+            self.operations.append(Operation(method, self.prefix + path, endpoint, self.tags, query, body, form,
+                                             reply))
             return endpoint
         return register
 

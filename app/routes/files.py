@@ -59,7 +59,7 @@ def expires_after(data: FormData) -> dict | None:
     return {"anchor": "created_at", "seconds": value}
 
 
-@endpoints.post("/files", reply=FileObject)
+@endpoints.post("/files", form=shapes.FILE_FORM, reply=FileObject)
 async def create_file(request: Request) -> Response:
     """Upload a file (multipart: `file`, `purpose`, optional `expires_after`)."""
     tenant = api.tenant(request)

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
 
 from responses_mock.routes.api import Operation
+from responses_mock.wire.files import PURPOSES
 
 REF = "#/components/schemas/{model}"
 
@@ -23,6 +24,16 @@ def _page_ids_nullable(schema: dict) -> dict:
         for field in ("first_id", "last_id"):
             if field in props:
                 props[field] = {"anyOf": [{"type": "string"}, {"type": "null"}], "title": props[field].get("title")}
+    return schema
+
+
+def _file_purposes(schema: dict) -> dict:
+    """The SDK's FileObject lists the purposes a file is reported with, but not every purpose a
+    file is created with (its FilePurpose has `evals`): a file keeps the purpose it was given, as
+    the real API's do. Say so."""
+    purpose = schema.get("properties", {}).get("purpose", {})
+    if schema.get("title") == "FileObject" and "enum" in purpose:
+        purpose["enum"] += [p for p in PURPOSES if p not in purpose["enum"]]
     return schema
 
 
@@ -46,9 +57,11 @@ def install(app: FastAPI, operations: Iterable[Operation]) -> None:
             if op.body is not None:
                 operation["requestBody"] = {"required": True, "content": {
                     "application/json": {"schema": _schema(op.body, components)}}}
+            elif op.form is not None:
+                operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": op.form}}}
             if op.reply is not None:
                 operation["responses"]["200"] = {"description": "OK", "content": {
-                    "application/json": {"schema": _page_ids_nullable(_schema(TypeAdapter(op.reply), components))}}}
+                    "application/json": {"schema": _file_purposes(_page_ids_nullable(_schema(TypeAdapter(op.reply), components)))}}}
         app.openapi_schema = doc
         return doc
 

@@ -24,7 +24,7 @@ async def create_upload(request: Request) -> Response:
     return json(await api.services(request).uploads.create(tenant, params))
 
 
-@endpoints.post("/uploads/{upload_id}/parts", reply=UploadPart)
+@endpoints.post("/uploads/{upload_id}/parts", form=shapes.UPLOAD_PART_FORM, reply=UploadPart)
 async def add_upload_part(request: Request) -> Response:
     """Add one part (multipart `data`)."""
     tenant = api.tenant(request)

@@ -26,6 +26,17 @@ _FORBID = ConfigDict(extra="forbid", strict=True)
 
 # Purposes a file may be created with (the SDK's FilePurpose), in the real API's order.
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+# The multipart bodies, for the OpenAPI document (routes read them with Starlette's form parser):
+# the fields as the SDK sends them, a nested one as `name[key]`.
+FILE_FORM = {"type": "object", "required": ["file", "purpose"], "properties": {
+    "file": {"type": "string", "format": "binary", "description": "The file's bytes; its part's filename names it."},
+    "purpose": {"type": "string", "enum": list(PURPOSES)},
+    "expires_after[anchor]": {"type": "string", "enum": ["created_at"]},
+    "expires_after[seconds]": {"type": "integer", "minimum": 3600, "maximum": 2592000},
+}}
+UPLOAD_PART_FORM = {"type": "object", "required": ["data"], "properties": {
+    "data": {"type": "string", "format": "binary", "description": "One part's bytes (at most 64 MB)."},
+}}
 # The real defaults of the `auto` chunking strategy (the file_search guide: 800-token chunks, 400 overlap).
 AUTO_CHUNK_TOKENS, AUTO_OVERLAP_TOKENS = 800, 400
 

@@ -4,9 +4,13 @@ request and response schemas from the SDK's types; every $ref resolves; /docs wo
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 import httpx
 from fastapi.routing import APIRoute
+from openai.types import FilePurpose
+from openai.types.file_create_params import ExpiresAfter, FileCreateParams
+from openai.types.uploads.part_create_params import PartCreateParams as UploadPartCreateParams
 
 from responses_mock.config import Settings
 from responses_mock.main import create_app
@@ -50,8 +54,19 @@ def test_openapi_document_describes_the_api(server):
         assert operation["operationId"] and operation["summary"]
         if op.body is not None:
             assert operation["requestBody"]["content"]["application/json"]["schema"]
+        elif op.form is not None:
+            assert operation["requestBody"]["content"]["multipart/form-data"]["schema"] == op.form
         if op.reply is not None:
             assert operation["responses"]["200"]["content"]["application/json"]["schema"]
+    # The multipart bodies: the SDK's fields (a nested one as the SDK sends it, `name[key]`).
+    files = doc["paths"]["/v1/files"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    sent = {f"{name}[{key}]" if name == "expires_after" else name
+            for name in FileCreateParams.__annotations__
+            for key in (ExpiresAfter.__annotations__ if name == "expires_after" else [None])}
+    assert set(files["properties"]) == set(sent) and files["required"] == ["file", "purpose"]
+    assert files["properties"]["purpose"]["enum"] == list(get_args(FilePurpose))
+    part = doc["paths"]["/v1/uploads/{upload_id}/parts"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert set(part["schema"]["properties"]) == set(UploadPartCreateParams.__annotations__) == {"data"}
     create = doc["paths"]["/v1/responses"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert {"model", "input", "stream", "background", "tools"} <= set(create["properties"])
     schemas = doc["components"]["schemas"]
