@@ -170,10 +170,12 @@ def new_key() -> str:
     return f"sk-test-{uuid.uuid4().hex}"
 
 
-async def _pg_admin(sql: str) -> None:
+async def _pg_admin(*statements: str) -> None:
+    """Each statement on its own (DROP DATABASE runs in no transaction), over one connection."""
     conn = await asyncpg.connect(PG_BASE.replace("postgresql+asyncpg", "postgresql") + "/postgres")
     try:
-        await conn.execute(sql)
+        for sql in statements:
+            await conn.execute(sql)
     finally:
         await conn.close()
 
@@ -202,10 +204,13 @@ def make_server(tmp_path_factory):
 
     make.fresh_url = fresh_url
     yield make
+    for server in started:  # every server is told to exit first: they shut down side by side
+        if server.server is not None:
+            server.server.should_exit = True
     for server in started:
         server.stop()
-    for name in databases:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if databases:
+        asyncio.run(_pg_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in databases)))
 
 
 @pytest.fixture

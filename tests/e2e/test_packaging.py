@@ -52,10 +52,11 @@ def installed(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp / "dist", ROOT])
     [wheel] = (tmp / "dist").glob("responses_mock-*.whl")
-    run([sys.executable, "-m", "venv", tmp / "venv"])
+    # No pip of its own (ensurepip takes seconds, and no test uses it): this pip installs into it.
+    run([sys.executable, "-m", "venv", "--without-pip", tmp / "venv"])
     bin_ = tmp / "venv" / "bin"
-    run([bin_ / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel,
-         "pytest", "pytest-asyncio"])
+    run([sys.executable, "-m", "pip", "--python", bin_ / "python", "install", "--quiet",
+         "--disable-pip-version-check", wheel, "pytest", "pytest-asyncio"])
     return bin_
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from responses_mock.config import Settings
 from responses_mock.services.worker import ABANDONED
 from responses_mock.testing import AdminClient
-from tests.conftest import new_key
+from tests.conftest import ServerProcess, new_key
 from tests.e2e.test_background import FAST, LONG
 from tests.polling import wait_for, wait_for_event, wait_until
 
@@ -20,10 +22,31 @@ pytestmark = pytest.mark.slow  # several server processes on one Postgres
 REPLICA = {"stale_after": 2, "heartbeat_interval": 0.3, "worker_poll_interval": 0.1, "stream_poll_interval": 0.05}
 
 
-@pytest.fixture
-def replicas(make_server, spawn_server):
+@pytest.fixture(scope="module")
+def replicas(make_server, tmp_path_factory):
+    """Two processes on one Postgres, shared by the tests of this module (each uses keys of its
+    own, and reads the logs from where it began: see `Since`). Started side by side."""
     url = make_server.fresh_url("postgres")
-    return url, spawn_server(url, "a", **REPLICA), spawn_server(url, "b", **REPLICA)
+    logs = tmp_path_factory.mktemp("replicas")
+    procs = [ServerProcess(Settings(database_url=url), flags=REPLICA, log_path=logs / f"{name}.log")
+             for name in ("a", "b")]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(ServerProcess.start, procs))
+        yield url, *procs
+    finally:
+        for proc in procs:
+            proc.stop()
+
+
+class Since:
+    """A process's log from now on: what this test made it write, not what earlier tests did."""
+
+    def __init__(self, proc: ServerProcess) -> None:
+        self.proc, self.start = proc, len(proc.log())
+
+    def log(self) -> str:
+        return self.proc.log()[self.start:]
 
 
 def runs_in(log: str) -> list[str]:
@@ -32,6 +55,7 @@ def runs_in(log: str) -> list[str]:
 
 def test_each_job_runs_exactly_once(replicas):
     _, a, b = replicas
+    log_a, log_b = Since(a), Since(b)
     key = new_key()
     ids = []
     with a.client(api_key=key) as ca, b.client(api_key=key) as cb:
@@ -44,7 +68,7 @@ def test_each_job_runs_exactly_once(replicas):
             events = list((cb if i % 2 == 0 else ca).responses.retrieve(rid, stream=True))
             assert [e.type for e in events].count("response.completed") == 1
             assert [e.sequence_number for e in events] == list(range(len(events)))
-    ran_a, ran_b = runs_in(a.log()), runs_in(b.log())
+    ran_a, ran_b = runs_in(log_a.log()), runs_in(log_b.log())
     assert sorted(ran_a + ran_b) == sorted(ids)  # every job once, none twice
     assert ran_a and ran_b  # both processes took work from the one queue
 
@@ -132,11 +156,14 @@ def test_uvicorn_workers_share_one_postgres(make_server, spawn_server):
 
 def test_metrics(replicas):
     _, a, _ = replicas
+    counter = 'responses_mock_requests_total{method="POST",route="/v1/responses",status="200"} '
+    # The process is shared with this module's other tests: what they sent is counted already.
+    before = re.search(re.escape(counter) + r"(\S+)\n", httpx.get(f"{a.url}/metrics").text)
     with a.client() as client:
         client.responses.create(model="gpt-4.1", input="hi")
         list(client.responses.create(model="gpt-4.1", input="hi", stream=True))
 
-    want = 'responses_mock_requests_total{method="POST",route="/v1/responses",status="200"} 2.0'
+    want = f"{counter}{(float(before[1]) if before else 0.0) + 2}"
 
     def counted() -> str | None:  # a stream is counted when its reply ends, just after the client has it all
         text = httpx.get(f"{a.url}/metrics").text
