@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
@@ -29,6 +29,14 @@ _MIGRATION_LOCK = 72_007_001
 # Seconds a new Postgres connection may take (asyncpg waits 60 by default): a store that is away
 # fails fast, so retries and shutdown stay within their bounds.
 CONNECT_TIMEOUT = 5.0
+
+def _alive(dbapi_connection, _record, _proxy) -> None:
+    """A pooled Postgres connection the server has ended (a restart, a failover,
+    pg_terminate_backend) is known closed to asyncpg without a round trip: the pool drops it and
+    hands out another (SQLAlchemy's DisconnectionError), instead of a request failing on it."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise exc.DisconnectionError("the server closed this connection")
+
 
 MIN_CONNECTIONS = 3  # one each: the SQLAlchemy pool, the driver pool, the LISTEN connection
 
@@ -106,6 +114,7 @@ class Store:
             self.budget = Budget(max_connections)
             self.engine = create_async_engine(url, pool_size=self.budget.pool, max_overflow=0, pool_recycle=300,
                                               pool_timeout=30, connect_args={"timeout": CONNECT_TIMEOUT})
+            event.listen(self.engine.sync_engine, "checkout", _alive)
 
     @property
     def dsn(self) -> str:

@@ -6,6 +6,7 @@ pool keeps working; replicas converge; /ready is 503 while writes fail."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -148,6 +149,30 @@ def test_replicas_converge_after_a_fault(proxy, make, fault):
         assert admin.http.delete(f"/fixtures/{old['id']}").status_code == 200
         admin.respond({"input_contains": "which rule"}, text="the new rule")
         wait_until(lambda: answers("the new rule"), 5, "B answers with the new rule")
+
+
+def test_no_request_meets_a_connection_the_database_ended(make):
+    """Postgres ended every connection (a restart, a failover, pg_terminate_backend): the pools
+    hand out none of the dead ones, so the first requests after it succeed — not a 500 each while
+    the pools find out."""
+    url = make.fresh_url("postgres")
+    server, key = make(url), new_key()
+    admin = AdminClient(server.url, api_key=key)
+    with server.client(api_key=key) as client, contextlib.closing(admin):
+        for _ in range(3):  # connections of both pools in use, then idle in them
+            rule = admin.respond({"input_contains": "rule"}, text="ruled")
+            assert admin.http.delete(f"/fixtures/{rule['id']}").status_code == 200
+            created = client.responses.create(model="gpt-4.1", input="hello")
+            assert client.responses.retrieve(created.id).status == "completed"
+        assert terminate_backends(url) > 0
+        time.sleep(0.5)  # the server has seen its sockets close
+        for _ in range(3):
+            rule = admin.respond({"input_contains": "rule"}, text="ruled")
+            assert client.responses.create(model="gpt-4.1", input="a rule?").output_text == "ruled"
+            assert admin.http.delete(f"/fixtures/{rule['id']}").status_code == 200
+            created = client.responses.create(model="gpt-4.1", input="hello")
+            assert client.responses.retrieve(created.id).status == "completed"
+            assert admin.http.get("/requests", params={"limit": 5}).status_code == 200
 
 
 def _mount_tmpfs(path, size: str) -> bool:
