@@ -66,7 +66,8 @@ def layer(stack: str) -> str:
     return "other"
 
 
-_IDLE = "_worker (concurrent/futures/thread.py:81)"  # a pool thread waiting for work (py-spy counts it)
+# A thread waiting (for work, an event): py-spy counts it as running. Its innermost frame says so.
+_IDLE = ("_worker (concurrent/futures/thread.py:81)", "Condition.wait (threading.py")
 
 
 def shares(raw: Path) -> tuple[collections.Counter, int, collections.Counter]:
@@ -77,7 +78,7 @@ def shares(raw: Path) -> tuple[collections.Counter, int, collections.Counter]:
     for line in raw.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
         thread, _, stack = stack.partition(";")
-        if stack.endswith(_IDLE):
+        if any(mark in stack.rsplit(";", 1)[-1] for mark in _IDLE):
             continue
         (loop if thread.endswith("MainThread") else others)[layer(stack)] += int(n)
     return loop, sum(loop.values()), others
