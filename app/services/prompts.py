@@ -8,6 +8,7 @@ import re
 import time
 from collections import Counter
 
+import anyio
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +21,7 @@ from responses_mock.store.handle import Store
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
 _PLACEHOLDER = re.compile(r"(\{\{\s*([A-Za-z_][\w.-]*)\s*\}\})")  # (the placeholder, its variable)
 MAX_RENDERED = 1_000_000  # characters of a rendered template (instructions and messages): README "Limits"
+LARGE_TEMPLATE = 64 * 1024  # characters: a template past it is read and rendered off the loop
 
 
 class TemplateMessage(BaseModel):
@@ -36,9 +38,17 @@ class Template(BaseModel):
     instructions: str | None = None
     messages: list[TemplateMessage] = Field(default_factory=list)
 
+    def texts(self) -> list[str]:
+        return [self.instructions or ""] + [m.content for m in self.messages]
+
     def variables(self) -> set[str]:
-        texts = [self.instructions or ""] + [m.content for m in self.messages]
-        return {name for text in texts for name in _VARIABLE.findall(text)}
+        # finditer, not findall: match by match, so a thread doing it yields the interpreter
+        return {m.group(1) for text in self.texts() for m in _VARIABLE.finditer(text)}
+
+    @property
+    def large(self) -> bool:
+        """Large enough that reading its placeholders, or rendering it, goes to a thread."""
+        return sum(map(len, self.texts())) > LARGE_TEMPLATE
 
 
 def parse(data: object) -> list[Template]:
@@ -61,7 +71,7 @@ class PromptsService:
             for template in templates:
                 await prompt_store.save(conn, {"tenant": tenant, "prompt_id": template.id, "version": template.version,
                                                "created_at": time.time(), "content": template.model_dump_json()})
-        return [render_listing(t) for t in templates]
+        return await _listings(templates)
 
     async def load_file(self, path) -> int:
         """The `prompts` of a fixtures file: each for its `api_key`, or (without one) for every key."""
@@ -76,7 +86,7 @@ class PromptsService:
     async def listing(self, tenant: str | None) -> list[dict]:
         async with self.store.connect() as conn:
             rows = await prompt_store.listing(conn, tenant)
-        return [render_listing(Template.model_validate_json(content)) for _, _, content in rows]
+        return await _listings([Template.model_validate_json(content) for _, _, content in rows])
 
     async def remove(self, tenant: str | None, prompt_id: str | None = None) -> int:
         async with self.store.begin() as conn:
@@ -94,8 +104,14 @@ def _value(name: str, value: object) -> str:
 
 def _rendered_size(text: str, values: dict[str, str]) -> int:
     """len(the text rendered), in one regex pass and no rendering."""
-    found = Counter(_PLACEHOLDER.findall(text))
+    found = Counter(m.groups() for m in _PLACEHOLDER.finditer(text))
     return len(text) + sum(n * (len(values[name]) - len(whole)) for (whole, name), n in found.items())
+
+
+async def _listings(templates: list[Template]) -> list[dict]:
+    if any(t.large for t in templates):
+        return await anyio.to_thread.run_sync(lambda: [render_listing(t) for t in templates])
+    return [render_listing(t) for t in templates]
 
 
 async def render(store: Store, tenant: str, prompt: dict) -> tuple[str | None, list[dict], dict]:
@@ -109,13 +125,22 @@ async def render(store: Store, tenant: str, prompt: dict) -> tuple[str | None, l
     version, content = found
     template = Template.model_validate_json(content)
     variables = prompt.get("variables") or {}
+    if template.large:  # its placeholders read match by match in a thread: the loop serves others
+        instructions, messages = await anyio.to_thread.run_sync(_rendered, template, variables, prompt_id)
+    else:
+        instructions, messages = _rendered(template, variables, prompt_id)
+    echo = {"id": prompt_id, "version": version, "variables": orjson.loads(orjson.dumps(variables))}
+    return instructions, messages, echo
+
+
+def _rendered(template: Template, variables: dict, prompt_id: str) -> tuple[str | None, list[dict]]:
+    """The template's instructions and messages with the variables filled in, or the real API's 400."""
     missing = sorted(template.variables() - set(variables))
     if missing:
         raise InvalidRequest(f"Missing prompt variables: {', '.join(missing)}.", param="prompt.variables",
                              code="missing_prompt_variables")
     values = {name: _value(name, value) for name, value in variables.items()}
-    texts = [template.instructions or ""] + [m.content for m in template.messages]
-    size = sum(_rendered_size(text, values) for text in texts)
+    size = sum(_rendered_size(text, values) for text in template.texts())
     if size > MAX_RENDERED:  # measured before rendering: a small template can stand for gigabytes
         raise InvalidRequest(f"Invalid 'prompt.variables': the rendered prompt is too long. Expected at most "
                              f"{MAX_RENDERED:,} characters, but prompt '{prompt_id}' with these variables renders "
@@ -126,6 +151,4 @@ async def render(store: Store, tenant: str, prompt: dict) -> tuple[str | None, l
         return _VARIABLE.sub(lambda m: values[m.group(1)], text)
 
     instructions = fill(template.instructions) if template.instructions is not None else None
-    messages = [{"type": "message", "role": m.role, "content": fill(m.content)} for m in template.messages]
-    echo = {"id": prompt_id, "version": version, "variables": orjson.loads(orjson.dumps(variables))}
-    return instructions, messages, echo
+    return instructions, [{"type": "message", "role": m.role, "content": fill(m.content)} for m in template.messages]
