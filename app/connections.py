@@ -6,7 +6,6 @@ descriptors never run out."""
 from __future__ import annotations
 
 import logging
-import time
 import weakref
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from responses_mock.config import Settings
 from responses_mock.errors import APIError
+from responses_mock.logs import Throttled
 
 try:
     import resource
@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - not on Windows
     resource = None
 
 log = logging.getLogger("responses_mock.connections")
+_warn = Throttled(log).warning  # a flood must not fill the log too
 
 # uvicorn arms its keep-alive timer only once a response is complete: a connection that sends
 # nothing, or a header a byte at a time, was held for ever. h11 bounds header size (16 KiB by
@@ -220,15 +221,3 @@ class HttpProtocol(HttpToolsProtocol):
             cycle.response_started = True  # the app's own reply, if it still tries, goes nowhere
             self.transport.write(_timed_out(self.limits.body_timeout))
         self.transport.close()
-
-
-_last_warning = 0.0
-
-
-def _warn(message: str, *args) -> None:
-    """At most one line a second: a flood must not fill the log too."""
-    global _last_warning
-    now = time.monotonic()
-    if now - _last_warning >= 1.0:
-        _last_warning = now
-        log.warning(message, *args)

@@ -26,14 +26,17 @@ from responses_mock.errors import (
     too_large,
 )
 from responses_mock.hosts import HostPolicy
+from responses_mock.logs import Throttled
 from responses_mock.routes import api
 from responses_mock.routes.api import HEADERS, KEY, PREFIX, TENANT
 from responses_mock.services import faults
 from responses_mock.services.endings import SERVER_ERROR
 from responses_mock.services.journal import MAX_BODY, MAX_REPLY, NOTE, RequestNote, journal_headers
 from responses_mock.services.tenancy import bearer_key, tenant_of
+from responses_mock.store.health import describe, is_fault
 
 log = logging.getLogger("responses_mock")
+_store_away = Throttled(log)
 
 _STATIC_HEADERS = [
     (b"openai-version", b"2020-10-01"),
@@ -217,8 +220,8 @@ class RequestContextMiddleware:
             await self.api(scope, receive_and_keep, send_with_headers)
         except (Disconnect, StreamCut):
             pass  # the reply stops here; the server closes the connection
-        except Exception:  # a bug, not the client's fault: still the envelope, never a bare 500
-            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+        except Exception as exc:  # a bug or the store away, not the client's fault: still the envelope
+            _failed(scope, exc)
             if not status:
                 await error_response(ServerError(SERVER_ERROR))(
                     scope, receive, send_with_headers)
@@ -262,8 +265,8 @@ class RequestContextMiddleware:
         except APIError as err:  # a body over the limit: the envelope, as under /v1
             if not started:
                 await error_response(err)(scope, receive, send)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+        except Exception as exc:
+            _failed(scope, exc)
             if not started:
                 await error_response(ServerError(SERVER_ERROR))(
                     scope, receive, send)
@@ -283,6 +286,15 @@ class RequestContextMiddleware:
             await DroppedResponse()(scope, receive, send)
         else:
             await self.api(scope, receive, send)  # a delay alone: then answer normally
+
+
+def _failed(scope: Scope, exc: Exception) -> None:
+    """A bug is logged with its traceback; the store away, in one line a second at most and
+    without SQL (its statement and parameters would put callers' data in the log)."""
+    if is_fault(exc):
+        _store_away.warning("%s %s failed: the store is away (%s)", scope["method"], scope["path"], describe(exc))
+    else:
+        log.error("unhandled error on %s %s", scope["method"], scope["path"], exc_info=exc)
 
 
 async def _refuse_host(host: str, scope: Scope, receive: Receive, send: Send) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 APP = Path(__file__).resolve().parents[2] / "app"
 
 # Lowest first. "composition" wires the layers together (app factory, CLI, middleware, test helpers).
-BASE = {"errors", "ids", "config", "limits", "datafiles", "hosts", "redaction", "__init__"}
+BASE = {"errors", "ids", "config", "limits", "datafiles", "hosts", "redaction", "logs", "__init__"}
 RANK = {"base": 0, "wire": 1, "store": 2, "backends": 2, "services": 3, "routes": 4, "composition": 5}
 COMPOSITION = {"main", "cli", "__main__", "middleware", "connections", "testing"}
 # Function-local imports allowed, each for a reason that is not a cycle.
