@@ -78,6 +78,12 @@ def limits_for(config) -> Limits:
     return found
 
 
+def _cancelled(timer) -> None:
+    """A timer handle cancelled, if there is one: what its attribute holds after."""
+    if timer is not None:
+        timer.cancel()
+
+
 _idle_of: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # uvicorn ServerState → its idle connections
 
 
@@ -133,9 +139,7 @@ class HttpProtocol(HttpToolsProtocol):
             self._header_timer = self.loop.call_later(self.limits.header_timeout, self._header_timeout)
 
     def _disarm(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
+        self._header_timer = _cancelled(self._header_timer)
 
     def _header_timeout(self) -> None:
         self._header_timer = None
@@ -202,9 +206,7 @@ class HttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def _disarm_body(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+        self._body_timer = _cancelled(self._body_timer)
 
     def _body_timeout(self) -> None:
         self._body_timer = None
