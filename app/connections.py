@@ -176,7 +176,8 @@ class HttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm()
         self.idle_ones.pop(self, None)  # busy until its response is complete (or a WebSocket now)
-        self._body_pending = True
+        # A WebSocket handshake has no body to wait for: the connection becomes the socket's.
+        self._body_pending = not (self.parser.should_upgrade() and self._should_upgrade())
         super().on_headers_complete()
 
     def connection_lost(self, exc) -> None:

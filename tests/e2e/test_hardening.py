@@ -151,8 +151,11 @@ def test_a_stalled_body_gets_a_408_and_a_trickling_one_is_served(make_server, sp
     envelope and its connection closed; one that keeps coming, however slowly, is served whole."""
     proc = spawn_server(make_server.fresh_url("sqlite"), "body", body_timeout=1)
     body = json.dumps({"model": "gpt-4.1", "input": "Say hi in one word."}).encode()
+    # A WebSocket's handshake has no body: the deadline never closes the socket it becomes.
+    socket_ = ws_client.connect(proc.url.replace("http", "ws", 1) + "/v1/responses",
+                                additional_headers={"Authorization": "Bearer sk-body"})
     with socket.create_connection(_address(proc.url), timeout=10) as stalled, \
-            socket.create_connection(_address(proc.url), timeout=10) as trickle:
+            socket.create_connection(_address(proc.url), timeout=10) as trickle, contextlib.closing(socket_):
         stalled.sendall(_post_head(len(body)) + body[:10])  # and nothing more
         trickle.sendall(_post_head(len(body)))
         started = time.monotonic()
@@ -169,6 +172,9 @@ def test_a_stalled_body_gets_a_408_and_a_trickling_one_is_served(make_server, sp
                                                 "for 1 second.", "type": "invalid_request_error", "param": None,
                                      "code": "request_timeout"}}
         assert stalled.recv(1 << 16) == b""  # closed: the rest of that body belongs to no request
+        socket_.send(json.dumps({"type": "response.create", "model": "gpt-4.1", "input": "Say hi in one word."}))
+        while (event := json.loads(socket_.recv(timeout=10)))["type"] != "response.completed":
+            assert event["type"] != "error", event
     assert _health(proc.url) == 200
 
 
