@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import cache
-from itertools import chain
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,21 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from responses_mock.store import direct, pg_listen
 from responses_mock.store.tables import response_events as t
 
-# A run's events go in as INSERTs of up to 64 rows, the response's id given once (parameter 1),
-# then each event's seq, type, data and at: per row, executemany's step, reset and GIL release cost
-# more than SQLite's own insert (a stream's 65 rows: 1.2 M instructions as 65 steps, 0.8 M as two
-# statements). The few shapes stay prepared in each connection's statement cache.
-_CHUNKS = (64, 16, 4, 1)
-
-
-@cache
-def _insert(rows: int, dialect: str) -> str:
-    """The INSERT of `rows` events, with numbered parameters (one of them used by every row):
-    `?n` for SQLite, which direct.py leaves as they are, `$n` for Postgres."""
-    mark = "?" if dialect == "sqlite" else "$"
-    values = ", ".join(f"({mark}1, {mark}{k}, {mark}{k + 1}, {mark}{k + 2}, {mark}{k + 3})"
-                       for k in range(2, 2 + 4 * rows, 4))
-    return f"INSERT INTO response_events (response_id, seq, type, data, at) VALUES {values}"
+_COLUMNS = ("seq", "type", "data", "at")  # after response_id, which every row of a run shares
 
 
 async def append(conn, response_id: str, events: list[tuple]) -> None:
@@ -37,13 +21,7 @@ async def append(conn, response_id: str, events: list[tuple]) -> None:
     if min(map(len, events)) < 4:
         now = time.time()
         events = [e if len(e) > 3 else (*e, now) for e in events]
-    dialect, start = conn.dialect.name, 0
-    for size in _CHUNKS:
-        count = (len(events) - start) // size
-        if count:
-            await direct.execute(conn, _insert(size, dialect), [
-                (response_id, *chain.from_iterable(events[i:i + size])) for i in range(start, start + count * size, size)])
-            start += count * size
+    await direct.insert_rows(conn, "response_events", _COLUMNS, events, shared=("response_id", response_id))
     await pg_listen.notify(conn, pg_listen.EVENTS, response_id)
 
 

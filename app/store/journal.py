@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import chain
 from operator import itemgetter
 
 from sqlalchemy import delete, func, select
@@ -24,19 +23,6 @@ _APPEND = f"INSERT INTO journal ({', '.join(_FIELDS)}) VALUES ({', '.join(f'${i 
 _VALUES = itemgetter(*_FIELDS)  # an entry's values in _FIELDS' order, as a tuple
 
 
-def _insert(n: int) -> str:
-    """One INSERT of `n` rows."""
-    width = len(_FIELDS)
-    rows = ", ".join(f"({', '.join(f'${r * width + i + 1}' for i in range(width))})" for r in range(n))
-    return f"INSERT INTO journal ({', '.join(_FIELDS)}) VALUES {rows}"
-
-
-# On SQLite a statement of many rows costs a quarter less a row than a row a statement (executemany):
-# 64 rows at a time (832 parameters, under SQLite's oldest limit of 999), the rest in halves.
-_MANY = 64
-_INSERTS = {n: _insert(n) for n in (64, 32, 16, 8, 4, 2, 1)}
-
-
 async def append(conn, rows: list[dict]) -> None:
     if not rows:
         return
@@ -44,11 +30,7 @@ async def append(conn, rows: list[dict]) -> None:
     if conn.dialect.name != "sqlite":  # asyncpg pipelines an executemany's rows
         await direct.execute(conn, _APPEND, values)
         return
-    at, left = 0, len(values)
-    while left:
-        n = _MANY if left >= _MANY else 1 << (left.bit_length() - 1)
-        await direct.execute(conn, _INSERTS[n], tuple(chain.from_iterable(values[at:at + n])))
-        at, left = at + n, left - n
+    await direct.insert_rows(conn, "journal", _FIELDS, values)
 
 
 async def read(conn: AsyncConnection, *, tenant: str | None, method: str | None, path: str | None,

@@ -22,9 +22,14 @@ def _events(rid: str, n: int) -> list[tuple[int, str, str, float]]:
 
 
 def test_the_insert_shapes_number_their_parameters_for_each_driver():
-    assert event_store._insert(2, "sqlite").endswith("VALUES (?1, ?2, ?3, ?4, ?5), (?1, ?6, ?7, ?8, ?9)")
-    assert event_store._insert(1, "postgresql").endswith("VALUES ($1, $2, $3, $4, $5)")
-    sql = event_store._insert(64, "sqlite")
+    def events(rows: int, dialect: str) -> str:
+        return direct.insert_sql("response_events", event_store._COLUMNS, rows, dialect, "response_id")
+
+    assert events(2, "sqlite") == ("INSERT INTO response_events (response_id, seq, type, data, at) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5), (?1, ?6, ?7, ?8, ?9)")
+    assert events(1, "postgresql").endswith("VALUES ($1, $2, $3, $4, $5)")
+    assert direct.insert_sql("journal", ("a", "b"), 2, "postgresql") == "INSERT INTO journal (a, b) VALUES ($1, $2), ($3, $4)"
+    sql = events(64, "sqlite")
     assert direct.driver_sql(sql, "sqlite") == sql  # direct.py leaves numbered parameters be
     assert sql.count("), (") + 1 == 64  # what direct.py counts as the statement's rows
 
