@@ -256,15 +256,10 @@ class JournalService:
                        reply_size: int) -> None:
         """An HTTP request, answered: `headers` as `journal_headers` made them, the first bytes of
         its body and of the reply as chunks. What `entry` would make of it, made at the flush."""
-        if self.enabled:  # what _add does, inline: every request comes here
+        if self.enabled:
             size = body_size + reply_size + len(headers) + len(path) + 256
-            self._pending.append(Received(note, method, path, query, headers, body, status, time.time(),
-                                          time.perf_counter() - started, reply, size))
-            self._bytes += size
-            if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
-                self._drop_oldest()
-            if self._followers:
-                self._tick.set()
+            self._add(Received(note, method, path, query, headers, body, status, time.time(),
+                               time.perf_counter() - started, reply, size), size)
 
     def _add(self, entry: dict | Received, size: int) -> None:
         self._pending.append(entry)
