@@ -134,7 +134,7 @@ def topics(text: str, limit: int = 4, said: list[str] | None = None) -> list[str
     seen: list[str] = []
     stems: set[str] = set()
     shouting = text.isupper()
-    # is_content, stem and is_name inlined: a prompt's every word passes here. A token starts and
+    # is_name inlined, is_content and stem in _new_topic: a prompt's every word passes here. A token starts and
     # ends with a letter or digit (TOKEN), so it has no quote or dash to strip, and one whose first
     # character is a letter is no number.
     if said is None:
@@ -145,12 +145,8 @@ def topics(text: str, limit: int = 4, said: list[str] | None = None) -> list[str
     known = at = start = 0
     for i, word in enumerate(said):
         low = word.lower()
-        if low in STOP or not word[0].isalpha() or len(word) > 30 or (len(low) == 1 and not low.isdigit()):
+        if not _new_topic(word, low, stems):
             continue
-        s = _STEMS.get(word) or stem(word)
-        if s in stems:
-            continue
-        stems.add(s)
         named = False
         if not shouting:
             if len(word) >= 2 and word.isupper():
@@ -167,6 +163,18 @@ def topics(text: str, limit: int = 4, said: list[str] | None = None) -> list[str
     return seen
 
 
+def _new_topic(word: str, low: str, stems: set[str]) -> bool:
+    """Whether topics() takes `word` (`low`: lower-cased): a content word (is_content, inlined)
+    whose stem is not taken yet; its stem is taken then."""
+    if low in STOP or not word[0].isalpha() or len(word) > 30 or (len(low) == 1 and not low.isdigit()):
+        return False
+    s = _STEMS.get(word) or stem(word)
+    if s in stems:
+        return False
+    stems.add(s)
+    return True
+
+
 def _topics_of_long(text: str, limit: int) -> list[str]:
     """topics() of a long text: TOKEN's matches, as far as the limit (its first words)."""
     seen: list[str] = []
@@ -175,12 +183,8 @@ def _topics_of_long(text: str, limit: int) -> list[str]:
     for m in TOKEN.finditer(text):
         word = m.group()
         low = word.lower()
-        if low in STOP or not word[0].isalpha() or len(word) > 30 or (len(low) == 1 and not low.isdigit()):
+        if not _new_topic(word, low, stems):
             continue
-        s = _STEMS.get(word) or stem(word)
-        if s in stems:
-            continue
-        stems.add(s)
         named = not shouting and ((len(word) >= 2 and word.isupper()) or
                                   (word[0].isupper() and not _starts_sentence(text, m.start())))
         seen.append(word if named else low)
