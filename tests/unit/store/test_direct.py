@@ -11,6 +11,7 @@ import pytest
 from responses_mock.store import direct
 from responses_mock.store.direct import _merged, driver_sql, execute
 from responses_mock.store.handle import Store
+from tests.stores import migrated
 
 INSERT = "INSERT INTO responses (id, tenant, created_at, status, model, background, previous_response_id, " \
          "request, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -31,18 +32,16 @@ def test_concurrent_transactions_commit_together_and_fail_alone(make_server, eng
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        handle = Store(url)
-        await handle.migrate()
-        store = handle.direct
+        async with migrated(url) as handle:
+            store = handle.direct
 
-        async def write(rid: str, *, twice: bool = False) -> str:
-            async with store.transaction() as tx:
-                await execute(tx, INSERT, row(rid))
-                if twice:  # a duplicate key: this transaction, and only this one, must fail
+            async def write(rid: str, *, twice: bool = False) -> str:
+                async with store.transaction() as tx:
                     await execute(tx, INSERT, row(rid))
-            return rid
+                    if twice:  # a duplicate key: this transaction, and only this one, must fail
+                        await execute(tx, INSERT, row(rid))
+                return rid
 
-        try:
             good = [f"resp_{i:04d}" for i in range(40)]
             results = await asyncio.gather(*(write(r) for r in good[:20]), write("resp_bad", twice=True),
                                            *(write(r) for r in good[20:]), return_exceptions=True)
@@ -52,8 +51,6 @@ def test_concurrent_transactions_commit_together_and_fail_alone(make_server, eng
                 assert await direct.rows(store, "SELECT body FROM responses WHERE id = $1 AND tenant = $2", rid, "t") \
                     == [(f'{{"id": "{rid}"}}',)]
             assert await direct.rows(store, "SELECT id FROM responses WHERE id = $1 AND tenant = $2", "resp_bad", "t") == []
-        finally:
-            await handle.dispose()
 
     asyncio.run(scenario())
 

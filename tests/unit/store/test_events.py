@@ -12,6 +12,7 @@ import pytest
 from responses_mock.store import direct
 from responses_mock.store import events as event_store
 from responses_mock.store.handle import Store
+from tests.stores import migrated
 
 LENGTHS = [0, 1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 85, 129, 1100]
 
@@ -39,15 +40,13 @@ def test_appends_of_any_length_read_back_as_given(make_server, engine_name):
     url = make_server.fresh_url(engine_name)
 
     async def scenario():
-        handle = Store(url)
-        await handle.migrate()
-        reads = handle.direct
+        async with migrated(url) as handle:
+            reads = handle.direct
 
-        async def append(rid: str, n: int) -> None:
-            async with reads.transaction() as tx:
-                await event_store.append(tx, rid, _events(rid, n))
+            async def append(rid: str, n: int) -> None:
+                async with reads.transaction() as tx:
+                    await event_store.append(tx, rid, _events(rid, n))
 
-        try:
             # together: one group commit holds every length's statements
             await asyncio.gather(*(append(f"resp_{n}", n) for n in LENGTHS))
             for n in LENGTHS:
@@ -65,8 +64,6 @@ def test_appends_of_any_length_read_back_as_given(make_server, engine_name):
             async with handle.engine.connect() as conn:
                 ats = [at for *_, at in await event_store.timed(conn, "resp_bg")]
             assert ats[2] == 5.0 and all(at and at > 1e9 for at in ats[:2] + ats[3:])
-        finally:
-            await handle.dispose()
 
     asyncio.run(scenario())
 

@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from responses_mock.store.handle import Store
 from responses_mock.store.items import RESPONSE_ITEMS
+from tests.stores import migrated
 
 
 def ids_of(rows: list[tuple[str, str]]) -> list[str]:
@@ -22,10 +22,8 @@ def test_keyset_pages_walk_the_list_in_both_orders(make_server, engine_name):
     items = [(f"msg_{i:03d}", f'{{"n": {i}}}') for i in range(25)]
 
     async def scenario():
-        handle = Store(url)
-        await handle.migrate()
-        store = handle.direct
-        try:
+        async with migrated(url) as handle:
+            store = handle.direct
             async with store.transaction() as tx:
                 await RESPONSE_ITEMS.add(tx, "resp_a", items[:10])
                 await RESPONSE_ITEMS.add(tx, "resp_a", items[10:], start=10)  # a second batch appends
@@ -50,7 +48,5 @@ def test_keyset_pages_walk_the_list_in_both_orders(make_server, engine_name):
             assert await RESPONSE_ITEMS.get(store, "resp_a", "msg_007") == '{"n": 7}'
             assert await RESPONSE_ITEMS.get(store, "resp_b", "msg_007") is None
             assert len(await RESPONSE_ITEMS.all_data(store, "resp_a")) == 25
-        finally:
-            await handle.dispose()
 
     asyncio.run(scenario())
