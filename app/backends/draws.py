@@ -43,36 +43,20 @@ class Draws:
         return r
 
     def choice(self, seq: Sequence[T]) -> T:
-        n = len(seq)
-        if not n:
+        if not seq:
             raise IndexError("Cannot choose from an empty sequence")
-        bits = self._bits or self.bits()  # below(), inlined
-        k = n.bit_length()
-        r = bits(k)
-        while r >= n:
-            r = bits(k)
-        return seq[r]
+        return seq[self.below(len(seq))]
 
     def randrange(self, stop: int) -> int:
         if stop <= 0:
             raise ValueError("empty range for randrange()")
-        bits = self._bits or self.bits()  # below(), inlined
-        k = stop.bit_length()
-        r = bits(k)
-        while r >= stop:
-            r = bits(k)
-        return r
+        return self.below(stop)
 
     def randint(self, a: int, b: int) -> int:
         width = b + 1 - a
         if width <= 0:
             raise ValueError(f"empty range for randrange() ({a}, {b + 1}, {width})")
-        bits = self._bits or self.bits()  # below(), inlined
-        k = width.bit_length()
-        r = bits(k)
-        while r >= width:
-            r = bits(k)
-        return a + r
+        return a + self.below(width)
 
     def sample(self, population: Sequence[T], k: int) -> list[T]:
         """Random.sample (of a sequence; no counts): from a shrinking pool when the population is
