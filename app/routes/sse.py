@@ -36,8 +36,9 @@ def _keepalive() -> bytes:
     return _KEEPALIVE_FRAME
 
 
-def _frame(type_: str, data: str) -> bytes:
-    return f"event: {type_}\ndata: {data}\n\n".encode()
+def _encoded(batch: list[LiveEvent]) -> bytes:
+    """The SSE messages of these events, encoded at once: this runs for every event of every stream."""
+    return "".join([f"event: {type_}\ndata: {data}\n\n" for _, type_, data in batch]).encode()
 
 
 async def _frames(events: AsyncIterator[LiveEvent], drain: Drain) -> AsyncIterator[bytes]:
@@ -48,14 +49,13 @@ async def _frames(events: AsyncIterator[LiveEvent], drain: Drain) -> AsyncIterat
         async for event in events:
             batch = [event, *ready()]
             last = batch[-1][0]
-            # _frame's bytes, the batch encoded at once: this runs for every event of every stream
-            yield "".join([f"event: {type_}\ndata: {data}\n\n" for _, type_, data in batch]).encode()
+            yield _encoded(batch)
     except (Disconnect, StreamCut):
         raise  # an injected fault: the stream stops without its end, as the rule says
     except Exception:  # a fault under the stream (a bug): it still ends with an event
         log.exception("a stream failed")
         event = {"type": "error", **error_fields(SERVER_ERROR), "sequence_number": last + 1}
-        yield _frame("error", dumps(event))
+        yield _encoded([(last + 1, "error", dumps(event))])
     finally:
         drain.streams -= 1
 
