@@ -16,10 +16,11 @@ import tempfile
 from pathlib import Path
 
 from bench import wrk
-from bench.quick import AUTH, CREATE, FAST, STREAM
+from bench.quick import AUTH, CREATE, FAST, STREAM, _created
 from bench.servers import ROOT, fresh_store, start_mock
 
 PATHS = {"create": ("POST", "/v1/responses", CREATE, {}),
+         "retrieve": ("GET", "/v1/responses/{id}", b"", {}),  # of a response created first
          "stream": ("POST", "/v1/responses", STREAM, FAST)}
 
 # (label, what a frame's text holds), looked for from the innermost frame out: the first frame
@@ -84,11 +85,25 @@ def shares(raw: Path) -> tuple[collections.Counter, int, collections.Counter]:
     return loop, sum(loop.values()), others
 
 
-def profile(name: str, store: str, duration: float, tmp: Path) -> str:
+def own(raw: Path, n: int) -> list[str]:
+    """The loop's top `n` frames by samples of their own (where it spends, not what it calls)."""
+    frames: collections.Counter = collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        thread, _, stack = stack.partition(";")
+        if thread.endswith("MainThread") and not any(mark in stack.rsplit(";", 1)[-1] for mark in _IDLE):
+            frames[stack.rsplit(";", 1)[-1]] += int(count)
+    total = sum(frames.values()) or 1
+    return [f"| {frame} | {k / total * 100:.1f}% |" for frame, k in frames.most_common(n)]
+
+
+def profile(name: str, store: str, duration: float, tmp: Path, top: int = 0) -> str:
     server = start_mock(fresh_store(store, tmp))
     raw = tmp / f"{name}.raw"
     method, path, body, headers = PATHS[name]
     try:
+        if "{id}" in path:
+            path = path.format(id=_created(server, "/v1/responses"))
         spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server.p.pid),
                                 "-r", "250", "-f", "raw", "--threads", "-o", str(raw), "-d", str(int(duration) + 1)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -104,6 +119,8 @@ def profile(name: str, store: str, duration: float, tmp: Path) -> str:
     if others:
         beside = ", ".join(f"{label} {n / total * 100:.0f}%" for label, n in others.most_common(3))
         lines += ["", f"Beside the loop, in other threads (as a share of the loop's samples): {beside}."]
+    if top:
+        lines += ["", "| frame (its own samples) | share of the loop |", "| --- | --- |", *own(raw, top)]
     return "\n".join(lines)
 
 
@@ -112,10 +129,11 @@ def main() -> None:
     p.add_argument("paths", nargs="+", choices=sorted(PATHS))
     p.add_argument("--store", default="sqlite", choices=("sqlite", "postgres"))
     p.add_argument("--duration", type=float, default=8)
+    p.add_argument("--top", type=int, default=0, help="also the loop's N busiest frames of their own")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(dir=ROOT / "bench") as tmp:
         for name in args.paths:
-            print(profile(name, args.store, args.duration, Path(tmp)), end="\n\n", flush=True)
+            print(profile(name, args.store, args.duration, Path(tmp), args.top), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

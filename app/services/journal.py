@@ -343,7 +343,7 @@ class JournalService:
                 await self._append(batch)  # takes out of `batch` what it stores (or drops)
                 self._written += size
                 if self._written >= max(self.keep // 10, 100):
-                    async with self.store.direct.transaction() as tx:  # a commit of its own, after the rows'
+                    async with self.store.direct.transaction(aside=True) as tx:  # a commit of its own, after the rows'
                         await journal_store.trim(tx, self.keep)
                     self._written = 0
             except Exception:
@@ -366,7 +366,7 @@ class JournalService:
         bad entry cannot hold back the journal for ever; a store that is away raises, and what is
         left in `batch` waits for the next flush."""
         try:
-            async with self.store.direct.transaction() as tx:
+            async with self.store.direct.transaction(aside=True) as tx:
                 await journal_store.append(tx, batch)
             batch.clear()
             return
@@ -375,7 +375,7 @@ class JournalService:
                 raise
         while batch:
             try:
-                async with self.store.direct.transaction() as tx:
+                async with self.store.direct.transaction(aside=True) as tx:
                     await journal_store.append(tx, batch[:1])
             except Exception as exc:
                 if not refused(exc):

@@ -108,7 +108,7 @@ class Tx:
         self.statements.append((sql, args))
 
 
-Batch = list[tuple[list[tuple[str, Any]], asyncio.Future]]
+Batch = list[tuple[list[tuple[str, Any]], asyncio.Future, bool]]  # statements, their caller, aside
 
 
 class _GroupCommit:
@@ -127,14 +127,15 @@ class _GroupCommit:
         self._flushes: set[asyncio.Task] = set()  # kept alive: the loop holds tasks only weakly
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
-        """Statements given inside are written, all or none, when the block ends."""
+    async def transaction(self, aside: bool = False) -> AsyncIterator[Tx]:
+        """Statements given inside are written, all or none, when the block ends. `aside`: no
+        request waits on them (the journal's), so SQLite's work on them need not be the loop's."""
         tx = Tx(self.dialect)
         yield tx
         if not tx.statements:
             return
         done = asyncio.get_running_loop().create_future()
-        self._pending.append((tx.statements, done))
+        self._pending.append((tx.statements, done, aside))
         if len(self._pending) == 1:  # the first of a batch starts its flush
             task = asyncio.create_task(self._flush())
             self._flushes.add(task)
@@ -151,25 +152,27 @@ class _GroupCommit:
             await asyncio.sleep(0)  # (bigger batches, fewer commits: +10% creates/s under load)
         async with self._lock:
             batch, self._pending = self._pending, []
+            aside = len(batch) > 1 or batch[0][2]
             try:
-                await self._commit(_merged([s for statements, _ in batch for s in statements]), shared=len(batch) > 1)
+                await self._commit(_merged([s for statements, _, _ in batch for s in statements]), aside)
             except Exception as exc:
                 if len(batch) == 1:
                     _settle(batch[0][1], exc)
                     return
-                for statements, done in batch:
+                for statements, done, alone_aside in batch:
                     try:
-                        await self._commit(statements)
+                        await self._commit(statements, alone_aside)
                     except Exception as alone:
                         _settle(done, alone)
                     else:
                         _settle(done, None)
                 return
-            for _, done in batch:
+            for _, done, _ in batch:
                 _settle(done, None)
 
-    async def _commit(self, statements: list[tuple[str, Any]], shared: bool = False) -> None:
-        """Run the statements in one transaction of the driver's (`shared`: several callers')."""
+    async def _commit(self, statements: list[tuple[str, Any]], aside: bool = False) -> None:
+        """Run the statements in one transaction of the driver's (`aside`: several callers', or
+        one nobody waits on)."""
         raise NotImplementedError
 
 
@@ -214,13 +217,14 @@ class SQLiteDirect(_GroupCommit):
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return self._read(sql, args)
 
-    async def _commit(self, statements: list[tuple[str, Any]], shared: bool = False) -> None:
+    async def _commit(self, statements: list[tuple[str, Any]], aside: bool = False) -> None:
         rows = sum((len(args) if isinstance(args, list) else 1) * (sql.count("), (") + 1) for sql, args in statements)
         # Thousands of items (a 16,384-item input) must not hold the loop; and a batch of several
-        # callers' transactions (load) commits in a thread too: sqlite3 lets go of the GIL while
-        # SQLite works, so the loop serves the next requests on the other core meanwhile. A lone
-        # transaction (no load) stays inline: a thread's hand-off would only add to its latency.
-        if rows > _INLINE_ROWS or shared:
+        # callers' transactions (load), or the journal's, commits in a thread too: sqlite3 lets go
+        # of the GIL while SQLite works, so the loop serves the next requests on the other core
+        # meanwhile. A lone request's transaction (no load) stays inline: a thread's hand-off
+        # would only add to its latency.
+        if rows > _INLINE_ROWS or aside:
             await asyncio.to_thread(self._commit_now, statements)
         else:
             self._commit_now(statements)
@@ -277,7 +281,7 @@ class PostgresDirect(_GroupCommit):
     async def all(self, sql: str, *args: Any) -> list[tuple]:
         return [tuple(r) for r in await (await self._get_pool()).fetch(sql, *args)]
 
-    async def _commit(self, statements: list[tuple[str, Any]], shared: bool = False) -> None:
+    async def _commit(self, statements: list[tuple[str, Any]], aside: bool = False) -> None:
         async with (await self._get_pool()).acquire() as conn, conn.transaction():
             for sql, args in statements:
                 await (conn.executemany(sql, args) if isinstance(args, list) else conn.execute(sql, *args))

@@ -28,7 +28,7 @@ class DataError(Exception):
 
 class Direct:
     @contextlib.asynccontextmanager
-    async def transaction(self):
+    async def transaction(self, aside=False):
         yield None
 
 

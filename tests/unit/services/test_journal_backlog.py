@@ -17,7 +17,7 @@ from responses_mock.services.journal import JournalService
 
 class Direct:
     @contextlib.asynccontextmanager
-    async def transaction(self):
+    async def transaction(self, aside=False):
         yield None
 
 

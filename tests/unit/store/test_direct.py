@@ -93,7 +93,8 @@ def test_closing_waits_for_a_commit_in_a_thread(tmp_path, monkeypatch):
 
 def test_a_shared_batch_commits_in_a_thread_and_a_lone_one_inline(tmp_path, monkeypatch):
     """Under load (several callers in one batch) SQLite works in a thread, the loop serves the
-    others meanwhile; a lone transaction commits inline (no hand-off added to its latency)."""
+    others meanwhile; a lone transaction commits inline (no hand-off added to its latency), unless
+    nobody waits on it (`aside`: the journal's)."""
     where: list[bool] = []
     real = direct.SQLiteDirect._commit_now
     monkeypatch.setattr(direct.SQLiteDirect, "_commit_now", lambda self, statements: (
@@ -103,15 +104,17 @@ def test_a_shared_batch_commits_in_a_thread_and_a_lone_one_inline(tmp_path, monk
         handle = Store(f"sqlite+aiosqlite:///{tmp_path}/s.db")
         await handle.migrate()
 
-        async def write(rid: str) -> None:
-            async with handle.direct.transaction() as tx:
+        async def write(rid: str, aside: bool = False) -> None:
+            async with handle.direct.transaction(aside) as tx:
                 await execute(tx, INSERT, row(rid))
 
         try:
             await write("resp_alone")
             await asyncio.gather(*(write(f"resp_{i}") for i in range(10)))
+            await write("resp_aside", aside=True)
+            assert len(await handle.direct.all("SELECT id FROM responses")) == 12
         finally:
             await handle.dispose()
 
     asyncio.run(scenario())
-    assert where == [True, False]
+    assert where == [True, False, False]
