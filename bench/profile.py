@@ -2,7 +2,8 @@
 one path (c=32), and each sample is put in the layer of its innermost frame that names one — our
 modules by folder and name, the stack's by package. The table is what bench/RESULTS.md keeps.
 
-    .venv/bin/python -m bench.profile create stream --duration 8      # SQLite, one process
+    .venv/bin/python -m bench.profile create retrieve stream --duration 8   # SQLite, one process
+    .venv/bin/python -m bench.profile retrieve --top 30                     # and its busiest frames
     .venv/bin/python -m bench.profile create --store postgres
 """
 
