@@ -114,7 +114,9 @@ async function loadJournal() {
   $("#journal").replaceChildren(...page.data.map((e) => journalRow(e, false)));
   olderJournal = page.has_more ? page.last_cursor : null;
   $("#older-requests").hidden = !olderJournal;
-  follow(page.data.length ? page.data[0].cursor : null);
+  // After the newest row read, or after 0 when none was: "from now" would lose what is answered
+  // between this read and the stream's start.
+  follow(page.data.length ? page.data[0].cursor : 0);
 }
 
 $("#older-requests").addEventListener("click", async () => {

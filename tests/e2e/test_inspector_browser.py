@@ -159,6 +159,34 @@ def one_line(page, selector: str) -> list[str]:
     }).map((td) => td.textContent)""", selector)
 
 
+def test_a_request_answered_before_the_live_stream_starts_is_shown(browser, site, key):
+    """The page reads the journal, then follows it live: a request answered in between (here,
+    while the stream's request is held) is in neither unless the stream starts after the rows
+    read — from 0 when there were none, not from "now"."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    held: list[str] = []
+
+    def answer_first(route):
+        if not held:
+            with site.client(api_key=key) as sdk:
+                held.append(sdk.responses.create(model="gpt-4.1", input="In between.").id)
+        route.continue_()
+
+    try:
+        page.route("**/__admin/requests/stream*", answer_first)
+        page.goto(f"{site.url}/__inspector")
+        page.get_by_test_id("key").fill(key)
+        page.get_by_test_id("use-key").click()
+        rows = page.get_by_test_id("journal").locator("tr")
+        sync_api.expect(rows).to_have_count(1)
+        sync_api.expect(rows.first).to_contain_text("/v1/responses")
+        assert held
+    finally:
+        context.close()
+
+
 def test_a_request_shows_what_the_mock_answered_and_links_the_response(page, site, key):
     with site.client(api_key=key) as sdk:
         made = sdk.responses.create(model="gpt-4.1", input="Name a colour.")
