@@ -240,6 +240,7 @@ class JournalService:
         self._written = 0
         self._followers = 0
         self._tick = asyncio.Event()
+        self.recorded = 0  # entries recorded here, ever: what a follower saw last
         self._delay = 0.0  # the writer's backoff while the store is away
         self._outage = Outage(log, "writing the request journal")
 
@@ -262,6 +263,7 @@ class JournalService:
                                time.perf_counter() - started, reply, size), size)
 
     def _add(self, entry: dict | Received, size: int) -> None:
+        self.recorded += 1
         self._pending.append(entry)
         self._bytes += size
         if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
@@ -291,9 +293,12 @@ class JournalService:
         self._pending = kept
         self._bytes = sum(_size(e) for e in kept)
 
-    async def follow(self, timeout: float) -> None:
+    async def follow(self, timeout: float, seen: int | None = None) -> None:
         """Wait until an entry is recorded here, or `timeout` passes (entries of other replicas
-        are found by the caller's next read)."""
+        are found by the caller's next read). `seen`: `recorded` when the caller last read: an
+        entry recorded since (while it read, nobody waiting to be woken) ends the wait at once."""
+        if seen is not None and seen != self.recorded:
+            return
         self._followers += 1
         try:
             await wait_for(self._tick, timeout)

@@ -35,6 +35,7 @@ async def follow(journal: JournalService, tenant: str | None, filters: Filters, 
     """The entries after `after` that match, oldest first, for as long as the caller reads."""
     cursor = after
     while True:
+        seen = journal.recorded  # before the read: what is recorded during it does not wait
         page = await journal.read(tenant=tenant, method=filters.method, path=filters.path, status=filters.status,
                                   fixture_id=filters.fixture_id, after=cursor, limit=PAGE, order="asc",
                                   model=filters.model)
@@ -43,4 +44,4 @@ async def follow(journal: JournalService, tenant: str | None, filters: Filters, 
         if page["last_cursor"] is not None:
             cursor = page["last_cursor"]
         if not page["has_more"]:
-            await journal.follow(FOLLOW_POLL)
+            await journal.follow(FOLLOW_POLL, seen)

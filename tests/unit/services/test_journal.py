@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from responses_mock.services import journal as journal_module
+from responses_mock.services import journal_feed
 from responses_mock.services.journal import (
     MASK,
     JournalService,
@@ -172,3 +173,53 @@ def test_an_entry_made_at_the_flush_is_the_one_made_at_once(fake, path, query, b
     asyncio.run(service.flush())
     deferred, at_once = ({k: v for k, v in e.items() if k not in ("at", "duration_ms")} for e in fake.rows)
     assert deferred == at_once
+
+
+def test_an_entry_recorded_while_a_follower_reads_ends_its_wait_at_once():
+    """A live follower (the inspector) reads, then waits to be woken: an entry recorded during its
+    read woke nobody, and used to wait out the poll (a second) before the follower saw it."""
+    class Journal:  # the service's read, as far as the feed uses it: one entry arrives mid-read
+        def __init__(self) -> None:
+            self.service = JournalService(HANDLE, keep=10_000)
+            self.recorded = 0
+            self.reads = 0
+
+        async def read(self, *, after, **_):
+            self.reads += 1
+            if self.reads == 1:
+                self.service.record({"id": "req_1", "at": time.time()})
+            self.recorded = self.service.recorded
+            data = [{"cursor": 1}] if self.reads == 2 else []
+            return {"data": data, "has_more": False, "last_cursor": data[-1]["cursor"] if data else None}
+
+        async def follow(self, timeout, seen=None):
+            await self.service.follow(timeout, seen)
+
+    async def scenario():
+        journal = Journal()
+        feed = journal_feed.follow(journal, None, journal_feed.Filters(), 0)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        first = await asyncio.wait_for(feed.__anext__(), 5)
+        return first, loop.time() - started
+
+    first, took = asyncio.run(scenario())
+    assert first == {"cursor": 1}
+    assert took < journal_feed.FOLLOW_POLL / 2
+
+
+def test_a_follower_with_nothing_new_waits_for_an_entry_or_its_timeout():
+    async def scenario():
+        service = JournalService(HANDLE, keep=10_000)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await service.follow(0.05, service.recorded)  # nothing recorded: the timeout
+        waited = loop.time() - started
+        seen = service.recorded
+        waiter = asyncio.create_task(service.follow(5.0, seen))
+        await asyncio.sleep(0.01)
+        service.record({"id": "req_2", "at": time.time()})  # wakes the waiter
+        await asyncio.wait_for(waiter, 1)
+        return waited
+
+    assert asyncio.run(scenario()) >= 0.04
