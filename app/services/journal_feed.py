@@ -34,8 +34,12 @@ async def newest_cursor(journal: JournalService, tenant: str | None) -> int:
 async def follow(journal: JournalService, tenant: str | None, filters: Filters, after: int) -> AsyncIterator[dict]:
     """The entries after `after` that match, oldest first, for as long as the caller reads."""
     cursor = after
+    filtered = filters != Filters()
     while True:
         seen = journal.recorded  # before the read: what is recorded during it does not wait
+        # With filters, the entries that do not match are read past too: every one up to the
+        # newest before this read has been looked at, so the next read starts after it.
+        scanned = await newest_cursor(journal, tenant) if filtered else 0
         page = await journal.read(tenant=tenant, method=filters.method, path=filters.path, status=filters.status,
                                   fixture_id=filters.fixture_id, after=cursor, limit=PAGE, order="asc",
                                   model=filters.model)
@@ -44,4 +48,5 @@ async def follow(journal: JournalService, tenant: str | None, filters: Filters, 
         if page["last_cursor"] is not None:
             cursor = page["last_cursor"]
         if not page["has_more"]:
+            cursor = max(cursor, scanned)
             await journal.follow(FOLLOW_POLL, seen)

@@ -223,3 +223,34 @@ def test_a_follower_with_nothing_new_waits_for_an_entry_or_its_timeout():
         return waited
 
     assert asyncio.run(scenario()) >= 0.04
+
+
+def test_a_filtered_follower_reads_past_what_does_not_match():
+    """A follower whose filters match nothing read every entry since its start on every wake-up;
+    it now starts each read after the newest entry there was before its last one."""
+    class Journal:
+        recorded = 0
+
+        def __init__(self) -> None:
+            self.newest = 40  # entries there are; none matches
+            self.asked: list[int] = []
+
+        async def read(self, *, after, order, limit, **_):
+            if order == "desc":  # newest_cursor
+                return {"data": [{"cursor": self.newest}], "has_more": False, "last_cursor": self.newest}
+            self.asked.append(after)
+            self.newest += 10  # ten more that do not match, recorded meanwhile
+            return {"data": [], "has_more": False, "last_cursor": None}
+
+        async def follow(self, timeout, seen=None):
+            await asyncio.sleep(0)
+
+    async def scenario():
+        journal = Journal()
+        feed = journal_feed.follow(journal, "tenant", journal_feed.Filters(status=500), 0)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(feed.__anext__(), 0.05)
+        return journal.asked
+
+    asked = asyncio.run(scenario())
+    assert asked[:4] == [0, 40, 50, 60]
