@@ -67,6 +67,8 @@ def build_services(settings: Settings, store: Store, *, worker_id: str) -> Servi
     journal = JournalService(store, keep=settings.journal_keep, enabled=settings.journal,
                              on_drop=metrics.journal_dropped.inc)
     metrics.journal_backlog.set_function(lambda: journal.backlog)
+    metrics.listen_connected.set_function(lambda: int(listener.active))
+    metrics.listen_reconnects.set_function(lambda: max(listener.connects - 1, 0))
     drain = Drain(settings.shutdown_grace)
     background = BackgroundService(store, notifier, worker_id)
     background.stopping = drain.due  # once the grace is over, a run's end waits for nobody

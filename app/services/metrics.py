@@ -36,6 +36,12 @@ class Metrics:
                                        registry=self.registry)
         self.journal_backlog = Gauge("responses_mock_journal_backlog", "Journal entries waiting to be written.",
                                      registry=self.registry)
+        # Postgres: other replicas' changes arrive on the LISTEN connection (store/pg_listen.py).
+        self.listen_connected = Gauge("responses_mock_listen_connected", "1 while this process's Postgres "
+                                      "LISTEN connection is up (0 on SQLite, and while it reconnects).",
+                                      registry=self.registry)
+        self.listen_reconnects = Gauge("responses_mock_listen_reconnects", "Times this process's Postgres "
+                                       "LISTEN connection was lost and made again.", registry=self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """A request answered. Tallied here and folded into the counter and histogram when they

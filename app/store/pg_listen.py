@@ -46,6 +46,7 @@ class PgListener:
         self._handlers: dict[str, Callable[[str], None]] = {}
         self._task: asyncio.Task | None = None
         self._outage = Outage(log, "the LISTEN connection")
+        self.connects = 0  # connections made: the first, and one each reconnection (/metrics)
 
     @property
     def active(self) -> bool:
@@ -72,6 +73,7 @@ class PgListener:
             conn.terminate()
             raise
         self._conn, self._lost = conn, lost
+        self.connects += 1
 
     async def _alive(self) -> bool:
         """Wait until the connection is lost (False), or for one ping's interval (True if it answers)."""

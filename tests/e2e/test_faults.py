@@ -145,10 +145,26 @@ def test_replicas_converge_after_a_fault(proxy, make, fault):
                 return False
 
         wait_until(lambda: answers("the old rule"), RECOVERY, "B answers again (and caches the rules)")
-        time.sleep(1)  # B's listener is back: from now on only its NOTIFYs can tell B of a change
+        # B's listener is back (it reconnected, and is up): from now on only its NOTIFYs tell B of a change
+        wait_until(lambda: metric(b, "responses_mock_listen_reconnects") >= 1
+                   and metric(b, "responses_mock_listen_connected") == 1, RECOVERY, "B listens again")
         assert admin.http.delete(f"/fixtures/{old['id']}").status_code == 200
         admin.respond({"input_contains": "which rule"}, text="the new rule")
         wait_until(lambda: answers("the new rule"), 5, "B answers with the new rule")
+
+
+def metric(server, name: str) -> float:
+    """One unlabelled value of the server's /metrics."""
+    text = httpx.get(f"{server.url}/metrics", timeout=5).text
+    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
+def test_metrics_say_whether_this_process_listens(server):
+    """Postgres: other replicas' changes come on the LISTEN connection, up from the start;
+    SQLite has none (one process)."""
+    postgres = server.settings.resolved_database_url.startswith("postgresql")
+    assert metric(server, "responses_mock_listen_connected") == (1 if postgres else 0)
+    assert metric(server, "responses_mock_listen_reconnects") >= 0
 
 
 def test_no_request_meets_a_connection_the_database_ended(make):
@@ -228,12 +244,8 @@ def test_sqlite_on_a_full_disk(make, tmp_path, monkeypatch, caplog):
             assert stream.ended_with_an_event(RECOVERY)
             assert [e["type"] for e in stream.events[-2:]] == ["error", "response.failed"]
             assert stream.events[-1]["response"]["error"]["message"] == SERVER_ERROR
-            metrics = httpx.get(f"{server.url}/metrics", timeout=5).text
-            dropped = next(float(line.split()[-1]) for line in metrics.splitlines()
-                           if line.startswith("responses_mock_journal_dropped_total "))
-            backlog = next(float(line.split()[-1]) for line in metrics.splitlines()
-                           if line.startswith("responses_mock_journal_backlog "))
-            assert dropped >= 5 and backlog <= 5
+            assert metric(server, "responses_mock_journal_dropped_total") >= 5
+            assert metric(server, "responses_mock_journal_backlog") <= 5
 
             (disk / "filler").unlink()
             wait_until(lambda: httpx.get(f"{server.url}/ready", timeout=5).status_code == 200, RECOVERY, "ready")

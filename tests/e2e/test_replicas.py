@@ -172,3 +172,5 @@ def test_metrics(replicas):
     text = wait_until(counted, 5, what=f"{want} in /metrics")
     assert "responses_mock_request_duration_seconds_bucket" in text
     assert 'responses_mock_jobs{state="queued"}' in text and "responses_mock_stream_subscribers 0.0" in text
+    # Postgres: the replica hears the others on its LISTEN connection
+    assert "responses_mock_listen_connected 1.0" in text and "\nresponses_mock_listen_reconnects " in text
