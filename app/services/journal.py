@@ -14,7 +14,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
@@ -240,7 +240,9 @@ class JournalService:
         self._written = 0
         self._followers = 0
         self._tick = asyncio.Event()
-        self.recorded = 0  # entries recorded here, ever: what a follower saw last
+        self.recorded = 0  # entries recorded here, ever: what a follower of every tenant saw last
+        self._watched: dict[str, int] = {}  # tenant → its live followers here
+        self._counts: dict[str, int] = {}  # tenant → its entries recorded while it is followed
         self._delay = 0.0  # the writer's backoff while the store is away
         self._outage = Outage(log, "writing the request journal")
 
@@ -264,6 +266,10 @@ class JournalService:
 
     def _add(self, entry: dict | Received, size: int) -> None:
         self.recorded += 1
+        if self._watched:  # somebody follows a tenant: count that tenant's entries
+            tenant = entry.note.tenant if type(entry) is Received else entry.get("tenant")
+            if tenant in self._watched:
+                self._counts[tenant] += 1
         self._pending.append(entry)
         self._bytes += size
         if len(self._pending) > MAX_BACKLOG or self._bytes > MAX_BACKLOG_BYTES:
@@ -293,19 +299,49 @@ class JournalService:
         self._pending = kept
         self._bytes = sum(_size(e) for e in kept)
 
-    async def follow(self, timeout: float, seen: int | None = None) -> None:
-        """Wait until an entry is recorded here, or `timeout` passes (entries of other replicas
-        are found by the caller's next read). `seen`: `recorded` when the caller last read: an
-        entry recorded since (while it read, nobody waiting to be woken) ends the wait at once."""
-        if seen is not None and seen != self.recorded:
+    @contextlib.contextmanager
+    def watching(self, tenant: str | None) -> Iterator[None]:
+        """A live follower of one tenant's entries (None: every tenant's) while inside: `seen`
+        and `follow` count only its tenant's."""
+        if tenant is None:
+            yield
             return
-        self._followers += 1
+        if tenant not in self._watched:
+            self._watched[tenant], self._counts[tenant] = 0, 0
+        self._watched[tenant] += 1
         try:
-            await wait_for(self._tick, timeout)
+            yield
         finally:
-            self._followers -= 1
-            if self._tick.is_set():
-                self._tick = asyncio.Event()
+            self._watched[tenant] -= 1
+            if not self._watched[tenant]:
+                del self._watched[tenant], self._counts[tenant]
+
+    def seen(self, tenant: str | None) -> int:
+        """The entries recorded here of `tenant` (watched), or of every tenant (None)."""
+        return self.recorded if tenant is None else self._counts.get(tenant, 0)
+
+    async def follow(self, timeout: float, seen: int | None = None, tenant: str | None = None) -> None:
+        """Wait until an entry is recorded here, or `timeout` passes (entries of other replicas
+        are found by the caller's next read). `seen`: `seen(tenant)` when the caller last read:
+        an entry of that tenant recorded since (while it read, nobody waiting to be woken) ends
+        the wait at once, and another tenant's does not end it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if seen is not None and seen != self.seen(tenant):
+                return
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            self._followers += 1
+            try:
+                await wait_for(self._tick, left)
+            finally:
+                self._followers -= 1
+                if self._tick.is_set():
+                    self._tick = asyncio.Event()
+            if seen is None:  # any entry wakes it
+                return
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())

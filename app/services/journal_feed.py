@@ -35,18 +35,19 @@ async def follow(journal: JournalService, tenant: str | None, filters: Filters, 
     """The entries after `after` that match, oldest first, for as long as the caller reads."""
     cursor = after
     filtered = filters != Filters()
-    while True:
-        seen = journal.recorded  # before the read: what is recorded during it does not wait
-        # With filters, the entries that do not match are read past too: every one up to the
-        # newest before this read has been looked at, so the next read starts after it.
-        scanned = await newest_cursor(journal, tenant) if filtered else 0
-        page = await journal.read(tenant=tenant, method=filters.method, path=filters.path, status=filters.status,
-                                  fixture_id=filters.fixture_id, after=cursor, limit=PAGE, order="asc",
-                                  model=filters.model)
-        for entry in page["data"]:
-            yield entry
-        if page["last_cursor"] is not None:
-            cursor = page["last_cursor"]
-        if not page["has_more"]:
-            cursor = max(cursor, scanned)
-            await journal.follow(FOLLOW_POLL, seen)
+    with journal.watching(tenant):  # only this tenant's entries wake it
+        while True:
+            seen = journal.seen(tenant)  # before the read: what is recorded during it does not wait
+            # With filters, the entries that do not match are read past too: every one up to the
+            # newest before this read has been looked at, so the next read starts after it.
+            scanned = await newest_cursor(journal, tenant) if filtered else 0
+            page = await journal.read(tenant=tenant, method=filters.method, path=filters.path,
+                                      status=filters.status, fixture_id=filters.fixture_id, after=cursor,
+                                      limit=PAGE, order="asc", model=filters.model)
+            for entry in page["data"]:
+                yield entry
+            if page["last_cursor"] is not None:
+                cursor = page["last_cursor"]
+            if not page["has_more"]:
+                cursor = max(cursor, scanned)
+                await journal.follow(FOLLOW_POLL, seen, tenant)

@@ -181,23 +181,19 @@ def test_an_entry_recorded_while_a_follower_reads_ends_its_wait_at_once():
     class Journal:  # the service's read, as far as the feed uses it: one entry arrives mid-read
         def __init__(self) -> None:
             self.service = JournalService(HANDLE, keep=10_000)
-            self.recorded = 0
+            self.watching, self.seen, self.follow = self.service.watching, self.service.seen, self.service.follow
             self.reads = 0
 
         async def read(self, *, after, **_):
             self.reads += 1
             if self.reads == 1:
-                self.service.record({"id": "req_1", "at": time.time()})
-            self.recorded = self.service.recorded
+                self.service.record({"id": "req_1", "tenant": "mine", "at": time.time()})
             data = [{"cursor": 1}] if self.reads == 2 else []
             return {"data": data, "has_more": False, "last_cursor": data[-1]["cursor"] if data else None}
 
-        async def follow(self, timeout, seen=None):
-            await self.service.follow(timeout, seen)
-
     async def scenario():
         journal = Journal()
-        feed = journal_feed.follow(journal, None, journal_feed.Filters(), 0)
+        feed = journal_feed.follow(journal, "mine", journal_feed.Filters(), 0)
         loop = asyncio.get_running_loop()
         started = loop.time()
         first = await asyncio.wait_for(feed.__anext__(), 5)
@@ -206,6 +202,32 @@ def test_an_entry_recorded_while_a_follower_reads_ends_its_wait_at_once():
     first, took = asyncio.run(scenario())
     assert first == {"cursor": 1}
     assert took < journal_feed.FOLLOW_POLL / 2
+
+
+def test_a_tenants_follower_is_woken_by_its_tenants_entries_only():
+    """The inspector of one key is not made to read the journal again for every other key's
+    request; an entry of its own still reaches it at once."""
+    async def scenario():
+        service = JournalService(HANDLE, keep=10_000)
+        loop = asyncio.get_running_loop()
+        with service.watching("mine"):
+            seen = service.seen("mine")
+            waiter = asyncio.create_task(service.follow(0.3, seen, "mine"))
+            for n in range(5):  # other tenants' entries: it goes on waiting
+                await asyncio.sleep(0.01)
+                service.record({"id": f"req_{n}", "tenant": "theirs", "at": time.time()})
+            await asyncio.sleep(0.01)
+            assert not waiter.done() and service.seen("mine") == seen
+            started = loop.time()
+            service.record({"id": "req_mine", "tenant": "mine", "at": time.time()})
+            await asyncio.wait_for(waiter, 1)
+            woken = loop.time() - started
+        return woken, service.seen("mine"), service._watched, service.recorded
+
+    woken, after, watched, recorded = asyncio.run(scenario())
+    assert woken < 0.1
+    assert after == 0 and watched == {}  # its count goes with its last follower
+    assert recorded == 6
 
 
 def test_a_follower_with_nothing_new_waits_for_an_entry_or_its_timeout():
@@ -229,11 +251,13 @@ def test_a_filtered_follower_reads_past_what_does_not_match():
     """A follower whose filters match nothing read every entry since its start on every wake-up;
     it now starts each read after the newest entry there was before its last one."""
     class Journal:
-        recorded = 0
-
         def __init__(self) -> None:
             self.newest = 40  # entries there are; none matches
             self.asked: list[int] = []
+            self.watching = JournalService(HANDLE, keep=10_000).watching
+
+        def seen(self, tenant):
+            return 0
 
         async def read(self, *, after, order, limit, **_):
             if order == "desc":  # newest_cursor
@@ -242,7 +266,7 @@ def test_a_filtered_follower_reads_past_what_does_not_match():
             self.newest += 10  # ten more that do not match, recorded meanwhile
             return {"data": [], "has_more": False, "last_cursor": None}
 
-        async def follow(self, timeout, seen=None):
+        async def follow(self, timeout, seen=None, tenant=None):
             await asyncio.sleep(0)
 
     async def scenario():
