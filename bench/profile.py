@@ -72,28 +72,31 @@ def layer(stack: str) -> str:
 _IDLE = ("_worker (concurrent/futures/thread.py:81)", "Condition.wait (threading.py")
 
 
+def _busy(raw: Path):
+    """(thread, stack, samples) of each stack py-spy recorded, waiting threads left out."""
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        thread, _, stack = stack.partition(";")
+        if not any(mark in stack.rsplit(";", 1)[-1] for mark in _IDLE):
+            yield thread, stack, int(n)
+
+
 def shares(raw: Path) -> tuple[collections.Counter, int, collections.Counter]:
     """The event loop's samples by layer, their count, and the other threads' samples by layer
     (the SQLite commits and file work sent off the loop run beside it, on the other core)."""
     loop: collections.Counter = collections.Counter()
     others: collections.Counter = collections.Counter()
-    for line in raw.read_text().splitlines():
-        stack, _, n = line.rpartition(" ")
-        thread, _, stack = stack.partition(";")
-        if any(mark in stack.rsplit(";", 1)[-1] for mark in _IDLE):
-            continue
-        (loop if thread.endswith("MainThread") else others)[layer(stack)] += int(n)
+    for thread, stack, n in _busy(raw):
+        (loop if thread.endswith("MainThread") else others)[layer(stack)] += n
     return loop, sum(loop.values()), others
 
 
 def own(raw: Path, n: int) -> list[str]:
     """The loop's top `n` frames by samples of their own (where it spends, not what it calls)."""
     frames: collections.Counter = collections.Counter()
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        thread, _, stack = stack.partition(";")
-        if thread.endswith("MainThread") and not any(mark in stack.rsplit(";", 1)[-1] for mark in _IDLE):
-            frames[stack.rsplit(";", 1)[-1]] += int(count)
+    for thread, stack, count in _busy(raw):
+        if thread.endswith("MainThread"):
+            frames[stack.rsplit(";", 1)[-1]] += count
     total = sum(frames.values()) or 1
     return [f"| {frame} | {k / total * 100:.1f}% |" for frame, k in frames.most_common(n)]
 

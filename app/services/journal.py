@@ -320,15 +320,15 @@ class JournalService:
         """The entries recorded here of `tenant` (watched), or of every tenant (None)."""
         return self.recorded if tenant is None else self._counts.get(tenant, 0)
 
-    async def follow(self, timeout: float, seen: int | None = None, tenant: str | None = None) -> None:
-        """Wait until an entry is recorded here, or `timeout` passes (entries of other replicas
-        are found by the caller's next read). `seen`: `seen(tenant)` when the caller last read:
-        an entry of that tenant recorded since (while it read, nobody waiting to be woken) ends
-        the wait at once, and another tenant's does not end it."""
+    async def follow(self, timeout: float, seen: int, tenant: str | None = None) -> None:
+        """Wait until an entry of `tenant` (None: any) is recorded here, or `timeout` passes
+        (entries of other replicas are found by the caller's next read). `seen`: `seen(tenant)`
+        when the caller last read: one recorded since (while it read, nobody waiting to be woken)
+        ends the wait at once; another tenant's does not end it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            if seen is not None and seen != self.seen(tenant):
+            if seen != self.seen(tenant):
                 return
             left = deadline - loop.time()
             if left <= 0:
@@ -340,8 +340,6 @@ class JournalService:
                 self._followers -= 1
                 if self._tick.is_set():
                     self._tick = asyncio.Event()
-            if seen is None:  # any entry wakes it
-                return
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())

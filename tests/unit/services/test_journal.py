@@ -266,7 +266,7 @@ def test_a_filtered_follower_reads_past_what_does_not_match():
             self.newest += 10  # ten more that do not match, recorded meanwhile
             return {"data": [], "has_more": False, "last_cursor": None}
 
-        async def follow(self, timeout, seen=None, tenant=None):
+        async def follow(self, timeout, seen, tenant=None):
             await asyncio.sleep(0)
 
     async def scenario():
